@@ -1,0 +1,1 @@
+"""dutydesk: checks layer."""
