@@ -1,0 +1,138 @@
+"""The Textual application: login first, then the section screens, with an idle lock.
+
+``create_app`` is the one factory the CLI and the tests both call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from console.bindings import translate_bindings
+from console.screens.login import LoginScreen
+from console.screens.pending import pending_section
+from console.sections import SECTIONS
+from console.services import Services, open_services
+from data.accounts import User
+from data.i18n import resolve_language, set_language, t
+from data.models import Site
+from data.shifts import shift_at
+from data.store import StoreError
+from widgets.duty_header import DutyHeader
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class AppConfig:
+    site: Site
+    db_path: Path
+    login_hint: str | None = None  # demo accounts shown on the login screen (demo only)
+    terminal: str | None = None
+    clock: Callable[[], dt.datetime] = utc_now  # injectable for snapshot tests
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+
+
+class DutyDeskApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "dutydesk"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "binding.quit", id="app.quit", priority=True),
+        Binding("ctrl+l", "lock", "binding.lock", id="app.lock"),
+    ]
+    MODES = {sid: pending_section(sid) for sid, _, _ in SECTIONS}
+
+    def __init__(self, config: AppConfig) -> None:
+        set_language(resolve_language(config.site.site.language))
+        super().__init__()
+        translate_bindings(self)
+        self.config = config
+        self.site = config.site
+        self.user: User | None = None
+        self.startup_error: str | None = None
+        self._services: Services | None = None
+        self._last_activity = config.monotonic()
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are not open yet")
+        return self._services
+
+    async def on_mount(self) -> None:
+        self.title = self.site.site.name
+        try:
+            self._services = await open_services(self.site, self.config.db_path, self.config.terminal)
+        except (StoreError, OSError) as error:
+            self.startup_error = str(error)
+            self.exit(2)
+            return
+        if self.site.site.keymap:
+            self.set_keymap(self.site.site.keymap)
+        await self.push_screen(LoginScreen(hint=self.config.login_hint))
+        self.set_interval(1.0, self._tick)
+
+    async def on_unmount(self) -> None:
+        if self._services is not None:
+            await self._services.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self._last_activity = self.config.monotonic()
+        await super().on_event(event)
+
+    async def logged_in(self, user: User, login: Screen[None]) -> None:
+        """The login screen succeeded: unlock (pop it) and show the wall on first login."""
+        self.user = user
+        self._last_activity = self.config.monotonic()
+        if self.screen is login:
+            await self.pop_screen()
+        if self.current_mode == self.DEFAULT_MODE:
+            await self.switch_mode("wall")
+        self.refresh_header()
+
+    def action_section(self, section_id: str) -> None:
+        if self.user is not None:
+            self.switch_mode(section_id)
+
+    async def action_lock(self, reason: str = "manual") -> None:
+        if self.user is None or isinstance(self.screen, LoginScreen):
+            return
+        await self.services.audit.record(self.user.name, "session.lock", self.user.name,
+                                         detail={"reason": reason})
+        await self.push_screen(LoginScreen(locked_for=self.user.name))
+
+    def idle_seconds(self) -> float:
+        return self.config.monotonic() - self._last_activity
+
+    async def check_idle(self) -> None:
+        limit = self.site.site.idle_lock_minutes * 60
+        if self.user is not None and self.idle_seconds() >= limit:
+            await self.action_lock(reason="idle")
+
+    async def _tick(self) -> None:
+        self.refresh_header()
+        await self.check_idle()
+
+    def refresh_header(self) -> None:
+        now = self.config.clock()
+        span = shift_at(self.site.site, now)
+        for header in self.screen.query(DutyHeader):
+            header.site_name = self.site.site.name
+            header.now = now.astimezone(self.site.site.tz)
+            header.operator = self.user.full_name or self.user.name if self.user else ""
+            header.shift = span.name if span else t("header.no_shift")
+
+
+def create_app(config: AppConfig) -> DutyDeskApp:
+    return DutyDeskApp(config)

@@ -1,0 +1,96 @@
+"""``dutydesk user add|passwd|lock|unlock|list|role``: accounts, checked and audited in data/."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from console.commands import common
+from console.services import Services
+from data.accounts import AccountError, User
+from data.i18n import t
+from data.roles import ROLES, Permission
+
+Action = Callable[[Services, User, argparse.Namespace, common.PasswordSource], Awaitable[None]]
+
+
+def add_parser(sub: Any, global_options: Callable[..., None]) -> None:
+    user = sub.add_parser("user", help=t("cli.user"), description=t("cli.user"))
+    global_options(user, root=False)
+    actions = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+
+    def action(name: str, fn: Action, help_key: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(name, help=t(help_key))
+        global_options(p, root=False)
+        p.set_defaults(handler=lambda args: _run(args, fn))
+        return p
+
+    add = action("add", _add, "cli.user.add")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--full-name", default="", help=t("cli.user.full_name"))
+    action("passwd", _passwd, "cli.user.passwd").add_argument("name")
+    action("lock", _lock, "cli.user.lock").add_argument("name")
+    action("unlock", _unlock, "cli.user.unlock").add_argument("name")
+    action("list", _list, "cli.user.list")
+    role = action("role", _role, "cli.user.role")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+
+
+def _run(args: argparse.Namespace, fn: Action) -> int:
+    site = common.load_site_or_fail(args)
+    source = common.passwords(args)
+    # Changing your own password is open to every role; the rest needs account management.
+    own = args.user_command == "passwd" and args.name == getattr(args, "user", None)
+    permission = Permission.VIEW_STATUS if own else Permission.MANAGE_ACCOUNTS
+
+    async def go() -> None:
+        services = await common.open_or_fail(site, common.db_path(args))
+        try:
+            actor = await common.login(services, args, source, permission)
+            await fn(services, actor, args, source)
+        except AccountError as error:
+            raise common.CliError(str(error)) from None
+        finally:
+            await services.close()
+
+    common.run(go)
+    return 0
+
+
+async def _add(s: Services, actor: User, a: argparse.Namespace, p: common.PasswordSource) -> None:
+    password = p.new_password(t("cli.new_password", name=a.name))
+    await s.accounts.add(actor, a.name, password, a.role, a.full_name)
+    print(t("user.added", name=a.name, role=a.role))
+
+
+async def _passwd(s: Services, actor: User, a: argparse.Namespace,
+                  p: common.PasswordSource) -> None:
+    password = p.new_password(t("cli.new_password", name=a.name))
+    await s.accounts.change_password(actor, a.name, password)
+    print(t("user.password_changed", name=a.name))
+
+
+async def _lock(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    await s.accounts.lock(actor, a.name)
+    print(t("user.locked", name=a.name))
+
+
+async def _unlock(s: Services, actor: User, a: argparse.Namespace,
+                  _: common.PasswordSource) -> None:
+    await s.accounts.unlock(actor, a.name)
+    print(t("user.unlocked", name=a.name))
+
+
+async def _role(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    await s.accounts.set_role(actor, a.name, a.role)
+    print(t("user.role_set", name=a.name, role=a.role))
+
+
+async def _list(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    rows = await s.accounts.list_users(actor)
+    print(f"{'NAME':<16} {'ROLE':<11} {'STATE':<8} FULL NAME")
+    for row in rows:
+        print(f"{row.name:<16} {row.role:<11} {row.state:<8} {row.full_name}")

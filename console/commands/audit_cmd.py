@@ -1,0 +1,84 @@
+"""``dutydesk audit verify`` (no login: it proves the file) and ``audit show`` (auditor)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from console.commands import common
+from data.i18n import t
+from data.roles import Permission
+
+
+def add_parser(sub: Any, global_options: Callable[..., None]) -> None:
+    audit = sub.add_parser("audit", help=t("cli.audit"), description=t("cli.audit"))
+    global_options(audit, root=False)
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = actions.add_parser("verify", help=t("cli.audit.verify"))
+    global_options(verify, root=False)
+    verify.set_defaults(handler=run_verify)
+    show = actions.add_parser("show", help=t("cli.audit.show"))
+    global_options(show, root=False)
+    show.add_argument("--since", type=_date_or_time, help=t("cli.audit.since"))
+    show.add_argument("--by", dest="by_user", metavar="NAME", help=t("cli.audit.by"))
+    show.add_argument("--limit", type=int, default=200)
+    show.add_argument("--json", action="store_true", help=t("cli.json"))
+    show.set_defaults(handler=run_show)
+
+
+def _date_or_time(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_date", value=text)) from None
+    return value
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    site = common.load_site_or_fail(args)
+
+    async def go() -> int:
+        services = await common.open_or_fail(site, common.db_path(args))
+        try:
+            verdict = await services.audit.verify()
+        finally:
+            await services.close()
+        if verdict.ok:
+            print(t("audit.verify_ok", rows=verdict.rows_checked))
+            return 0
+        print(t("audit.verify_bad", row=verdict.first_bad_id, reason=verdict.reason))
+        return 1
+
+    return common.run(go)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    site = common.load_site_or_fail(args)
+    source = common.passwords(args)
+    tz = site.site.tz
+
+    async def go() -> int:
+        services = await common.open_or_fail(site, common.db_path(args))
+        try:
+            await common.login(services, args, source, Permission.READ_AUDIT)
+            since = args.since.replace(tzinfo=args.since.tzinfo or tz) if args.since else None
+            entries = await services.audit.query(since=since, user=args.by_user,
+                                                 limit=args.limit)
+        finally:
+            await services.close()
+        for e in entries:
+            if args.json:
+                print(json.dumps({"id": e.id, "ts": e.ts.isoformat(), "user": e.user,
+                                  "terminal": e.terminal, "action": e.action, "object": e.obj,
+                                  "outcome": e.outcome, "detail": e.detail, "hash": e.hash},
+                                 ensure_ascii=False))
+            else:
+                local = e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+                print(f"{e.id:>6} {local} {e.user or '-':<12} {e.action:<22} "
+                      f"{e.obj:<20} {e.outcome}")
+        return 0
+
+    return common.run(go)

@@ -1,0 +1,117 @@
+"""What the subcommands share: loading the site, opening the store, logging in, failing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from console.services import Services, open_services
+from data.accounts import AuthError, User
+from data.config import SiteConfigError, load_site
+from data.i18n import resolve_language, set_language, t
+from data.models import Site
+from data.paths import default_db_path, default_site_path
+from data.roles import Permission, PermissionDenied, require
+from data.store import StoreError
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail(message: str) -> None:
+    print(f"dutydesk: {message}", file=sys.stderr)
+
+
+def site_path(args: argparse.Namespace) -> Path:
+    return Path(args.site).expanduser() if getattr(args, "site", None) else default_site_path()
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+
+
+def load_site_or_fail(args: argparse.Namespace) -> Site:
+    """Load and validate site.yaml; on any error print every issue and exit 2."""
+    path = site_path(args)
+    try:
+        site = load_site(path)
+    except SiteConfigError as error:
+        for issue in error.issues:
+            print(str(issue), file=sys.stderr)
+        raise CliError(t("cli.config.invalid", count=len(error.issues), path=path)) from None
+    set_language(resolve_language(site.site.language))
+    return site
+
+
+class PasswordSource:
+    """Passwords from the terminal (no echo) or, with --password-stdin, one per stdin line."""
+
+    def __init__(self, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+        self._lines: Iterator[str] | None = None
+
+    def read(self, prompt: str) -> str:
+        if not self.from_stdin:
+            return getpass.getpass(prompt)
+        if self._lines is None:
+            self._lines = iter(sys.stdin.read().splitlines())
+        try:
+            return next(self._lines)
+        except StopIteration:
+            raise CliError(t("cli.password_stdin_short")) from None
+
+    def new_password(self, prompt: str) -> str:
+        first = self.read(prompt)
+        if self.from_stdin:
+            return first
+        if first != self.read(t("cli.password_again")):
+            raise CliError(t("cli.password_mismatch"))
+        return first
+
+
+def passwords(args: argparse.Namespace) -> PasswordSource:
+    return PasswordSource(bool(getattr(args, "password_stdin", False)))
+
+
+async def open_or_fail(site: Site, path: Path) -> Services:
+    try:
+        return await open_services(site, path)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+
+
+async def login(
+    services: Services, args: argparse.Namespace, source: PasswordSource, permission: Permission
+) -> User:
+    """Authenticate like the console does, then check the role; both outcomes are audited."""
+    name = getattr(args, "user", None)
+    if not name:
+        raise CliError(t("cli.needs_user"))
+    try:
+        user = await services.accounts.authenticate(name, source.read(t("cli.password_for",
+                                                                          name=name)))
+    except AuthError as error:
+        raise CliError(t(f"auth.{error.code}")) from None
+    try:
+        require(user, permission)
+    except PermissionDenied:
+        await services.audit.record(user.name, "cli.denied", permission.value, outcome="denied")
+        raise CliError(t("cli.denied", role=user.role)) from None
+    return user
+
+
+def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    async def main() -> T:
+        return await coro_factory()
+
+    return asyncio.run(main())

@@ -1,0 +1,74 @@
+"""``dutydesk init`` and ``dutydesk config check``."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from importlib import resources
+
+from console.commands import common
+from data.i18n import t
+from data.models import Site
+
+
+def run_config_check(args: argparse.Namespace) -> int:
+    site = common.load_site_or_fail(args)
+    for line in site_summary(site):
+        print(line)
+    return 0
+
+
+def site_summary(site: Site) -> list[str]:
+    """What the file defines, with credentials by name and kind only: never a value."""
+    kinds = Counter(d.kind for d in site.devices)
+    check_types = Counter(c.type for d in site.devices for c in d.checks)
+    credentials = [
+        f"{name} ({'+'.join(k for k in ('snmp', 'ssh') if getattr(c, k) is not None)})"
+        for name, c in sorted(site.credentials.items())
+    ]
+    return [
+        t("summary.ok", path=site.source or "-"),
+        t("summary.site", name=site.site.name, tz=site.site.timezone),
+        t("summary.shifts", shifts=", ".join(
+            f"{s.name} {s.start:%H:%M}-{s.end:%H:%M}" for s in site.site.shifts)),
+        t("summary.zones", count=len(site.zones), names=", ".join(z.name for z in site.zones)),
+        t("summary.devices", count=len(site.devices),
+          kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))),
+        t("summary.checks", count=sum(check_types.values()),
+          types=", ".join(f"{k} {n}" for k, n in sorted(check_types.items()))),
+        t("summary.actions", count=sum(len(d.actions) for d in site.devices)),
+        t("summary.credentials", count=len(credentials), names=", ".join(credentials) or "-"),
+        t("summary.inspections", count=len(site.inspections)),
+    ]
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Write a commented site.yaml, create the database and the first admin; never overwrite."""
+    site_file = common.site_path(args)
+    db_file = common.db_path(args)
+    for existing in (site_file, db_file):
+        if existing.exists():
+            raise common.CliError(t("init.exists", path=existing))
+    source = common.passwords(args)
+    password = source.new_password(t("init.admin_password", name=args.admin))
+    from data.passwords import check_policy
+
+    problem = check_policy(args.admin, password)
+    if problem:
+        raise common.CliError(problem)
+    site_file.parent.mkdir(parents=True, exist_ok=True)
+    template = resources.files("data").joinpath("site_template.yaml").read_text("utf-8")
+    site_file.write_text(template, encoding="utf-8")
+    args.site = str(site_file)
+    site = common.load_site_or_fail(args)
+
+    async def create() -> None:
+        services = await common.open_or_fail(site, db_file)
+        try:
+            await services.accounts.bootstrap_admin(args.admin, password, args.full_name)
+        finally:
+            await services.close()
+
+    common.run(create)
+    print(t("init.done", site=site_file, db=db_file, admin=args.admin))
+    return 0

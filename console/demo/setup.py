@@ -1,0 +1,88 @@
+"""Prepare the built-in demo: a writable copy of the demo site and a fresh demo database.
+
+The demo database is recreated on every run so the demo always starts the same way; a
+marker file beside it proves it is a demo database before anything is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+from console.commands.common import CliError
+from console.services import open_services
+from data.config import load_site
+from data.i18n import t
+from data.models import Site
+
+# Demo only: these are printed on the demo login screen.
+DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
+    ("zhangsan", "Duty#2026a", "operator"),
+    ("lisi", "Duty#2026b", "operator"),
+    ("wangwu", "Lead#2026c", "supervisor"),
+    ("admin", "Admin#2026", "admin"),
+    ("shenji", "Audit#2026", "auditor"),
+]
+FULL_NAMES = {"zhangsan": "张三", "lisi": "李四", "wangwu": "王五", "admin": "管理员",
+              "shenji": "审计员"}
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    site: Site
+    site_path: Path
+    db_path: Path
+
+
+def _demo_home() -> Path:
+    return Path(platformdirs.user_data_dir("dutydesk")) / "demo"
+
+
+def copy_demo_site(target: Path) -> None:
+    """Copy the packaged demo site (site.yaml and checklists/) into ``target``'s folder."""
+    source = resources.files("console.demo")
+    marker = target.parent / ".dutydesk-demo"
+    if target.exists() and not marker.exists():
+        raise CliError(t("demo.not_demo_site", path=target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("dutydesk demo site: rewritten by every `dutydesk demo`\n")
+    target.write_text(source.joinpath("site.yaml").read_text("utf-8"), encoding="utf-8")
+    checklists = target.parent / "checklists"
+    checklists.mkdir(exist_ok=True)
+    for entry in source.joinpath("checklists").iterdir():
+        if entry.name.endswith(".yaml"):
+            (checklists / entry.name).write_text(entry.read_text("utf-8"), encoding="utf-8")
+
+
+def _fresh_db(db_path: Path) -> None:
+    marker = db_path.with_name(db_path.name + ".demo")
+    if db_path.exists() and not marker.exists():
+        raise CliError(t("demo.not_demo_db", path=db_path))
+    for stale in (db_path, db_path.with_name(db_path.name + "-wal"),
+                  db_path.with_name(db_path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    db_path.with_name(db_path.name + ".backups.json").unlink(missing_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("dutydesk demo database: recreated by every `dutydesk demo`\n")
+
+
+async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
+    site_path = site_path or _demo_home() / "site" / "site.yaml"
+    db_path = db_path or _demo_home() / "demo.db"
+    copy_demo_site(site_path)
+    site = load_site(site_path)
+    _fresh_db(db_path)
+    services = await open_services(site, db_path, terminal="demo")
+    try:
+        accounts = services.accounts
+        admin_name, admin_pw, _ = next(a for a in DEMO_ACCOUNTS if a[2] == "admin")
+        admin = await accounts.bootstrap_admin(admin_name, admin_pw, FULL_NAMES[admin_name])
+        for name, password, role in DEMO_ACCOUNTS:
+            if name != admin_name:
+                await accounts.add(admin, name, password, role, FULL_NAMES[name])
+    finally:
+        await services.close()
+    return DemoPaths(site=site, site_path=site_path, db_path=db_path)

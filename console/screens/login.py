@@ -1,0 +1,81 @@
+"""The login screen: every session starts here, and the idle lock comes back here.
+
+Failures are explained (wrong password, locked until when, disabled) without saying
+whether the user name exists; the accounts service audits every attempt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from data.accounts import AuthError
+from data.i18n import t
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+
+class LoginScreen(Screen[None]):
+    def __init__(self, *, locked_for: str | None = None, hint: str | None = None) -> None:
+        """``locked_for``: the user whose idle session this screen locks (None at start)."""
+        super().__init__(id="login")
+        self.locked_for = locked_for
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        app = cast("DutyDeskApp", self.app)
+        with Center(), Vertical(id="login-box"):
+            yield Static(app.site.site.name, id="login-site")
+            yield Static(t("app.title"), id="login-title")
+            if self.locked_for:
+                yield Static(t("login.locked_notice", name=self.locked_for), id="login-locked")
+            yield Label(t("login.user"))
+            yield Input(value=self.locked_for or "", id="login-user")
+            yield Label(t("login.password"))
+            yield Input(password=True, id="login-password")
+            yield Button(t("login.submit"), id="login-submit", variant="primary")
+            yield Static("", id="login-message")
+            if self.hint:
+                yield Static(self.hint, id="login-hint")
+
+    def on_mount(self) -> None:
+        target = "#login-password" if self.locked_for else "#login-user"
+        self.query_one(target, Input).focus()
+
+    @on(Input.Submitted, "#login-user")
+    def _to_password(self) -> None:
+        self.query_one("#login-password", Input).focus()
+
+    @on(Input.Submitted, "#login-password")
+    @on(Button.Pressed, "#login-submit")
+    async def _attempt(self) -> None:
+        app = cast("DutyDeskApp", self.app)
+        name = self.query_one("#login-user", Input).value.strip()
+        password_input = self.query_one("#login-password", Input)
+        message = self.query_one("#login-message", Static)
+        if not name or not password_input.value:
+            message.update(t("login.missing"))
+            return
+        try:
+            user = await app.services.accounts.authenticate(name, password_input.value)
+        except AuthError as error:
+            password_input.value = ""
+            message.update(login_failure_text(error, app))
+            password_input.focus()
+            return
+        await app.logged_in(user, self)
+
+
+def login_failure_text(error: AuthError, app: DutyDeskApp) -> str:
+    if error.code == "locked" and error.until is not None:
+        until = error.until.astimezone(app.site.site.tz).strftime("%H:%M")
+        return t("login.locked", until=until)
+    if error.code == "disabled":
+        return t("login.disabled")
+    return t("login.failed")

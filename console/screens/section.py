@@ -1,0 +1,51 @@
+"""The frame every section screen shares: header, section bar, body, footer, nav keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from console.bindings import translate_bindings
+from console.sections import SECTIONS
+from data.i18n import t
+from widgets.duty_header import DutyHeader
+from widgets.nav_bar import NavBar
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+
+class SectionScreen(Screen[None]):
+    """Subclasses set SECTION and implement compose_body()."""
+
+    SECTION = ""
+    BINDINGS = [
+        Binding(key, f"app.section('{sid}')", label, id=f"nav.{sid}", show=False)
+        for sid, key, label in SECTIONS
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id=f"section-{self.SECTION}")
+        translate_bindings(self)
+
+    @property
+    def duty_app(self) -> DutyDeskApp:
+        return cast("DutyDeskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        nav = NavBar([(sid, key, t(label)) for sid, key, label in SECTIONS])
+        nav.current = self.SECTION
+        yield nav
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_screen_resume(self) -> None:
+        self.duty_app.refresh_header()

@@ -1,0 +1,28 @@
+"""The record services one session works with, opened together and closed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.accounts import Accounts
+from data.audit import AuditTrail
+from data.models import Site
+from data.store import Store
+
+
+@dataclass
+class Services:
+    site: Site
+    store: Store
+    audit: AuditTrail
+    accounts: Accounts
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def open_services(site: Site, db_path: Path, terminal: str | None = None) -> Services:
+    store = await Store.open(db_path)
+    audit = AuditTrail(store, terminal=terminal)
+    return Services(site=site, store=store, audit=audit, accounts=Accounts(store, audit))

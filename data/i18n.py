@@ -1,0 +1,55 @@
+"""One translation function for every operator-facing string: ``t("login.title")``.
+
+Catalogs are YAML files in data/locale/ (zh_CN.yaml, en.yaml), flat ``key: text`` maps with
+``str.format`` placeholders. The language comes from site.yaml, else $LANG, else English.
+A key missing from the active catalog falls back to English, then to the key itself, so a
+gap is visible instead of a crash; tests/test_i18n.py fails on any such gap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+import yaml
+
+LANGUAGES = ("zh_CN", "en")
+_active = "en"
+
+
+@cache
+def catalog(language: str) -> Mapping[str, str]:
+    text = resources.files("data.locale").joinpath(f"{language}.yaml").read_text("utf-8")
+    loaded = yaml.safe_load(text) or {}
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def resolve_language(site_language: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """site.yaml's language wins; else $LC_ALL / $LANG when it names Chinese; else English."""
+    if site_language in LANGUAGES:
+        return site_language
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_language(language: str) -> None:
+    global _active
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
+    _active = language
+
+
+def language() -> str:
+    return _active
+
+
+def t(key: str, /, **params: object) -> str:
+    """The text of ``key`` in the active language, formatted with ``params``."""
+    text = catalog(_active).get(key) or catalog("en").get(key) or key
+    return text.format(**params) if params else text
