@@ -1,4 +1,4 @@
-"""One translation function for every operator-facing string: ``t("login.title")``.
+"""One translation function for every operator-facing string: ``t("app.title")``.
 
 Catalogs are YAML files in data/locale/ (zh_CN.yaml, en.yaml), flat ``key: text`` maps with
 ``str.format`` placeholders. The language comes from site.yaml, else $LANG, else English.
