@@ -39,31 +39,41 @@ def format_value(value: float, unit: str | None = None) -> str:
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
+def _verdict(
+    value: float, check: CheckBase, warn_default: Threshold | None, crit_default: Threshold | None
+) -> tuple[CheckState, str]:
+    """The state under the rule and which threshold decided it (``"critical: > 32"``)."""
+    ok, warn, crit = check.ok, check.warn, check.crit
+    if ok is None and warn is None and crit is None:
+        warn, crit = warn_default, crit_default
+    if math.isnan(value):
+        return CheckState.UNKNOWN, "not a number"
+    if crit is not None and crit.holds(value):
+        return CheckState.CRITICAL, f"critical: {crit}"
+    if warn is not None and warn.holds(value):
+        return CheckState.WARNING, f"warning: {warn}"
+    if ok is not None and not ok.holds(value):
+        return CheckState.WARNING, f"outside ok {ok}"
+    return CheckState.OK, ""
+
+
 def evaluate(
     value: float,
     check: CheckBase,
     *,
+    unit: str | None = None,
     default_warn: Threshold | None = None,
     default_crit: Threshold | None = None,
 ) -> tuple[CheckState, str]:
     """The state of ``value`` under the check's thresholds, and why (empty when OK).
 
     ``default_warn``/``default_crit`` are a probe's built-in limits (e.g. disk use); they
-    apply only when the check sets none of ok, warn and crit itself.
+    apply only when the check sets none of ok, warn and crit itself. ``unit`` (default:
+    the check's own) is only for the reason's text, e.g. ``"35 °C (critical: > 32)"``.
     """
-    ok, warn, crit = check.ok, check.warn, check.crit
-    if ok is None and warn is None and crit is None:
-        warn, crit = default_warn, default_crit
-    shown = format_value(value, check.unit)
-    if math.isnan(value):
-        return CheckState.UNKNOWN, "value is not a number"
-    if crit is not None and crit.holds(value):
-        return CheckState.CRITICAL, f"{shown} (critical: {crit})"
-    if warn is not None and warn.holds(value):
-        return CheckState.WARNING, f"{shown} (warning: {warn})"
-    if ok is not None and not ok.holds(value):
-        return CheckState.WARNING, f"{shown} outside {ok}"
-    return CheckState.OK, ""
+    state, rule = _verdict(value, check, default_warn, default_crit)
+    shown = format_value(value, unit if unit is not None else check.unit)
+    return state, f"{shown} ({rule})" if rule else ""
 
 
 def judge(
@@ -77,17 +87,19 @@ def judge(
     default_crit: Threshold | None = None,
     floor: CheckState = CheckState.OK,
 ) -> ProbeResult:
-    """A ProbeResult for ``value``: thresholds decide the state, the reason leads the message.
+    """A ProbeResult for ``value``: thresholds decide the state, the rule follows the message.
 
-    ``floor`` is the least severe state the probe already knows (e.g. WARNING for a
-    device that just rebooted); thresholds can only make it worse.
+    Without a ``message`` the value itself is the message. ``floor`` is the least severe
+    state the probe already knows (e.g. WARNING for a device that just rebooted);
+    thresholds can only make it worse.
     """
-    state, reason = evaluate(value, check, default_warn=default_warn, default_crit=default_crit)
-    text = f"{reason}; {message}" if reason and message else (reason or message)
+    unit = unit if unit is not None else check.unit
+    state, rule = _verdict(value, check, default_warn, default_crit)
+    text = message or format_value(value, unit)
     return ProbeResult(
         state=max(state, floor),
-        message=text,
+        message=f"{text} ({rule})" if rule else text,
         value=value,
-        unit=unit if unit is not None else check.unit,
+        unit=unit,
         values=dict(values or {}),
     )

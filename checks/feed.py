@@ -160,10 +160,10 @@ class Subscription:
     def put(self, event: Event) -> None:
         if self._closed:
             return
-        if len(self._items) >= self._capacity and not self._drop_oldest_result():
-            if isinstance(event, ResultEvent):
-                self.dropped += 1
-                return
+        full = len(self._items) >= self._capacity
+        if full and not self._drop_oldest_result() and isinstance(event, ResultEvent):
+            self.dropped += 1  # nothing older to drop: this result is the one that goes
+            return
         self._items.append(event)
         self._ready.set()
 
@@ -177,6 +177,12 @@ class Subscription:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def drain(self) -> list[Event]:
+        """Everything queued now, without waiting (lets a consumer handle a batch)."""
+        items = list(self._items)
+        self._items.clear()
+        return items
 
     def close(self) -> None:
         if not self._closed:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from checks.feed import CheckSnapshot

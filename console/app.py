@@ -115,14 +115,14 @@ class DutyDeskApp(App[int]):
     def idle_seconds(self) -> float:
         return self.config.monotonic() - self._last_activity
 
-    async def check_idle(self) -> None:
+    async def lock_if_idle(self) -> None:
         limit = self.site.site.idle_lock_minutes * 60
         if self.user is not None and self.idle_seconds() >= limit:
             await self.action_lock(reason="idle")
 
     async def _tick(self) -> None:
         self.refresh_header()
-        await self.check_idle()
+        await self.lock_if_idle()
 
     def refresh_header(self) -> None:
         now = self.config.clock()

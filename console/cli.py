@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from console.commands import common
-from data.i18n import resolve_language, set_language, t
+from data.errors import DutyDeskError
+from data.i18n import explain, resolve_language, set_language, t
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -83,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except common.CliError as error:
         common.fail(str(error))
         return error.exit_code
+    except DutyDeskError as error:
+        common.fail(explain(error))
+        return 2
 
 
 def entry() -> None:

@@ -22,7 +22,10 @@ class Services:
         await self.store.close()
 
 
-async def open_services(site: Site, db_path: Path, terminal: str | None = None) -> Services:
-    store = await Store.open(db_path)
+def services_for(site: Site, store: Store, terminal: str | None = None) -> Services:
     audit = AuditTrail(store, terminal=terminal)
     return Services(site=site, store=store, audit=audit, accounts=Accounts(store, audit))
+
+
+async def open_services(site: Site, db_path: Path, terminal: str | None = None) -> Services:
+    return services_for(site, await Store.open(db_path), terminal)

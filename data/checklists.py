@@ -42,7 +42,7 @@ class ChecklistItem(Strict):
     kind: ItemKind = "passfail"
     unit: str | None = None
     range: Threshold | None = None  # allowed values of a reading; outside it is flagged
-    choices: list[str] = []
+    choices: list[str] = Field(default_factory=list)
     required: bool = True
     guidance: str | None = None  # how to check it, shown next to the item
     source: ItemSource | None = None

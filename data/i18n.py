@@ -53,3 +53,29 @@ def t(key: str, /, **params: object) -> str:
     """The text of ``key`` in the active language, formatted with ``params``."""
     text = catalog(_active).get(key) or catalog("en").get(key) or key
     return text.format(**params) if params else text
+
+
+def explain(error: Exception) -> str:
+    """An operator-facing message for a data-layer error: its ``code`` through the catalog,
+    else the error's own plain English text.
+
+    ``error.<code>`` is formatted with the error's params; a list param is shown item by
+    item through ``error.<code>.<item>``; when a param is None the catalog may offer
+    ``error.<code>.without_<param>`` instead (e.g. no backup known).
+    """
+    code = getattr(error, "code", None)
+    params: dict[str, object] = dict(getattr(error, "params", {}) or {})
+    if not code:
+        return str(error)
+    key = f"error.{code}"
+    for name, value in params.items():
+        if value is None and f"{key}.without_{name}" in catalog(_active):
+            key = f"{key}.without_{name}"
+        elif isinstance(value, list | tuple):
+            params[name] = "; ".join(t(f"error.{code}.{item}") for item in value)
+    if key not in catalog(_active):
+        return str(error)
+    try:
+        return t(key, **params)
+    except (KeyError, IndexError):
+        return str(error)

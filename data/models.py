@@ -30,8 +30,17 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 Role = Literal["operator", "supervisor", "admin", "auditor"]
 DeviceKind = Literal[
-    "switch", "router", "firewall", "ids", "server", "storage", "ups", "aircon", "sensor",
-    "service", "access",
+    "switch",
+    "router",
+    "firewall",
+    "ids",
+    "server",
+    "storage",
+    "ups",
+    "aircon",
+    "sensor",
+    "service",
+    "access",
 ]
 Seconds = Annotated[float, Field(gt=0, le=86400)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from data.errors import DutyDeskError
+
 Severity = Literal["error", "warning"]
 KeyPath = tuple[Any, ...]  # mapping keys and list indexes, from the top of the document
 SECRET_KEYS = frozenset({"community", "auth_key", "priv_key", "password", "passphrase"})
@@ -50,20 +52,28 @@ class ConfigIssue:
         return f"{where}{key}{tag} {self.message}"
 
 
-class SiteConfigError(Exception):
+class SiteConfigError(DutyDeskError):
     """A config that cannot be used; ``issues`` lists every problem found (and warnings)."""
+
+    code = "config.invalid"
 
     def __init__(self, issues: Iterable[ConfigIssue]) -> None:
         self.issues = sorted(issues)
-        super().__init__("\n".join(str(i) for i in self.issues))
+        errors = sum(1 for i in self.issues if i.severity == "error")
+        super().__init__("\n".join(str(i) for i in self.issues), count=errors)
 
     @property
     def errors(self) -> list[ConfigIssue]:
         return [i for i in self.issues if i.severity == "error"]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's base-60 numbers, so a plain ``17:30`` stays text."""
+# libyaml's parser when PyYAML has it: composing is ~10x faster than pure Python, which
+# matters for sites with thousands of devices. Both keep every node's mark (line).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """Safe loader without YAML 1.1's base-60 numbers, so a plain ``17:30`` stays text."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -93,6 +103,7 @@ class MarkedDoc:
     data: dict[Any, Any]
     lines: dict[KeyPath, int]
     secrets: set[str] = field(default_factory=set)
+    unreadable: set[KeyPath] = field(default_factory=set)  # e.g. an unset ${VAR}: reported
 
     def line_of(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest ancestor that is in the file."""
@@ -106,7 +117,7 @@ class MarkedDoc:
         parts: list[str] = []
         node: Any = self.data
         for seg in path:
-            if isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            if isinstance(node, list) and _has(node, seg):
                 node = node[seg]
                 ident = node.get("id") if isinstance(node, dict) else None
                 parts.append(f"[{ident}]" if isinstance(ident, str) and ident else f"[{seg}]")
@@ -125,16 +136,21 @@ class MarkedDoc:
         issues = []
         for err in error.errors(include_url=False, include_input=False):
             path = self._follow(err["loc"], err["type"])
-            issues.append(self.issue(path, _message(err)))
+            if not self._about_unreadable_value(path):
+                issues.append(self.issue(path, _message(err)))
         return issues
+
+    def _about_unreadable_value(self, path: KeyPath) -> bool:
+        # A value that could not be read (an unset ${VAR} left it empty) is reported once
+        # already; errors about it or its mapping ("keys must be at least 8 characters")
+        # would only mislead.
+        return any(path in (p, p[:-1]) for p in self.unreadable)
 
     def _follow(self, loc: tuple[int | str, ...], kind: str) -> KeyPath:
         node: Any = self.data
         path: KeyPath = ()
         for i, seg in enumerate(loc):
-            if isinstance(node, dict) and seg in node:
-                node = node[seg]
-            elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            if _has(node, seg):
                 node = node[seg]
             elif kind == "missing" and i == len(loc) - 1:
                 return (*path, seg)  # absent: key_path names it, line_of gives the parent's
@@ -144,6 +160,12 @@ class MarkedDoc:
         if kind == "union_tag_invalid" and isinstance(node, dict) and "type" in node:
             path = (*path, "type")
         return path
+
+
+def _has(node: Any, seg: Any) -> bool:
+    if isinstance(node, dict):
+        return seg in node
+    return isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node)
 
 
 def mapping_items(value: Any) -> Iterator[tuple[int, dict[Any, Any]]]:
@@ -164,8 +186,11 @@ def _message(err: Mapping[str, Any]) -> str:
         return "required key is missing"
     if kind == "extra_forbidden":
         return "unknown key"
+    ctx = err.get("ctx") or {}
     if kind == "union_tag_not_found":
-        return f"required key {err.get('ctx', {}).get('discriminator', 'type')} is missing"
+        return f"required key {ctx.get('discriminator', 'type')} is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     return msg
@@ -204,7 +229,7 @@ def read_yaml(
     if not isinstance(data, dict):
         message = "the top level must be a mapping of keys"
         return None, [ConfigIssue(display, root.start_mark.line + 1, "", message)]
-    doc = MarkedDoc(display, data, builder.lines, builder.substituted)
+    doc = MarkedDoc(display, data, builder.lines, builder.substituted, builder.unreadable)
     _collect_secrets(data, doc.secrets)
     return doc, [doc.issue(p, m) for p, m in builder.problems]
 
@@ -218,6 +243,7 @@ class _Builder:
         self.lines: dict[KeyPath, int] = {(): 1}
         self.problems: list[tuple[KeyPath, str]] = []
         self.substituted: set[str] = set()
+        self.unreadable: set[KeyPath] = set()
         self._open: set[int] = set()  # nodes being built: guards against recursive aliases
 
     def value(self, node: yaml.Node, path: KeyPath) -> Any:
@@ -284,14 +310,18 @@ class _Builder:
         try:
             value = self.loader.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as e:
-            self.problems.append((path, f"cannot read this value: {e.problem}"))
+            self._unreadable(path, f"cannot read this value: {e.problem}")
             return None
         except (ValueError, TypeError) as e:  # e.g. a date like 2026-02-30
-            self.problems.append((path, f"cannot read this value: {e}"))
+            self._unreadable(path, f"cannot read this value: {e}")
             return None
         if substitute and isinstance(value, str) and node.tag == _STR and self.env is not None:
             return _ENV_REF.sub(lambda m: self._env_value(m, path), value)
         return value
+
+    def _unreadable(self, path: KeyPath, message: str) -> None:
+        self.problems.append((path, message))
+        self.unreadable.add(path)
 
     def _env_value(self, match: re.Match[str], path: KeyPath) -> str:
         escaped, name = match[1], match[2]
@@ -299,10 +329,10 @@ class _Builder:
             return "${" + name + "}"  # `$${X}` is the literal text `${X}`
         assert self.env is not None
         if not _ENV_NAME.match(name):
-            self.problems.append((path, f"malformed ${{{name}}}: use ${{NAME}}, or $${{ for $"))
+            self._unreadable(path, f"malformed ${{{name}}}: use ${{NAME}}, or $${{ for $")
             return ""
         if name not in self.env:
-            self.problems.append((path, f"environment variable {name} is not set"))
+            self._unreadable(path, f"environment variable {name} is not set")
             return ""
         value = self.env[name]
         if len(value) >= _MIN_MASKED:

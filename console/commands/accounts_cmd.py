@@ -9,7 +9,7 @@ from typing import Any
 from console.commands import common
 from console.services import Services
 from data.accounts import AccountError, User
-from data.i18n import t
+from data.i18n import explain, t
 from data.roles import ROLES, Permission
 
 Action = Callable[[Services, User, argparse.Namespace, common.PasswordSource], Awaitable[None]]
@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace, fn: Action) -> int:
             actor = await common.login(services, args, source, permission)
             await fn(services, actor, args, source)
         except AccountError as error:
-            raise common.CliError(str(error)) from None
+            raise common.CliError(explain(error)) from None
         finally:
             await services.close()
 
@@ -69,7 +69,9 @@ async def _add(s: Services, actor: User, a: argparse.Namespace, p: common.Passwo
 async def _passwd(s: Services, actor: User, a: argparse.Namespace,
                   p: common.PasswordSource) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
-    await s.accounts.change_password(actor, a.name, password)
+    # Your own password needs the current one: the one you just logged in with.
+    old = p.last_login if actor.name == a.name else None
+    await s.accounts.change_password(actor, a.name, password, old=old)
     print(t("user.password_changed", name=a.name))
 
 
@@ -91,6 +93,13 @@ async def _role(s: Services, actor: User, a: argparse.Namespace, _: common.Passw
 
 async def _list(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
     rows = await s.accounts.list_users(actor)
-    print(f"{'NAME':<16} {'ROLE':<11} {'STATE':<8} FULL NAME")
-    for row in rows:
-        print(f"{row.name:<16} {row.role:<11} {row.state:<8} {row.full_name}")
+    print(f"{'NAME':<16} {'ROLE':<11} {'STATE':<22} FULL NAME")
+    for account in rows:
+        if account.disabled:
+            state = "locked by admin"
+        elif account.locked_until is not None:
+            state = f"locked until {account.locked_until:%H:%M} UTC"
+        else:
+            state = "active"
+        user = account.user
+        print(f"{user.name:<16} {user.role:<11} {state:<22} {user.full_name}")

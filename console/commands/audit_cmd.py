@@ -72,13 +72,13 @@ def run_show(args: argparse.Namespace) -> int:
         for e in entries:
             if args.json:
                 print(json.dumps({"id": e.id, "ts": e.ts.isoformat(), "user": e.user,
-                                  "terminal": e.terminal, "action": e.action, "object": e.obj,
+                                  "terminal": e.terminal, "action": e.action, "object": e.object,
                                   "outcome": e.outcome, "detail": e.detail, "hash": e.hash},
                                  ensure_ascii=False))
             else:
                 local = e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
                 print(f"{e.id:>6} {local} {e.user or '-':<12} {e.action:<22} "
-                      f"{e.obj:<20} {e.outcome}")
+                      f"{e.object:<20} {e.outcome}")
         return 0
 
     return common.run(go)

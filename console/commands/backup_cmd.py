@@ -1,4 +1,4 @@
-"""``dutydesk backup PATH`` and ``dutydesk restore PATH`` (admin; both audited)."""
+"""``dutydesk backup PATH`` and ``dutydesk restore PATH`` (admin; both audited in data/)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from console.commands import common
+from console.services import open_services, services_for
 from data import backup as backups
-from data.i18n import t
+from data.accounts import User
+from data.i18n import explain, t
 from data.roles import Permission
-from data.store import StoreError
+from data.store import CorruptDatabaseError, StoreError
 
 
 def add_parsers(sub: Any, global_options: Callable[..., None]) -> None:
@@ -33,10 +35,9 @@ def run_backup(args: argparse.Namespace) -> int:
         services = await common.open_or_fail(site, common.db_path(args))
         try:
             user = await common.login(services, args, source, Permission.BACKUP)
-            await backups.backup(services.store, args.path, audit=services.audit,
-                                 user=user.name)
-        except (StoreError, OSError) as error:
-            raise common.CliError(str(error)) from None
+            await backups.backup(services.store, args.path, services.audit, actor=user)
+        except StoreError as error:
+            raise common.CliError(explain(error)) from None
         finally:
             await services.close()
 
@@ -46,21 +47,30 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    """The admin logs in against the live database; when that is too damaged to open
+    (the usual reason to restore), against the verified backup about to replace it."""
     site = common.load_site_or_fail(args)
     source = common.passwords(args)
     db_file = common.db_path(args)
 
-    async def go() -> None:
-        # The restoring admin authenticates against the live database before it is replaced.
-        services = await common.open_or_fail(site, db_file)
+    async def authenticate() -> User:
         try:
-            user = await common.login(services, args, source, Permission.RESTORE)
+            services = await open_services(site, db_file)
+        except CorruptDatabaseError:
+            async with backups.open_backup(args.path) as backup_store:
+                return await common.login(services_for(site, backup_store), args, source,
+                                          Permission.RESTORE)
+        try:
+            return await common.login(services, args, source, Permission.RESTORE)
         finally:
             await services.close()
+
+    async def go() -> None:
         try:
+            user = await authenticate()
             await backups.restore(args.path, db_file, user=user.name)
-        except (StoreError, OSError) as error:
-            raise common.CliError(str(error)) from None
+        except StoreError as error:
+            raise common.CliError(explain(error)) from None
 
     common.run(go)
     print(t("restore.done", path=args.path, db=db_file))

@@ -12,8 +12,8 @@ from typing import TypeVar
 
 from console.services import Services, open_services
 from data.accounts import AuthError, User
-from data.config import SiteConfigError, load_site
-from data.i18n import resolve_language, set_language, t
+from data.config import LoadedSite, SiteConfigError, load_site_config
+from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.paths import default_db_path, default_site_path
 from data.roles import Permission, PermissionDenied, require
@@ -40,17 +40,21 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
 
 
-def load_site_or_fail(args: argparse.Namespace) -> Site:
+def load_site_config_or_fail(args: argparse.Namespace) -> LoadedSite:
     """Load and validate site.yaml; on any error print every issue and exit 2."""
     path = site_path(args)
     try:
-        site = load_site(path)
+        loaded = load_site_config(path)
     except SiteConfigError as error:
         for issue in error.issues:
             print(str(issue), file=sys.stderr)
-        raise CliError(t("cli.config.invalid", count=len(error.issues), path=path)) from None
-    set_language(resolve_language(site.site.language))
-    return site
+        raise CliError(t("cli.config.invalid", count=len(error.errors), path=path)) from None
+    set_language(resolve_language(loaded.site.site.language))
+    return loaded
+
+
+def load_site_or_fail(args: argparse.Namespace) -> Site:
+    return load_site_config_or_fail(args).site
 
 
 class PasswordSource:
@@ -59,6 +63,7 @@ class PasswordSource:
     def __init__(self, from_stdin: bool) -> None:
         self.from_stdin = from_stdin
         self._lines: Iterator[str] | None = None
+        self.last_login: str | None = None  # kept only to change one's own password
 
     def read(self, prompt: str) -> str:
         if not self.from_stdin:
@@ -87,7 +92,7 @@ async def open_or_fail(site: Site, path: Path) -> Services:
     try:
         return await open_services(site, path)
     except StoreError as error:
-        raise CliError(str(error)) from None
+        raise CliError(explain(error)) from None
 
 
 async def login(
@@ -98,15 +103,15 @@ async def login(
     if not name:
         raise CliError(t("cli.needs_user"))
     try:
-        user = await services.accounts.authenticate(name, source.read(t("cli.password_for",
-                                                                          name=name)))
+        source.last_login = source.read(t("cli.password_for", name=name))
+        user = await services.accounts.authenticate(name, source.last_login)
     except AuthError as error:
         raise CliError(t(f"auth.{error.code}")) from None
     try:
         require(user, permission)
     except PermissionDenied:
-        await services.audit.record(user.name, "cli.denied", permission.value, outcome="denied")
-        raise CliError(t("cli.denied", role=user.role)) from None
+        await services.audit.record(user.name, "cli.command", permission.value, outcome="denied")
+        raise CliError(t("cli.denied", role=t(f"role.{user.role}"))) from None
     return user
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
-from importlib import resources
 
 from console.commands import common
+from data.config import site_template
 from data.i18n import t
 from data.models import Site
+from data.passwords import check_policy
 
 
 def run_config_check(args: argparse.Namespace) -> int:
-    site = common.load_site_or_fail(args)
-    for line in site_summary(site):
+    loaded = common.load_site_config_or_fail(args)
+    for warning in loaded.warnings:
+        print(str(warning), file=sys.stderr)
+    for line in site_summary(loaded.site):
         print(line)
     return 0
 
@@ -51,14 +55,9 @@ def run_init(args: argparse.Namespace) -> int:
             raise common.CliError(t("init.exists", path=existing))
     source = common.passwords(args)
     password = source.new_password(t("init.admin_password", name=args.admin))
-    from data.passwords import check_policy
-
-    problem = check_policy(args.admin, password)
-    if problem:
-        raise common.CliError(problem)
+    check_policy(password, args.admin)  # before any file is written
     site_file.parent.mkdir(parents=True, exist_ok=True)
-    template = resources.files("data").joinpath("site_template.yaml").read_text("utf-8")
-    site_file.write_text(template, encoding="utf-8")
+    site_file.write_text(site_template(), encoding="utf-8")
     args.site = str(site_file)
     site = common.load_site_or_fail(args)
 

@@ -1,0 +1,255 @@
+"""What each SNMP check asks and how it reads the answer.
+
+Profiles (``system``, ``interfaces``, ``host``, ``ups``) know their MIB objects; a custom
+``oid`` check reads one number, a ``walk`` check aggregates a subtree. Every function
+returns a ProbeResult or raises ProbeFailure; counters that need history (uptime for
+reboots, interface error counters) read the previous result's ``values``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from checks.evaluate import ProbeFailure, format_value, judge
+from checks.result import CheckState, ProbeResult
+from checks.snmp import SnmpClient, SnmpValue
+from data.models import SnmpCheck, SnmpCredential
+from data.thresholds import Threshold
+
+SYS_DESCR, SYS_UPTIME, SYS_NAME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0"
+TICKS_PER_DAY = 8_640_000  # TimeTicks are hundredths of a second
+IF_DESCR, IF_ADMIN, IF_OPER = "1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.7", "1.3.6.1.2.1.2.2.1.8"
+IF_IN_ERRORS, IF_OUT_ERRORS = "1.3.6.1.2.1.2.2.1.14", "1.3.6.1.2.1.2.2.1.20"
+IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+IF_UP, IF_DOWN_STATES = 1, {2, 6, 7}  # down, notPresent, lowerLayerDown
+HR_CPU_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
+HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
+HR_TYPE, HR_DESCR, HR_UNITS, HR_SIZE, HR_USED = (f"{HR_STORAGE}.{c}" for c in (2, 3, 4, 5, 6))
+HR_RAM, HR_FIXED_DISK = "1.3.6.1.2.1.25.2.1.2", "1.3.6.1.2.1.25.2.1.4"
+HOST_WARN, HOST_CRIT = Threshold.parse("> 85"), Threshold.parse("> 95")
+UPS = "1.3.6.1.2.1.33.1"
+UPS_BATTERY_STATUS, UPS_MINUTES, UPS_CHARGE = (f"{UPS}.2.{c}.0" for c in (1, 3, 4))
+UPS_INPUT_VOLTS, UPS_OUTPUT_SOURCE, UPS_LOAD = (
+    f"{UPS}.3.3.1.3.1",
+    f"{UPS}.4.1.0",
+    f"{UPS}.4.4.1.5.1",
+)
+UPS_SOURCE = {1: "other", 2: "none", 3: "normal", 4: "bypass", 5: "battery", 6: "booster"}
+UPS_SOURCE |= {7: "reducer"}
+UPS_BATTERY = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
+
+
+@dataclass(frozen=True)
+class SnmpQuery:
+    """One SNMP check against one device: where, as whom, and what it saw last time."""
+
+    client: SnmpClient
+    host: str
+    port: int
+    cred: SnmpCredential
+    check: SnmpCheck
+    previous: ProbeResult | None = None
+
+    async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
+        c = self.check
+        return await self.client.get(
+            self.host, self.port, self.cred, oids, timeout=c.timeout, retries=c.retries
+        )
+
+    async def walk(self, roots: Sequence[str]) -> dict[str, dict[str, SnmpValue]]:
+        c = self.check
+        return await self.client.walk(
+            self.host, self.port, self.cred, roots, timeout=c.timeout, retries=c.retries
+        )
+
+    def previously(self, key: str) -> object:
+        return self.previous.values.get(key) if self.previous is not None else None
+
+
+def number(value: SnmpValue, oid: str) -> float:
+    """An SNMP value as a number; numeric text (``"23.5"``) counts, anything else fails."""
+    if value is None:
+        raise ProbeFailure(CheckState.UNKNOWN, f"no such object {oid}")
+    if isinstance(value, int):
+        return float(value)
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ProbeFailure(CheckState.UNKNOWN, f"{oid} is not a number: {value[:40]!r}") from None
+
+
+def _uptime_text(ticks: int) -> str:
+    minutes = ticks // 6000
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    return f"{days} d {hours} h" if days else f"{hours} h {mins} min"
+
+
+async def system_profile(q: SnmpQuery) -> ProbeResult:
+    got = await q.get([SYS_UPTIME, SYS_NAME, SYS_DESCR])
+    ticks = int(number(got[SYS_UPTIME], SYS_UPTIME))
+    name, descr = got[SYS_NAME], got[SYS_DESCR]
+    values: dict[str, object] = {"uptime_ticks": ticks, "sys_name": name, "sys_descr": descr}
+    before = q.previously("uptime_ticks")
+    # TimeTicks wrap after 497 days: a drop from the last day before the wrap is not a reboot
+    wrapped = isinstance(before, int) and before > 2**32 - TICKS_PER_DAY
+    rebooted = isinstance(before, int) and ticks < before and not wrapped
+    message = ("rebooted; " if rebooted else "") + f"up {_uptime_text(ticks)}"
+    if name:
+        message += f", {name}"
+    floor = CheckState.WARNING if rebooted else CheckState.OK
+    return judge(ticks / TICKS_PER_DAY, q.check, message, unit="d", values=values, floor=floor)
+
+
+async def interfaces_profile(q: SnmpQuery) -> ProbeResult:
+    table = await q.walk([IF_DESCR, IF_NAME, IF_ADMIN, IF_OPER, IF_IN_ERRORS, IF_OUT_ERRORS])
+    admin, oper = table[IF_ADMIN], table[IF_OPER]
+    if not oper:
+        raise ProbeFailure(CheckState.UNKNOWN, "no interfaces in IF-MIB ifTable")
+
+    def label(index: str) -> str:
+        return str(table[IF_NAME].get(index) or table[IF_DESCR].get(index) or f"if{index}")
+
+    enabled = [i for i, status in admin.items() if status == IF_UP]
+    down = [label(i) for i in enabled if oper.get(i) in IF_DOWN_STATES]
+    errors: dict[str, int] = {}
+    for i in oper:
+        counts = (table[IF_IN_ERRORS].get(i), table[IF_OUT_ERRORS].get(i))
+        errors[i] = sum(c for c in counts if isinstance(c, int))
+    before = q.previously("if_errors")
+    grown: dict[str, int] = {}
+    if isinstance(before, dict):
+        for i, count in errors.items():
+            last = before.get(i)
+            if isinstance(last, int) and count > last:  # a drop is a counter reset: skip
+                grown[label(i)] = count - last
+    if down:
+        shown = ", ".join(down[:10]) + (f" and {len(down) - 10} more" if len(down) > 10 else "")
+        message = f"{len(down)} of {len(enabled)} enabled ports down: {shown}"
+    else:
+        message = f"all {len(enabled)} enabled ports up"
+    if grown:
+        worst = sorted(grown.items(), key=lambda kv: -kv[1])[:3]
+        message += (
+            f"; +{sum(grown.values())} errors (" + ", ".join(f"{n} +{d}" for n, d in worst) + ")"
+        )
+    values: dict[str, object] = {
+        "ports": len(oper),
+        "enabled": len(enabled),
+        "down": down,
+        "if_errors": errors,
+        "error_delta": sum(grown.values()),
+    }
+    return judge(float(len(down)), q.check, message, values=values)
+
+
+def _percent(used: SnmpValue, size: SnmpValue) -> float | None:
+    if not isinstance(used, int) or not isinstance(size, int):
+        return None
+    # hrStorageSize is an Integer32: large volumes on old agents wrap negative
+    used, size = used % 2**32, size % 2**32
+    return 100.0 * used / size if size else None
+
+
+async def host_profile(q: SnmpQuery) -> ProbeResult:
+    table = await q.walk([HR_CPU_LOAD, HR_TYPE, HR_DESCR, HR_SIZE, HR_USED])
+    loads = [v for v in table[HR_CPU_LOAD].values() if isinstance(v, int)]
+    cpu = sum(loads) / len(loads) if loads else None
+    memory: float | None = None
+    disks: list[tuple[float, str]] = []
+    for index, kind in table[HR_TYPE].items():
+        pct = _percent(table[HR_USED].get(index), table[HR_SIZE].get(index))
+        if pct is None:
+            continue
+        if kind == HR_RAM and memory is None:
+            memory = pct
+        elif kind == HR_FIXED_DISK:
+            disks.append((pct, str(table[HR_DESCR].get(index) or index)))
+    disk, disk_name = max(disks) if disks else (None, "")
+    parts = {"cpu": cpu, "memory": memory, "disk": disk}
+    seen = {k: v for k, v in parts.items() if v is not None}
+    if not seen:
+        raise ProbeFailure(CheckState.UNKNOWN, "no HOST-RESOURCES-MIB data (processors, storage)")
+    message = ", ".join(
+        f"{k} {format_value(round(v, 1), '%')}" + (f" ({disk_name})" if k == "disk" else "")
+        for k, v in seen.items()
+    )
+    values: dict[str, object] = {**seen, "disk_name": disk_name}
+    return judge(
+        max(seen.values()), q.check, message, unit="%", values=values,
+        default_warn=HOST_WARN, default_crit=HOST_CRIT,
+    )  # fmt: skip
+
+
+async def ups_profile(q: SnmpQuery) -> ProbeResult:
+    oids = [UPS_OUTPUT_SOURCE, UPS_BATTERY_STATUS, UPS_CHARGE, UPS_MINUTES, UPS_LOAD]
+    got = await q.get([*oids, UPS_INPUT_VOLTS])
+    source = int(number(got[UPS_OUTPUT_SOURCE], UPS_OUTPUT_SOURCE))
+    battery = int(number(got[UPS_BATTERY_STATUS], UPS_BATTERY_STATUS))
+    extra = {"charge": got[UPS_CHARGE], "minutes": got[UPS_MINUTES], "load": got[UPS_LOAD]}
+    extra["input_volts"] = got[UPS_INPUT_VOLTS]
+    problems: list[tuple[CheckState, str]] = []
+    if source == 5:
+        problems.append((CheckState.CRITICAL, "on battery"))
+    elif source == 2:
+        problems.append((CheckState.CRITICAL, "output off"))
+    elif source == 4:
+        problems.append((CheckState.WARNING, "on bypass"))
+    if battery in (3, 4):
+        problems.append((CheckState.CRITICAL, f"battery {UPS_BATTERY[battery]}"))
+    elif battery != 2:
+        problems.append((CheckState.WARNING, f"battery status {UPS_BATTERY.get(battery, battery)}"))
+    shown = [f"output {UPS_SOURCE.get(source, source)}"] + [
+        f"{label} {format_value(float(v), unit)}"
+        for label, v, unit in (
+            ("charge", extra["charge"], "%"),
+            ("runtime", extra["minutes"], "min"),
+            ("load", extra["load"], "%"),
+            ("input", extra["input_volts"], "V"),
+        )
+        if isinstance(v, int)
+    ]
+    message = "; ".join([*(text for _, text in problems), ", ".join(shown)])
+    floor = max((state for state, _ in problems), default=CheckState.OK)
+    values: dict[str, object] = {"output_source": source, "battery_status": battery, **extra}
+    if not isinstance(extra["charge"], int):  # nothing for thresholds to judge
+        return ProbeResult(state=floor, message=message, values=values)
+    return judge(float(extra["charge"]), q.check, message, unit="%", values=values, floor=floor)
+
+
+async def custom_oid(q: SnmpQuery) -> ProbeResult:
+    oid = q.check.oid or ""
+    value = number((await q.get([oid]))[oid], oid) * q.check.scale
+    return judge(value, q.check, "", values={"oid": oid})
+
+
+async def custom_walk(q: SnmpQuery) -> ProbeResult:
+    root, how = q.check.walk or "", q.check.aggregate
+    rows = (await q.walk([root]))[root]
+    if not rows:
+        raise ProbeFailure(CheckState.UNKNOWN, f"nothing under {root}")
+    if how == "count":
+        value = float(len(rows))
+    else:
+        numbers = [number(v, f"{root}.{index}") for index, v in rows.items()]
+        total = sum(numbers) if how == "sum" else max(numbers) if how == "max" else min(numbers)
+        value = total * q.check.scale
+    shown = format_value(value, q.check.unit)
+    return judge(value, q.check, f"{how} of {len(rows)}: {shown}", values={"rows": len(rows)})
+
+
+PROFILES: dict[str, Callable[[SnmpQuery], Awaitable[ProbeResult]]] = {
+    "system": system_profile,
+    "interfaces": interfaces_profile,
+    "host": host_profile,
+    "ups": ups_profile,
+}
+
+
+async def run_snmp_check(q: SnmpQuery) -> ProbeResult:
+    """The SNMP check ``q.check`` (a profile, one OID or a walk) as a ProbeResult."""
+    if q.check.profile is not None:
+        return await PROFILES[q.check.profile](q)
+    if q.check.oid is not None:
+        return await custom_oid(q)
+    return await custom_walk(q)

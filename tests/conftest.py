@@ -1,0 +1,61 @@
+"""Shared fixtures: a store on a temporary database, its audit trail, accounts, an admin.
+
+``store`` is a fresh migrated database under ``tmp_path``; ``clock`` is a ManualClock that
+``audit`` and ``accounts`` both read, so tests move time with ``clock.advance(...)``.
+``accounts`` lowers the scrypt cost (``fast_scrypt``): tests about the hash itself must not
+use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from data import passwords
+from data.accounts import Accounts, User
+from data.audit import AuditTrail
+from data.clock import ManualClock
+from data.store import Store
+
+ADMIN_PASSWORD = "Adm1n-pass"
+START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
+
+
+@pytest.fixture
+def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**8)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "dutydesk.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(db_path)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def audit(store: Store, clock: ManualClock) -> AuditTrail:
+    return AuditTrail(store, terminal="test:pts/0", clock=clock)
+
+
+@pytest.fixture
+def accounts(store: Store, audit: AuditTrail, clock: ManualClock, fast_scrypt: None) -> Accounts:
+    return Accounts(store, audit, clock=clock)
+
+
+@pytest.fixture
+async def admin(accounts: Accounts) -> User:
+    return await accounts.bootstrap_admin("admin", ADMIN_PASSWORD, "Site Admin")

@@ -1,0 +1,216 @@
+"""Real peers for the interop tests: Debian's net-snmp snmpd and OpenSSH sshd on loopback.
+
+Each peer runs with its own configuration, keys and state under a temporary folder, on a
+free 127.0.0.1 port, and is stopped (terminate, wait) at the end of the session. Readiness
+is polled against a deadline: snmpd must answer a GET, sshd must send its banner. Missing
+binaries skip these tests with the reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pyasn1.codec.ber import encoder
+from pysnmp.proto.api import v2c
+
+SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+START_DEADLINE = 15.0  # seconds for a peer to come up on a busy 2-core machine
+V3_USER, V3_AUTH, V3_PRIV = "lab-v3", "lab-auth-key-1", "lab-priv-key-1"
+V3_USER_AES256 = "lab-v3-aes256"  # SHA auth with AES-256: the key needs extending
+SYS_NAME, SYS_SERVICES = "dutydesk-lab", 72
+
+
+def need(program: str) -> str:
+    """The path of ``program``; skip without it (fail under CI=true, where it must exist)."""
+    found = shutil.which(program, path=SEARCH_PATH)
+    if found:
+        return found
+    reason = f"{program} is not installed (Debian: make peers)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true does not allow skipping interop tests")
+    pytest.skip(reason)
+
+
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(
+    process: subprocess.Popen[bytes], log: Path, what: str, answers: Callable[[], bool]
+) -> None:
+    deadline = time.monotonic() + START_DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()}")
+        if answers():
+            return
+        try:  # a short wait on the process itself between polls: ends early if it dies
+            process.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+    _stop(process)
+    pytest.fail(f"{what} did not answer within {START_DEADLINE}s:\n{log.read_text()}")
+
+
+@dataclass(frozen=True)
+class SnmpAgent:
+    host: str
+    port: int
+    community: str
+    v3_auth: str
+    v3_priv: str
+
+
+def _snmp_answers(port: int, community: str) -> bool:
+    request = v2c.GetRequestPDU()
+    v2c.apiPDU.set_defaults(request)
+    v2c.apiPDU.set_varbinds(request, [((1, 3, 6, 1, 2, 1, 1, 3, 0), v2c.Null(""))])
+    message = v2c.Message()
+    v2c.apiMessage.set_defaults(message)
+    v2c.apiMessage.set_community(message, community)
+    v2c.apiMessage.set_pdu(message, request)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        s.sendto(encoder.encode(message), ("127.0.0.1", port))
+        try:
+            return bool(s.recv(65535))
+        except OSError:  # timeout, or refused while snmpd is still binding
+            return False
+
+
+@pytest.fixture(scope="session")
+def start_snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., SnmpAgent]]:
+    """Start snmpd agents: ``start_snmpd(v3_auth=..., v3_priv=...)``; all stop at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*, v3_auth: str = V3_AUTH, v3_priv: str = V3_PRIV) -> SnmpAgent:
+        snmpd = need("snmpd")
+        home = tmp_path_factory.mktemp("snmpd")
+        port, community = free_port(socket.SOCK_DGRAM), "lab-community"
+        (home / "persist").mkdir()
+        conf = home / "snmpd.conf"
+        conf.write_text(
+            f"agentaddress udp:127.0.0.1:{port}\n"
+            f"rocommunity {community} 127.0.0.1\n"
+            f'createUser {V3_USER} SHA "{v3_auth}" AES "{v3_priv}"\n'
+            f'createUser {V3_USER_AES256} SHA "{v3_auth}" AES-256 "{v3_priv}"\n'
+            f"rouser {V3_USER} priv\nrouser {V3_USER_AES256} priv\n"
+            f"sysname {SYS_NAME}\nsyslocation loopback lab\nsysservices {SYS_SERVICES}\n"
+            f"[snmp] persistentDir {home / 'persist'}\n"
+        )
+        log = home / "snmpd.log"
+        env = {**os.environ, "SNMP_PERSISTENT_DIR": str(home / "persist"), "MIBS": ""}
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [snmpd, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(home / "snmpd.pid")],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+        started.append(process)
+        _wait_ready(process, log, "snmpd", lambda: _snmp_answers(port, community))
+        return SnmpAgent("127.0.0.1", port, community, v3_auth, v3_priv)
+
+    yield start
+    for process in started:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def snmpd(start_snmpd: Callable[..., SnmpAgent]) -> SnmpAgent:
+    return start_snmpd()
+
+
+@dataclass(frozen=True)
+class SshPeer:
+    host: str
+    port: int
+    user: str
+    client_key: Path
+    stranger_key: Path  # a key sshd does not accept
+    known_hosts: Path
+    known_hosts_changed: Path  # holds another key for this host:port
+    known_hosts_empty: Path  # does not know this host at all
+
+
+def _keygen(path: Path) -> Path:
+    keygen = need("ssh-keygen")
+    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    return path
+
+
+def _banner(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            return s.recv(64).startswith(b"SSH-2.0-")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshPeer]:
+    binary = need("sshd")  # an absolute path: sshd re-executes itself
+    home = tmp_path_factory.mktemp("sshd")
+    host_key, other_key = _keygen(home / "host_key"), _keygen(home / "other_host_key")
+    client_key, stranger = _keygen(home / "client_key"), _keygen(home / "stranger_key")
+    (home / "authorized_keys").write_text(Path(f"{client_key}.pub").read_text())
+    port = free_port(socket.SOCK_STREAM)
+
+    def known(name: str, key: Path | None) -> Path:
+        """A known_hosts file that trusts ``key`` for this host and port (None: nothing)."""
+        kind_and_key = " ".join(Path(f"{key}.pub").read_text().split()[:2]) if key else ""
+        (home / name).write_text(f"[127.0.0.1]:{port} {kind_and_key}\n" if key else "")
+        return home / name
+
+    if os.geteuid() == 0:  # root's sshd insists on its privilege separation directory
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    conf = home / "sshd_config"
+    conf.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
+        f"PidFile {home / 'sshd.pid'}\nAuthorizedKeysFile {home / 'authorized_keys'}\n"
+        "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "PrintMotd no\nPrintLastLog no\nPermitUserRC no\nMaxSessions 10\nLogLevel ERROR\n"
+        # bash sources ~/.bashrc for ssh commands unless it thinks it is nested: a quiet
+        # environment that does not depend on the account's dotfiles
+        "SetEnv SHLVL=1 LC_ALL=C\n"
+    )
+    log = home / "sshd.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [binary, "-D", "-e", "-f", str(conf)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        _wait_ready(process, log, "sshd", lambda: _banner(port))
+        yield SshPeer(
+            host="127.0.0.1",
+            port=port,
+            user=getpass.getuser(),
+            client_key=client_key,
+            stranger_key=stranger,
+            known_hosts=known("known_hosts", host_key),
+            known_hosts_changed=known("known_hosts_changed", other_key),
+            known_hosts_empty=known("known_hosts_empty", None),
+        )
+    finally:
+        _stop(process)

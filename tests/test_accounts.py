@@ -1,0 +1,303 @@
+"""Accounts, passwords and roles: policy, lockout, enforcement, and what gets audited."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import pytest
+
+from data import passwords
+from data.accounts import LOCKOUT, AccountError, Accounts, AuthError, User
+from data.audit import AuditTrail
+from data.clock import ManualClock
+from data.passwords import PasswordPolicyError, check_policy, hash_password, verify_password
+from data.roles import PERMISSIONS, Permission, PermissionDenied, Role, allows
+from data.store import Store
+from tests.conftest import ADMIN_PASSWORD
+
+OP_PASSWORD = "Op3rator-pw"
+
+
+async def _operator(accounts: Accounts, admin: User, name: str = "op1") -> User:
+    return await accounts.add(admin, name, OP_PASSWORD, Role.OPERATOR, "Duty Operator")
+
+
+async def _all_audit_text(store: Store) -> str:
+    rows = await store.fetchall("SELECT user, object, detail FROM audit")
+    return "\n".join(" ".join(str(v) for v in row) for row in rows)
+
+
+# -- passwords
+
+
+def test_hash_format_and_verify_at_full_cost() -> None:
+    """The real cost (not lowered): scrypt n=2**17, r=8, p=1, 16-byte salt, 64-byte key."""
+    encoded = hash_password("Corr3ct-horse")
+    scheme, n, r, p, salt, key = encoded.split("$")
+    assert (scheme, n, r, p) == ("scrypt", str(2**17), "8", "1")
+    assert len(base64.b64decode(salt)) == 16 and len(base64.b64decode(key)) == 64
+    assert verify_password("Corr3ct-horse", encoded)
+    assert not verify_password("Corr3ct-horsf", encoded)
+
+
+def test_verify_uses_stored_parameters_and_rejects_garbage(fast_scrypt: None) -> None:
+    a, b = hash_password("Same-pass-1"), hash_password("Same-pass-1")
+    assert a != b  # salted
+    assert a.split("$")[1] == str(passwords.SCRYPT_N)
+    assert verify_password("Same-pass-1", a)
+    for broken in ("", "scrypt$1$2$3", "bcrypt$x$y$z$a$b", a.replace("$8$", "$0$")):
+        assert not verify_password("Same-pass-1", broken)
+
+
+@pytest.mark.parametrize(
+    ("password", "problems"),
+    [
+        ("Ab1!", ["too_short"]),
+        ("abcdefgh", ["few_classes"]),
+        ("abcdefg1", ["few_classes"]),
+        ("abc", ["too_short", "few_classes"]),
+        ("Operator1", ["equals_name"]),
+    ],
+)
+def test_policy_names_what_is_missing(password: str, problems: list[str]) -> None:
+    with pytest.raises(PasswordPolicyError) as caught:
+        check_policy(password, "operator1")
+    assert caught.value.params["problems"] == problems
+    assert caught.value.code == "weak_password"
+    message = str(caught.value)
+    if "too_short" in problems:
+        assert f"at least 8 characters (it has {len(password)})" in message
+    if "few_classes" in problems:
+        assert "at least 3 kinds" in message
+
+
+@pytest.mark.parametrize("password", ["abcdEFG1", "abcd123!", "ABCD-123", "值班台abc123"])
+def test_policy_accepts_three_classes_of_eight(password: str) -> None:
+    check_policy(password, "someone")
+
+
+# -- roles
+
+
+def test_role_table() -> None:
+    assert PERMISSIONS[Role.AUDITOR] == {Permission.READ_AUDIT, Permission.EXPORT_AUDIT}
+    assert PERMISSIONS[Role.OPERATOR] < PERMISSIONS[Role.SUPERVISOR]
+    assert PERMISSIONS[Role.SUPERVISOR] - PERMISSIONS[Role.OPERATOR] == {
+        Permission.STICKY_ACK,
+        Permission.VIEW_ID_NUMBERS,
+        Permission.EXPORT_RECORDS,
+    }
+    assert allows("admin", Permission.MANAGE_ACCOUNTS)
+    assert allows("admin", Permission.BACKUP)
+    assert not allows("admin", Permission.READ_AUDIT)
+    assert not allows("operator", Permission.STICKY_ACK)
+    # Every permission belongs to someone; none of them erases the audit trail.
+    assert set(Permission) == set().union(*PERMISSIONS.values())
+
+
+# -- bootstrap and login
+
+
+async def test_bootstrap_only_once(accounts: Accounts, admin: User) -> None:
+    assert admin.role == Role.ADMIN and await accounts.has_users()
+    with pytest.raises(AccountError) as caught:
+        await accounts.bootstrap_admin("second", ADMIN_PASSWORD)
+    assert caught.value.code == "already_bootstrapped"
+
+
+async def test_login_ok_and_audited(accounts: Accounts, admin: User, audit: AuditTrail) -> None:
+    assert await accounts.authenticate("ADMIN", ADMIN_PASSWORD) == admin  # names ignore case
+    entry = (await audit.query(action="login"))[0]
+    assert (entry.user, entry.outcome, entry.terminal) == ("admin", "ok", "test:pts/0")
+
+
+async def test_unknown_user_and_bad_password_look_alike(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    with pytest.raises(AuthError) as unknown:
+        await accounts.authenticate("Secret-typed-as-name1", ADMIN_PASSWORD)
+    with pytest.raises(AuthError) as wrong:
+        await accounts.authenticate("admin", "Wrong-pass-1")
+    assert (unknown.value.reason, wrong.value.reason) == ("unknown_user", "bad_password")
+    assert unknown.value.code == wrong.value.code == "bad_credentials"
+    assert str(unknown.value) == str(wrong.value)
+    failed = await audit.query(action="login")
+    assert [(e.user, e.detail["reason"]) for e in failed] == [
+        ("admin", "bad_password"),
+        (None, "unknown_user"),  # the typed name is not kept: it may be a password
+    ]
+
+
+async def test_five_failures_lock_for_thirty_minutes(
+    accounts: Accounts, admin: User, audit: AuditTrail, clock: ManualClock
+) -> None:
+    await _operator(accounts, admin)
+    for _ in range(4):
+        with pytest.raises(AuthError) as caught:
+            await accounts.authenticate("op1", "Wrong-pass-1")
+        assert caught.value.reason == "bad_password"
+    with pytest.raises(AuthError) as caught:
+        await accounts.authenticate("op1", "Wrong-pass-1")
+    assert caught.value.reason == "locked"
+    assert caught.value.until == clock() + LOCKOUT
+    lockouts = await audit.query(action="account.lockout")
+    assert len(lockouts) == 1 and lockouts[0].object == "user:op1"
+
+    clock.advance(LOCKOUT - timedelta(seconds=1))
+    with pytest.raises(AuthError) as caught:
+        await accounts.authenticate("op1", OP_PASSWORD)  # right password, still locked
+    assert caught.value.reason == "locked"
+
+    clock.advance(timedelta(seconds=1))
+    assert (await accounts.authenticate("op1", OP_PASSWORD)).name == "op1"
+    listed = {a.user.name: a for a in await accounts.list_users(admin)}
+    assert listed["op1"].failed_count == 0 and listed["op1"].locked_until is None
+
+
+async def test_success_resets_the_failure_count(accounts: Accounts, admin: User) -> None:
+    await _operator(accounts, admin)
+    for _ in range(2):
+        for _ in range(4):
+            with pytest.raises(AuthError):
+                await accounts.authenticate("op1", "Wrong-pass-1")
+        await accounts.authenticate("op1", OP_PASSWORD)  # never reaches five in a row
+
+
+async def test_admin_unlocks_a_locked_out_account(accounts: Accounts, admin: User) -> None:
+    await _operator(accounts, admin)
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            await accounts.authenticate("op1", "Wrong-pass-1")
+    await accounts.unlock(admin, "op1")
+    assert (await accounts.authenticate("op1", OP_PASSWORD)).name == "op1"
+
+
+async def test_admin_lock_disables_until_unlocked(
+    accounts: Accounts, admin: User, clock: ManualClock
+) -> None:
+    await _operator(accounts, admin)
+    await accounts.lock(admin, "op1")
+    clock.advance(timedelta(days=1))
+    with pytest.raises(AuthError) as caught:
+        await accounts.authenticate("op1", OP_PASSWORD)
+    assert caught.value.reason == caught.value.code == "disabled"
+    await accounts.unlock(admin, "op1")
+    await accounts.authenticate("op1", OP_PASSWORD)
+
+
+# -- management and enforcement
+
+
+async def test_operator_cannot_add_users(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    operator = await _operator(accounts, admin)
+    with pytest.raises(PermissionDenied) as caught:
+        await accounts.add(operator, "op2", OP_PASSWORD, "operator")
+    assert caught.value.code == "permission_denied"
+    denied = (await audit.query(action="account.add"))[0]
+    assert (denied.user, denied.outcome, denied.object) == ("op1", "denied", "user:op2")
+    with pytest.raises(AuthError):
+        await accounts.authenticate("op2", OP_PASSWORD)
+
+
+async def test_auditor_reads_audit_and_nothing_else(accounts: Accounts, admin: User) -> None:
+    auditor = await accounts.add(admin, "aud", "Aud1tor-pw", Role.AUDITOR)
+    for attempt in (
+        accounts.list_users(auditor),
+        accounts.add(auditor, "x1", OP_PASSWORD, "operator"),
+        accounts.lock(auditor, "admin"),
+        accounts.set_role(auditor, "aud", "admin"),
+    ):
+        with pytest.raises(PermissionDenied):
+            await attempt
+    assert [p for p in Permission if allows(auditor.role, p)] == [
+        Permission.READ_AUDIT,
+        Permission.EXPORT_AUDIT,
+    ]
+
+
+async def test_a_demoted_session_loses_its_rights(accounts: Accounts, admin: User) -> None:
+    second = await accounts.add(admin, "admin2", "Adm1n-two", Role.ADMIN)
+    await accounts.set_role(admin, "admin2", Role.OPERATOR)
+    with pytest.raises(PermissionDenied):
+        await accounts.add(second, "sneaky", OP_PASSWORD, Role.ADMIN)  # stale User object
+
+
+async def test_last_admin_is_protected(accounts: Accounts, admin: User) -> None:
+    for change in (
+        accounts.set_role(admin, "admin", Role.OPERATOR),
+        accounts.lock(admin, "admin"),
+    ):
+        with pytest.raises(AccountError) as caught:
+            await change
+        assert caught.value.code == "last_admin"
+    await accounts.add(admin, "admin2", "Adm1n-two", Role.ADMIN)
+    await accounts.set_role(admin, "admin", Role.SUPERVISOR)  # now allowed
+    admin2 = await accounts.authenticate("admin2", "Adm1n-two")
+    roles = {a.user.name: a.user.role for a in await accounts.list_users(admin2)}
+    assert roles == {"admin": Role.SUPERVISOR, "admin2": Role.ADMIN}
+
+
+async def test_add_checks_name_role_policy_and_duplicates(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    cases = [
+        ("bad name", OP_PASSWORD, "operator", "bad_user_name"),
+        ("op1", OP_PASSWORD, "janitor", "bad_role"),
+        ("op1", "short", "operator", "weak_password"),
+        ("ADMIN", OP_PASSWORD, "operator", "user_exists"),
+    ]
+    for name, password, role, code in cases:
+        with pytest.raises((AccountError, PasswordPolicyError)) as caught:
+            await accounts.add(admin, name, password, role)
+        assert caught.value.code == code
+    failed = [e.detail["error"] for e in await audit.query(action="account.add")]
+    assert failed == ["user_exists", "weak_password", "bad_role", "bad_user_name"]
+    assert len(await accounts.list_users(admin)) == 1
+
+
+async def test_change_own_password_needs_the_old_one(accounts: Accounts, admin: User) -> None:
+    operator = await _operator(accounts, admin)
+    with pytest.raises(AccountError) as caught:
+        await accounts.change_password(operator, "op1", "New-pass-1")
+    assert caught.value.code == "old_password_required"
+    with pytest.raises(AccountError) as caught:
+        await accounts.change_password(operator, "op1", "New-pass-1", old="Wrong-pass-1")
+    assert caught.value.code == "bad_old_password"
+    with pytest.raises(PasswordPolicyError):
+        await accounts.change_password(operator, "op1", "OP1", old=OP_PASSWORD)
+    await accounts.change_password(operator, "op1", "New-pass-1", old=OP_PASSWORD)
+    await accounts.authenticate("op1", "New-pass-1")
+    with pytest.raises(AuthError):
+        await accounts.authenticate("op1", OP_PASSWORD)
+
+
+async def test_admin_resets_others_but_operators_cannot(accounts: Accounts, admin: User) -> None:
+    operator = await _operator(accounts, admin)
+    await _operator(accounts, admin, "op2")
+    with pytest.raises(PermissionDenied):
+        await accounts.change_password(operator, "op2", "Taken-over-1")
+    await accounts.change_password(admin, "op2", "Reset-by-admin-1")
+    assert (await accounts.authenticate("op2", "Reset-by-admin-1")).name == "op2"
+    with pytest.raises(AccountError) as caught:
+        await accounts.change_password(admin, "ghost", "Reset-by-admin-1")
+    assert caught.value.code == "no_such_user"
+
+
+async def test_no_password_ever_reaches_the_audit_trail(
+    accounts: Accounts, admin: User, store: Store, audit: AuditTrail
+) -> None:
+    secrets = [ADMIN_PASSWORD, OP_PASSWORD, "Wrong-pass-1", "New-pass-1", "Typed-as-name-1"]
+    operator = await _operator(accounts, admin)
+    for name, password in (("op1", "Wrong-pass-1"), ("Typed-as-name-1", "x")):
+        with pytest.raises(AuthError):
+            await accounts.authenticate(name, password)
+    await accounts.change_password(operator, "op1", "New-pass-1", old=OP_PASSWORD)
+    await accounts.authenticate("op1", "New-pass-1")
+    text = await _all_audit_text(store)
+    assert "login" in {e.action for e in await audit.query()}
+    for secret in secrets:
+        assert secret not in text
+    assert (await audit.verify()).ok

@@ -1,0 +1,188 @@
+"""Backup and restore: online copies, checked before use, atomic swap, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from data.accounts import Accounts, User
+from data.audit import AuditTrail
+from data.backup import BackupError, backup, open_backup, restore
+from data.roles import PermissionDenied
+from data.store import CorruptDatabaseError, Store, StoreError, known_backups
+from tests.conftest import ADMIN_PASSWORD
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _damage(path: Path) -> None:
+    size = path.stat().st_size
+    with path.open("r+b") as f:
+        f.seek(size // 2 // 4096 * 4096)
+        f.write(b"\x5a" * 4096 * 2)
+
+
+async def _audit_actions(db_path: Path) -> list[str]:
+    async with await Store.open(db_path) as store:
+        return [e.action for e in await AuditTrail(store, "t").query(limit=1000)]
+
+
+async def test_backup_then_restore_round_trip(
+    store: Store, audit: AuditTrail, accounts: Accounts, admin: User, db_path: Path
+) -> None:
+    dest = db_path.parent / "backups" / "monday.db"
+    record = await backup(store, dest, audit, admin)
+    assert record.path == dest and record.user_version == store.schema_version
+    assert known_backups(db_path)[0].path == dest
+    # Work done after the backup: lost by the restore, kept in the replaced file.
+    await accounts.add(admin, "late", "Late-op-1", "operator")
+    await store.close()
+
+    result = await restore(dest, db_path, user="admin", terminal="tty9")
+
+    assert result.previous is not None and result.previous.name.startswith(
+        "dutydesk.db.before-restore-"
+    )
+    async with await Store.open(db_path) as restored:
+        names = [row[0] for row in await restored.fetchall("SELECT name FROM users")]
+        assert names == ["admin"]
+        trail = AuditTrail(restored, "t")
+        assert (await trail.verify()).ok
+        last = (await trail.query(limit=1))[0]
+        assert (last.id, last.action, last.user, last.terminal) == (
+            result.audit_id,
+            "restore",
+            "admin",
+            "tty9",
+        )
+        assert last.detail["from"] == str(dest)
+    async with await Store.open(result.previous) as previous:
+        assert len(await previous.fetchall("SELECT name FROM users")) == 2
+    # The backup itself was audited in the live database before the restore.
+    assert "backup" in await _audit_actions(result.previous)
+
+
+async def test_backup_is_one_checked_self_contained_file(
+    store: Store, audit: AuditTrail, admin: User, tmp_path: Path
+) -> None:
+    dest = tmp_path / "usb" / "copy.db"
+    await backup(store, dest, audit, admin)
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["copy.db"]  # no -wal, no temp
+    with sqlite3.connect(f"{dest.as_uri()}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT name FROM users").fetchall() == [("admin",)]
+    entry = (await audit.query(action="backup"))[0]
+    assert (entry.user, entry.object, entry.outcome) == ("admin", str(dest), "ok")
+
+
+async def test_backup_does_not_overwrite_unless_asked(
+    store: Store, audit: AuditTrail, tmp_path: Path
+) -> None:
+    dest = tmp_path / "b.db"
+    dest.write_text("precious")
+    with pytest.raises(BackupError) as caught:
+        await backup(store, dest, audit)
+    assert caught.value.code == "backup_exists"
+    assert dest.read_text() == "precious"
+    assert (await audit.query(action="backup"))[0].outcome == "failed"
+    await backup(store, dest, audit, overwrite=True)
+    with sqlite3.connect(dest) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_operator_may_not_back_up(
+    store: Store, audit: AuditTrail, accounts: Accounts, admin: User, tmp_path: Path
+) -> None:
+    operator = await accounts.add(admin, "op", "Op-pass-1", "operator")
+    with pytest.raises(PermissionDenied):
+        await backup(store, tmp_path / "b.db", audit, operator)
+    assert not (tmp_path / "b.db").exists()
+    assert (await audit.query(action="backup"))[0].outcome == "denied"
+
+
+async def test_damaged_backup_is_refused_and_nothing_touched(
+    store: Store, audit: AuditTrail, accounts: Accounts, admin: User, db_path: Path
+) -> None:
+    for n in range(300):  # enough pages that the damage lands inside table data
+        await audit.record("admin", "fill", f"row:{n}", detail={"pad": "y" * 60})
+    dest = db_path.parent / "backups" / "b.db"
+    await backup(store, dest, audit, admin)
+    await store.close()
+    _damage(dest)
+    before = {p.name: _digest(p) for p in db_path.parent.iterdir() if p.is_file()}
+
+    with pytest.raises(BackupError) as caught:
+        await restore(dest, db_path)
+
+    assert caught.value.code == "backup_corrupt"
+    after = {p.name: _digest(p) for p in db_path.parent.iterdir() if p.is_file()}
+    assert after == before  # same files, same bytes: no before-restore copy, no temp left
+
+
+async def test_foreign_and_too_new_backups_are_refused(
+    store: Store, db_path: Path, tmp_path: Path
+) -> None:
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(BackupError) as caught:
+        await restore(foreign, db_path)
+    assert caught.value.code == "backup_not_dutydesk"
+
+    too_new = tmp_path / "too_new.db"
+    await backup(store, too_new, AuditTrail(store, "t"))
+    with sqlite3.connect(too_new) as db:
+        db.execute("PRAGMA user_version = 999")
+    with pytest.raises(BackupError) as caught:
+        await restore(too_new, db_path)
+    assert caught.value.code == "backup_too_new"
+
+    with pytest.raises(BackupError) as caught:
+        await restore(tmp_path / "missing.db", db_path)
+    assert caught.value.code == "backup_missing"
+    assert not list(db_path.parent.glob("*before-restore*"))
+
+
+async def test_restore_onto_a_fresh_location(store: Store, admin: User, tmp_path: Path) -> None:
+    dest = tmp_path / "b.db"
+    await backup(store, dest, AuditTrail(store, "t"), admin)
+    target = tmp_path / "new-terminal" / "dutydesk.db"
+    target.parent.mkdir()
+    result = await restore(dest, target)
+    assert result.previous is None
+    async with await Store.open(target) as restored:
+        accounts = Accounts(restored, AuditTrail(restored, "t"))
+        assert (await accounts.authenticate("admin", ADMIN_PASSWORD)).name == "admin"
+
+
+async def test_restorer_authenticates_against_the_backup_when_live_db_is_damaged(
+    store: Store, audit: AuditTrail, admin: User, db_path: Path
+) -> None:
+    for n in range(300):
+        await audit.record("admin", "fill", f"row:{n}", detail={"pad": "y" * 60})
+    dest = db_path.parent / "backups" / "b.db"
+    await backup(store, dest, audit, admin)
+    await store.close()
+    _damage(db_path)
+    with pytest.raises(CorruptDatabaseError):
+        await Store.open(db_path)
+    untouched = _digest(dest)
+
+    async with open_backup(dest) as copy:
+        accounts = Accounts(copy, AuditTrail(copy, "t"))
+        who = await accounts.authenticate("admin", ADMIN_PASSWORD)
+    assert _digest(dest) == untouched  # the backup itself is never written
+    result = await restore(dest, db_path, user=who.name)
+    assert result.previous is not None
+    async with await Store.open(db_path) as restored:
+        assert (await AuditTrail(restored, "t").verify()).ok
+
+
+def test_backup_errors_are_store_errors() -> None:
+    assert issubclass(BackupError, StoreError)  # one except clause covers both
