@@ -33,6 +33,12 @@ def _elapsed_ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
+def _refusal(port: int, error: OSError) -> str:
+    if isinstance(error, ConnectionRefusedError):  # asyncio's text names the call, not this
+        return f"port {port}: connection refused"
+    return f"port {port}: {error.strerror or error}"
+
+
 async def tcp_probe(host: str, port: int, check: TcpCheck) -> ProbeResult:
     start = time.perf_counter()
     try:
@@ -42,7 +48,7 @@ async def tcp_probe(host: str, port: int, check: TcpCheck) -> ProbeResult:
         reason = f"port {port}: no answer within {check.timeout:g}s"
         raise ProbeFailure(CheckState.CRITICAL, reason) from None
     except OSError as e:
-        raise ProbeFailure(CheckState.CRITICAL, f"port {port}: {e.strerror or e}") from None
+        raise ProbeFailure(CheckState.CRITICAL, _refusal(port, e)) from None
     took = _elapsed_ms(start)
     writer.close()
     return judge(took, check, f"port {port} open", unit="ms")
@@ -129,7 +135,7 @@ async def http_probe(host: str, port: int, check: HttpCheck) -> ProbeResult:
     except (asyncio.IncompleteReadError, ValueError, UnicodeError):
         raise ProbeFailure(CheckState.UNKNOWN, "malformed HTTP answer") from None
     except OSError as e:
-        raise ProbeFailure(CheckState.CRITICAL, f"port {port}: {e.strerror or e}") from None
+        raise ProbeFailure(CheckState.CRITICAL, _refusal(port, e)) from None
     took = _elapsed_ms(start)
     problems: list[tuple[CheckState, str]] = []
     values: dict[str, object] = {"status": status}

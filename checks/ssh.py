@@ -180,12 +180,15 @@ class SshPool:
             raise ProbeFailure(CheckState.CRITICAL, f"ssh: {e.reason}") from None
 
 
-async def _read_limited(stream: asyncssh.SSHReader[bytes]) -> tuple[bytes, bool]:
+async def _read_limited(
+    stream: asyncssh.SSHReader[bytes], process: asyncssh.SSHClientProcess[bytes]
+) -> tuple[bytes, bool]:
     """A stream to its end, keeping at most OUTPUT_LIMIT bytes (True: there was more)."""
     kept = bytearray()
     while chunk := await stream.read(65536):
         kept += chunk
         if len(kept) > OUTPUT_LIMIT:
+            process.close()  # stop the command: the other stream ends with it
             return bytes(kept[:OUTPUT_LIMIT]), True
     return bytes(kept), False
 
@@ -195,7 +198,7 @@ async def _execute(conn: asyncssh.SSHClientConnection, command: str) -> SshRun:
     try:
         process.stdin.write_eof()
         (out, cut_out), (err, cut_err) = await asyncio.gather(
-            _read_limited(process.stdout), _read_limited(process.stderr)
+            _read_limited(process.stdout, process), _read_limited(process.stderr, process)
         )
         truncated = cut_out or cut_err
         if not truncated:

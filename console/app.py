@@ -91,10 +91,14 @@ class DutyDeskApp(App[int]):
             self._last_activity = self.config.monotonic()
         await super().on_event(event)
 
-    async def logged_in(self, user: User, login: Screen[None]) -> None:
-        """The login screen succeeded: unlock (pop it) and show the wall on first login."""
+    def logged_in(self, user: User, login: Screen[None]) -> None:
+        """The login screen succeeded. The rest runs on the app's queue: awaiting the pop of
+        a screen from inside that screen's own handler would deadlock."""
         self.user = user
         self._last_activity = self.config.monotonic()
+        self.call_later(self._leave_login, login)
+
+    async def _leave_login(self, login: Screen[None]) -> None:
         if self.screen is login:
             await self.pop_screen()
         if self.current_mode == self.DEFAULT_MODE:

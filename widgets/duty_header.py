@@ -19,7 +19,6 @@ class DutyHeader(Widget):
 
     DEFAULT_CSS = """
     DutyHeader {
-        dock: top;
         height: 1;
         background: $primary;
         color: $text;

@@ -10,7 +10,6 @@ from textual.widget import Widget
 class NavBar(Widget):
     DEFAULT_CSS = """
     NavBar {
-        dock: top;
         height: 1;
         background: $panel;
     }

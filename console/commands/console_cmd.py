@@ -7,7 +7,7 @@ from pathlib import Path
 
 from console.app import AppConfig, create_app
 from console.commands import common
-from data.i18n import t
+from data.i18n import resolve_language, set_language, t
 
 
 def run_console(args: argparse.Namespace) -> int:
@@ -29,6 +29,7 @@ def run_demo(args: argparse.Namespace) -> int:
     site_file = Path(args.site) if getattr(args, "site", None) else None
     db_file = Path(args.db) if getattr(args, "db", None) else None
     prepared = common.run(lambda: setup.prepare(site_file, db_file))
+    set_language(resolve_language(prepared.site.site.language))
     if args.lab_only:
         print(t("demo.paths", site=prepared.site_path, db=prepared.db_path))
         return 0

@@ -69,7 +69,7 @@ class LoginScreen(Screen[None]):
             message.update(login_failure_text(error, app))
             password_input.focus()
             return
-        await app.logged_in(user, self)
+        app.logged_in(user, self)
 
 
 def login_failure_text(error: AuthError, app: DutyDeskApp) -> str:

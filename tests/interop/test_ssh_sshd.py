@@ -53,6 +53,9 @@ async def test_the_login_environment_is_quiet(sshd: SshPeer, ctx: ProbeContext) 
     cred = SshCredential.model_validate(credential(sshd)["ssh"])
     run = await pool.run(sshd.host, sshd.port, cred, "echo ok", timeout=10)
     assert (run.exit_status, run.stdout, run.stderr) == (0, "ok\n", "")
+    # this machine's ~/.bashrc exports PYENV_ROOT (and runs slow pyenv init): not sourced
+    run = await pool.run(sshd.host, sshd.port, cred, 'echo "${PYENV_ROOT:-unset}"', timeout=10)
+    assert run.stdout == "unset\n"
 
 
 async def test_expect_exit_status_fails(sshd: SshPeer, ctx: ProbeContext) -> None:
@@ -187,5 +190,7 @@ async def test_runaway_output_is_cut_off(sshd: SshPeer) -> None:
         run = await pool.run(sshd.host, sshd.port, cred, "yes dutydesk", timeout=20)
         assert run.truncated and run.exit_status is None
         assert len(run.stdout) == 256 * 1024
+        again = await pool.run(sshd.host, sshd.port, cred, "echo fine", timeout=10)
+        assert again.stdout == "fine\n" and pool.open_connections == 1
     finally:
         await pool.close()
