@@ -66,12 +66,10 @@ def oid_text(oid: Oid) -> str:
 
 def _decode(raw: bytes) -> str:
     raw = raw.rstrip(b"\x00")  # some agents pad DisplayStrings with NULs
-    for codec in ("utf-8", "gb18030"):  # Chinese vendors' sysDescr may be GBK
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")  # Chinese vendors' sysDescr may be GBK
 
 
 def python_value(value: Any) -> SnmpValue:

@@ -103,10 +103,10 @@ class SshPool:
         """Run ``command`` on host:port; ``timeout`` bounds connecting and running together."""
         key = (host, port, *_credential_key(cred))
         link = self._links.setdefault(key, _Link(self.max_channels))
-        phase = "connect"
+        phase, retried = "connect", False
         try:
             async with asyncio.timeout(timeout):
-                for attempt in (1, 2):
+                while True:
                     phase = "connect"
                     conn, fresh = await self._connection(link, host, port, cred)
                     phase = "command"
@@ -115,16 +115,15 @@ class SshPool:
                             return await _execute(conn, command)
                     except _CONNECTION_TROUBLE as e:
                         self._drop(link, conn)
-                        # a reused connection may have died since its last use: one retry
-                        if fresh or attempt == 2:
+                        if fresh or retried:
                             reason = getattr(e, "reason", "") or str(e) or type(e).__name__
                             raise ProbeFailure(
                                 CheckState.CRITICAL, f"ssh connection lost: {reason}"
                             ) from None
+                        retried = True  # a reused connection may have died since: retry once
         except TimeoutError:
             what = "connect" if phase == "connect" else "command did not finish"
             raise ProbeFailure(CheckState.CRITICAL, f"ssh {what} within {timeout:g}s") from None
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _drop(self, link: _Link, conn: asyncssh.SSHClientConnection) -> None:
         conn.close()

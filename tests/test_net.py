@@ -90,7 +90,10 @@ async def test_tcp_open_port_is_ok(web: Serve, ctx: ProbeContext) -> None:
 async def test_tcp_closed_port_is_critical(ctx: ProbeContext) -> None:
     port = free_tcp_port()
     result = await _probe(ctx, type="tcp", port=port)
-    assert (result.state, result.message) == (CheckState.CRITICAL, f"port {port}: connection refused")
+    assert (result.state, result.message) == (
+        CheckState.CRITICAL,
+        f"port {port}: connection refused",
+    )
 
 
 @pytest.mark.parametrize(

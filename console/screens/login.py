@@ -63,7 +63,8 @@ class LoginScreen(Screen[None]):
             message.update(t("login.missing"))
             return
         try:
-            user = await app.services.accounts.authenticate(name, password_input.value)
+            action = "screen.unlock" if self.locked_for else "login"
+            user = await app.services.accounts.authenticate(name, password_input.value, action)
         except AuthError as error:
             password_input.value = ""
             message.update(login_failure_text(error, app))

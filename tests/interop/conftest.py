@@ -8,6 +8,7 @@ binaries skip these tests with the reason, except under CI=true, where they fail
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -25,7 +26,35 @@ from pysnmp.proto.api import v2c
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 START_DEADLINE = 15.0  # seconds for a peer to come up on a busy 2-core machine
 V3_USER, V3_AUTH, V3_PRIV = "lab-v3", "lab-auth-key-1", "lab-priv-key-1"
-V3_USER_AES256 = "lab-v3-aes256"  # SHA auth with AES-256: the key needs extending
+# every v3 user snmpd knows: name -> (auth, priv) as site.yaml spells the protocols
+V3_USERS: dict[str, tuple[str | None, str | None]] = {
+    V3_USER: ("SHA", "AES"),
+    "lab-sha-aes256": ("SHA", "AES256"),  # a 20-byte hash stretched to a 32-byte key
+    "lab-sha512-aes192": ("SHA512", "AES192"),
+    "lab-sha384-aes": ("SHA384", "AES128"),
+    "lab-sha224-aes": ("SHA224", "AES"),
+    "lab-md5-des": ("MD5", "DES"),
+    "lab-sha256-nopriv": ("SHA256", None),
+    "lab-noauth": (None, None),
+}
+_NET_SNMP_NAMES = {"SHA224": "SHA-224", "SHA256": "SHA-256", "SHA384": "SHA-384",
+                   "SHA512": "SHA-512", "AES128": "AES", "AES192": "AES-192",
+                   "AES256": "AES-256"}  # fmt: skip
+
+
+def _create_users(auth_key: str, priv_key: str) -> str:
+    lines = []
+    for user, (auth, priv) in V3_USERS.items():
+        create = f"createUser {user}"
+        if auth:
+            create += f' {_NET_SNMP_NAMES.get(auth, auth)} "{auth_key}"'
+        if priv:
+            create += f' {_NET_SNMP_NAMES.get(priv, priv)} "{priv_key}"'
+        level = "priv" if priv else "auth" if auth else "noauth"
+        lines += [create, f"rouser {user} {level}"]
+    return "\n".join(lines) + "\n"
+
+
 SYS_NAME, SYS_SERVICES = "dutydesk-lab", 72
 
 
@@ -65,10 +94,8 @@ def _wait_ready(
             pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()}")
         if answers():
             return
-        try:  # a short wait on the process itself between polls: ends early if it dies
-            process.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            pass
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)  # the pause between polls ends early if it dies
     _stop(process)
     pytest.fail(f"{what} did not answer within {START_DEADLINE}s:\n{log.read_text()}")
 
@@ -113,9 +140,7 @@ def start_snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
         conf.write_text(
             f"agentaddress udp:127.0.0.1:{port}\n"
             f"rocommunity {community} 127.0.0.1\n"
-            f'createUser {V3_USER} SHA "{v3_auth}" AES "{v3_priv}"\n'
-            f'createUser {V3_USER_AES256} SHA "{v3_auth}" AES-256 "{v3_priv}"\n'
-            f"rouser {V3_USER} priv\nrouser {V3_USER_AES256} priv\n"
+            f"{_create_users(v3_auth, v3_priv)}"
             f"sysname {SYS_NAME}\nsyslocation loopback lab\nsysservices {SYS_SERVICES}\n"
             f"[snmp] persistentDir {home / 'persist'}\n"
         )

@@ -69,7 +69,7 @@ class LabAgent:
         class Live(instance):  # type: ignore[misc, valid-type]
             """An instance whose value is read from ``readings`` at every request."""
 
-            def getValue(self, name: Any, **ctx: Any) -> Any:  # noqa: N802 (pysnmp's name)
+            def getValue(self, name: Any, **ctx: Any) -> Any:  # pysnmp's hook name
                 return self.syntax.clone(readings[".".join(map(str, name))])
 
         symbols, parents = [], set()

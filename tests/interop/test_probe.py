@@ -91,7 +91,9 @@ async def test_previous_keeps_the_last_result_with_values(
 ) -> None:
     checks = [{"id": "up", "type": "snmp", "credential": "v2", "port": snmpd.port,
                "profile": "system", "timeout": 0.3, "retries": 0}]  # fmt: skip
-    good_site, device = lab_site(checks, {"v2": {"snmp": {"version": "2c", "community": snmpd.community}}})
+    good_site, device = lab_site(
+        checks, {"v2": {"snmp": {"version": "2c", "community": snmpd.community}}}
+    )
     bad_site, _ = lab_site(checks, {"v2": {"snmp": {"version": "2c", "community": "wrong"}}})
     good = await run_probe(good_site, device, device.checks[0], ctx)
     failed = await run_probe(bad_site, device, device.checks[0], ctx)

@@ -84,7 +84,9 @@ async def test_a_late_answer_is_a_timeout_and_an_early_one_is_fine(
 ) -> None:
     late = await _probe(ctx, await hostile(lambda r: [uptime_reply(r)], delay=0.6), oid=SYS_UPTIME)
     assert late.state == CheckState.CRITICAL
-    early = await _probe(ctx, await hostile(lambda r: [uptime_reply(r)], delay=0.05), oid=SYS_UPTIME)
+    early = await _probe(
+        ctx, await hostile(lambda r: [uptime_reply(r)], delay=0.05), oid=SYS_UPTIME
+    )
     assert (early.state, early.value) == (CheckState.OK, 4200)
 
 
@@ -138,7 +140,7 @@ async def test_a_walk_that_never_ends_is_stopped(hostile: Any, ctx: ProbeContext
     def endless(request: bytes) -> list[bytes]:
         def more(asked: list[Any]) -> list[tuple[Any, Any]]:
             last = tuple(asked[0][0])  # always deeper below the last OID: never the end
-            return [(last + (i,), v2c.Integer(i)) for i in range(1, 11)]
+            return [((*last, i), v2c.Integer(i)) for i in range(1, 11)]
 
         return [respond(request, more)]
 

@@ -14,7 +14,7 @@ from checks.result import CheckState, ProbeResult
 from checks.snmp import SnmpClient
 from data.models import SnmpCredential
 
-from .conftest import SYS_NAME, SYS_SERVICES, V3_USER, V3_USER_AES256, SnmpAgent
+from .conftest import SYS_NAME, SYS_SERVICES, V3_USER, V3_USERS, SnmpAgent
 from .lab import lab_site
 
 pytestmark = pytest.mark.interop
@@ -25,10 +25,14 @@ def v2c(agent: SnmpAgent) -> dict[str, Any]:
     return {"snmp": {"version": "2c", "community": agent.community}}
 
 
-def v3(agent: SnmpAgent, user: str = V3_USER, priv: str = "AES", **keys: str) -> dict[str, Any]:
-    return {"snmp": {"version": "3", "user": user, "auth_protocol": "SHA",
-                     "auth_key": keys.get("auth", agent.v3_auth), "priv_protocol": priv,
-                     "priv_key": keys.get("priv", agent.v3_priv)}}  # fmt: skip
+def v3(agent: SnmpAgent, user: str = V3_USER, **keys: str) -> dict[str, Any]:
+    auth, priv = V3_USERS.get(user, ("SHA", "AES"))
+    snmp: dict[str, Any] = {"version": "3", "user": user}
+    if auth:
+        snmp |= {"auth_protocol": auth, "auth_key": keys.get("auth", agent.v3_auth)}
+    if priv:
+        snmp |= {"priv_protocol": priv, "priv_key": keys.get("priv", agent.v3_priv)}
+    return {"snmp": snmp}
 
 
 @pytest.fixture
@@ -139,12 +143,14 @@ async def test_walk_aggregates_the_interface_index(
 
 
 def _kernel_ifindexes() -> list[str]:
-    return [open(f"/sys/class/net/{n}/ifindex").read().strip() for n in os.listdir("/sys/class/net")]
+    return [
+        open(f"/sys/class/net/{n}/ifindex").read().strip() for n in os.listdir("/sys/class/net")
+    ]
 
 
-@pytest.mark.parametrize(("user", "priv"), [(V3_USER, "AES"), (V3_USER_AES256, "AES256")])
-async def test_v3_auth_priv(probe: Probe, snmpd: SnmpAgent, user: str, priv: str) -> None:
-    result = await probe({"profile": "system"}, v3(snmpd, user, priv))
+@pytest.mark.parametrize("user", list(V3_USERS))
+async def test_v3_every_protocol_and_level(probe: Probe, snmpd: SnmpAgent, user: str) -> None:
+    result = await probe({"profile": "system"}, v3(snmpd, user))
     assert result.state == CheckState.OK, result.message
     assert result.values["sys_name"] == SYS_NAME
 
@@ -155,6 +161,14 @@ async def test_v3_wrong_auth_key_is_a_clear_auth_failure(probe: Probe, snmpd: Sn
     assert result.message.startswith("SNMPv3 authentication failed")
     assert "not-the-key" not in result.message
     assert result.duration_ms < 1000  # the agent says so at once: no timeout involved
+
+
+async def test_v3_wrong_priv_key_is_silence_and_says_so(probe: Probe, snmpd: SnmpAgent) -> None:
+    result = await probe(
+        {"profile": "system", "timeout": 0.3, "retries": 0}, v3(snmpd, priv="x" * 9)
+    )
+    assert result.state == CheckState.CRITICAL
+    assert result.message == "no response (timeout 0.3s, 1 try; a wrong priv_key looks the same)"
 
 
 async def test_v3_unknown_user_is_an_auth_failure(probe: Probe, snmpd: SnmpAgent) -> None:
@@ -197,3 +211,16 @@ async def test_same_user_with_different_keys_does_not_interfere(
         assert client.engine_count == 2  # communities share the first engine
     finally:
         client.close()
+
+
+async def test_v1_get_walk_and_missing_object(probe: Probe, snmpd: SnmpAgent) -> None:
+    v1 = {"snmp": {"version": "1", "community": snmpd.community}}
+    system = await probe({"profile": "system"}, v1)
+    assert system.state == CheckState.OK and system.values["sys_name"] == SYS_NAME
+    walked = await probe({"walk": IF_INDEX, "aggregate": "count"}, v1)  # GETNEXT, no GETBULK
+    assert walked.value == len(_kernel_ifindexes())
+    missing = await probe({"oid": "1.3.6.1.2.1.1.99.0"}, v1)  # v1 says noSuchName
+    assert (missing.state, missing.message) == (
+        CheckState.UNKNOWN,
+        "no such object 1.3.6.1.2.1.1.99.0",
+    )

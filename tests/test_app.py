@@ -1,0 +1,121 @@
+"""Pilot tests of the console shell: login, failures and lockout, navigation, idle lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from console.screens.login import LoginScreen
+from data.audit import AuditTrail
+from data.store import Store
+from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+
+pytestmark = pytest.mark.usefixtures("fast_scrypt")
+
+
+@pytest.fixture
+async def seeded_db(tmp_path: Path) -> Path:
+    path = tmp_path / "console.db"
+    await seed_accounts(path)
+    return path
+
+
+async def audit_actions(db: Path) -> list[tuple[str | None, str, str]]:
+    store = await Store.open(db)
+    try:
+        rows = await AuditTrail(store).query(limit=1000)
+    finally:
+        await store.close()
+    return [(r.user, r.action, r.outcome) for r in reversed(rows)]
+
+
+def message(app: object) -> str:
+    return str(app.screen.query_one("#login-message", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_login_opens_the_wall_with_operator_and_shift(seeded_db: Path) -> None:
+    app = make_app(seeded_db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        assert app.user is not None and app.user.name == "zhangsan"
+        header = app.screen.query_one("DutyHeader")
+        assert header.operator == "张三"  # type: ignore[attr-defined]
+        assert header.shift == "白班"  # type: ignore[attr-defined]
+    assert ("zhangsan", "login", "ok") in await audit_actions(seeded_db)
+
+
+async def test_wrong_password_is_explained_and_keeps_the_user_name(seeded_db: Path) -> None:
+    app = make_app(seeded_db, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", "not-the-password")
+        await wait_until(pilot, lambda: "Wrong user name or password" in message(app))
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#login-user", Input).value == "zhangsan"
+        assert app.screen.query_one("#login-password", Input).value == ""
+    assert ("zhangsan", "login", "failed") in await audit_actions(seeded_db)
+
+
+async def test_five_failures_lock_the_account_even_for_the_right_password(
+    seeded_db: Path,
+) -> None:
+    app = make_app(seeded_db, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", "wrong-1")
+        for attempt in range(2, 6):
+            await wait_until(pilot, lambda: app.screen.focused is not None
+                             and app.screen.focused.id == "login-password")
+            await pilot.press(*f"wrong-{attempt}", "enter")
+        await wait_until(pilot, lambda: "locked until" in message(app))
+        await pilot.press(*ACCOUNTS["zhangsan"][0], "enter")
+        await wait_until(pilot, lambda: "locked" in message(app))
+        assert app.user is None and isinstance(app.screen, LoginScreen)
+    actions = await audit_actions(seeded_db)
+    assert any(action == "account.lockout" for _, action, _ in actions)
+
+
+async def test_number_keys_switch_sections_and_unbuilt_ones_say_so(seeded_db: Path) -> None:
+    app = make_app(seeded_db, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        await pilot.press("3")
+        await wait_until(pilot, lambda: app.screen.id == "section-handover")
+        text = str(app.screen.query_one(".pending", Static).render())
+        assert "Handover" in text and "not built yet" in text
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+
+
+async def test_idle_console_locks_and_unlocks_with_the_password(seeded_db: Path) -> None:
+    now = [1000.0]
+    app = make_app(seeded_db, language="en", monotonic=lambda: now[0])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        now[0] += 9 * 60  # 9 minutes: not yet
+        await app.lock_if_idle()
+        assert app.screen.id == "section-wall"
+        now[0] += 61  # past the site's 10 minutes
+        await app.lock_if_idle()
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert app.screen.locked_for == "zhangsan"  # type: ignore[attr-defined]
+        await pilot.press("1")  # section keys do nothing while locked: "1" is just typed
+        assert isinstance(app.screen, LoginScreen)
+        app.screen.query_one("#login-password", Input).value = ""
+        await pilot.press(*ACCOUNTS["zhangsan"][0], "enter")
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+    actions = await audit_actions(seeded_db)
+    assert ("zhangsan", "session.lock", "ok") in actions
+    assert ("zhangsan", "screen.unlock", "ok") in actions
+
+
+async def test_a_damaged_database_stops_the_console_with_the_reason(tmp_path: Path) -> None:
+    db = tmp_path / "broken.db"
+    db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)
+    app = make_app(db, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: app.startup_error is not None)
+    assert app.startup_error is not None and "damaged" in app.startup_error
