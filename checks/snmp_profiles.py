@@ -25,18 +25,16 @@ IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 IF_UP, IF_DOWN_STATES = 1, {2, 6, 7}  # down, notPresent, lowerLayerDown
 HR_CPU_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
 HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
-HR_TYPE, HR_DESCR, HR_UNITS, HR_SIZE, HR_USED = (f"{HR_STORAGE}.{c}" for c in (2, 3, 4, 5, 6))
+# hrStorageAllocationUnits (column 4) is not read: used / size is a ratio of the same units
+HR_TYPE, HR_DESCR, HR_SIZE, HR_USED = (f"{HR_STORAGE}.{c}" for c in (2, 3, 5, 6))
 HR_RAM, HR_FIXED_DISK = "1.3.6.1.2.1.25.2.1.2", "1.3.6.1.2.1.25.2.1.4"
 HOST_WARN, HOST_CRIT = Threshold.parse("> 85"), Threshold.parse("> 95")
 UPS = "1.3.6.1.2.1.33.1"
 UPS_BATTERY_STATUS, UPS_MINUTES, UPS_CHARGE = (f"{UPS}.2.{c}.0" for c in (1, 3, 4))
-UPS_INPUT_VOLTS, UPS_OUTPUT_SOURCE, UPS_LOAD = (
-    f"{UPS}.3.3.1.3.1",
-    f"{UPS}.4.1.0",
-    f"{UPS}.4.4.1.5.1",
-)
-UPS_SOURCE = {1: "other", 2: "none", 3: "normal", 4: "bypass", 5: "battery", 6: "booster"}
-UPS_SOURCE |= {7: "reducer"}
+UPS_OUTPUT_SOURCE = f"{UPS}.4.1.0"
+UPS_INPUT_VOLTS, UPS_LOAD = f"{UPS}.3.3.1.3.1", f"{UPS}.4.4.1.5.1"  # line 1 of each table
+UPS_SOURCE = dict(enumerate(["other", "none", "normal", "bypass", "battery", "booster"], 1))
+UPS_SOURCE[7] = "reducer"
 UPS_BATTERY = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
 
 
@@ -167,7 +165,7 @@ async def host_profile(q: SnmpQuery) -> ProbeResult:
             disks.append((pct, str(table[HR_DESCR].get(index) or index)))
     disk, disk_name = max(disks) if disks else (None, "")
     parts = {"cpu": cpu, "memory": memory, "disk": disk}
-    seen = {k: v for k, v in parts.items() if v is not None}
+    seen = {k: round(v, 2) for k, v in parts.items() if v is not None}
     if not seen:
         raise ProbeFailure(CheckState.UNKNOWN, "no HOST-RESOURCES-MIB data (processors, storage)")
     message = ", ".join(
