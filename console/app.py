@@ -22,7 +22,7 @@ from console.screens.pending import pending_section
 from console.sections import SECTIONS
 from console.services import Services, open_services
 from data.accounts import User
-from data.i18n import resolve_language, set_language, t
+from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.shifts import shift_at
 from data.store import StoreError
@@ -72,9 +72,11 @@ class DutyDeskApp(App[int]):
     async def on_mount(self) -> None:
         self.title = self.site.site.name
         try:
-            self._services = await open_services(self.site, self.config.db_path, self.config.terminal)
+            self._services = await open_services(
+                self.site, self.config.db_path, self.config.terminal
+            )
         except (StoreError, OSError) as error:
-            self.startup_error = str(error)
+            self.startup_error = explain(error)
             self.exit(2)
             return
         if self.site.site.keymap:
@@ -112,8 +114,9 @@ class DutyDeskApp(App[int]):
     async def action_lock(self, reason: str = "manual") -> None:
         if self.user is None or isinstance(self.screen, LoginScreen):
             return
-        await self.services.audit.record(self.user.name, "session.lock", self.user.name,
-                                         detail={"reason": reason})
+        await self.services.audit.record(
+            self.user.name, "session.lock", self.user.name, detail={"reason": reason}
+        )
         await self.push_screen(LoginScreen(locked_for=self.user.name))
 
     def idle_seconds(self) -> float:

@@ -47,8 +47,9 @@ async def seed_accounts(db_path: Path) -> None:
 
 
 def make_app(db_path: Path, language: str = "zh_CN", **overrides: object) -> DutyDeskApp:
-    config = AppConfig(site=minimal_site(language), db_path=db_path, clock=lambda: FIXED_NOW,
-                       terminal="test")
+    config = AppConfig(
+        site=minimal_site(language), db_path=db_path, clock=lambda: FIXED_NOW, terminal="test"
+    )
     for key, value in overrides.items():
         setattr(config, key, value)
     return create_app(config)

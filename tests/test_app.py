@@ -65,8 +65,12 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(
     async with app.run_test(size=(120, 30)) as pilot:
         await log_in(pilot, "zhangsan", "wrong-1")
         for attempt in range(2, 6):
-            await wait_until(pilot, lambda: app.screen.focused is not None
-                             and app.screen.focused.id == "login-password")
+            await wait_until(
+                pilot,
+                lambda: (
+                    app.screen.focused is not None and app.screen.focused.id == "login-password"
+                ),
+            )
             await pilot.press(*f"wrong-{attempt}", "enter")
         await wait_until(pilot, lambda: "locked until" in message(app))
         await pilot.press(*ACCOUNTS["zhangsan"][0], "enter")

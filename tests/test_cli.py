@@ -20,8 +20,9 @@ ADMIN_PW = "Adm1n#pass"
 
 
 class Cli:
-    def __init__(self, tmp: Path, capsys: pytest.CaptureFixture[str],
-                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         self.site = tmp / "site.yaml"
         self.db = tmp / "dutydesk.db"
         self.capsys = capsys
@@ -35,8 +36,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> Cli:
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     return Cli(tmp_path, capsys, monkeypatch)
 
@@ -46,8 +46,9 @@ def initialised(cli: Cli) -> Cli:
     code, _, err = cli("init", "--password-stdin", stdin=ADMIN_PW + "\n")
     assert code == 0, err
     # English for assertions on messages; the template's own language is zh_CN.
-    cli.site.write_text(cli.site.read_text("utf-8").replace("language: zh_CN", "language: en"),
-                        encoding="utf-8")
+    cli.site.write_text(
+        cli.site.read_text("utf-8").replace("language: zh_CN", "language: en"), encoding="utf-8"
+    )
     return cli
 
 
@@ -92,8 +93,12 @@ def test_config_check_summary_names_credentials_but_never_their_secrets(
 ) -> None:
     site = tmp_path / "secret.yaml"
     text = (FIXTURES / "minimal-site.yaml").read_text("utf-8")
-    text = text.replace("zones:", "credentials:\n  legacy:\n    snmp: {version: '2c', "
-                        "community: '${COMMUNITY_SECRET}'}\nzones:", 1)
+    text = text.replace(
+        "zones:",
+        "credentials:\n  legacy:\n    snmp: {version: '2c', "
+        "community: '${COMMUNITY_SECRET}'}\nzones:",
+        1,
+    )
     site.write_text(text, encoding="utf-8")
     cli.monkeypatch.setenv("COMMUNITY_SECRET", "s3cr3t-community")
     code, out, err = cli("config", "check", "--site", str(site))
@@ -114,37 +119,78 @@ def test_global_options_work_after_the_subcommand_and_from_the_environment(
 
 
 def test_accounts_are_managed_by_the_admin_and_refused_to_others(initialised: Cli) -> None:
-    code, out, err = initialised("user", "add", "zhang", "--role", "operator", "--full-name",
-                                 "张三", "--user", "admin", "--password-stdin",
-                                 stdin=f"{ADMIN_PW}\nOper#2026x\n")
+    code, out, err = initialised(
+        "user",
+        "add",
+        "zhang",
+        "--role",
+        "operator",
+        "--full-name",
+        "张三",
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=f"{ADMIN_PW}\nOper#2026x\n",
+    )
     assert code == 0, err
-    code, out, _ = initialised("user", "list", "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    code, out, _ = initialised(
+        "user", "list", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 0 and "zhang" in out and "operator" in out
-    code, _, err = initialised("user", "list", "--user", "zhang", "--password-stdin",
-                               stdin="Oper#2026x\n")
+    code, _, err = initialised(
+        "user", "list", "--user", "zhang", "--password-stdin", stdin="Oper#2026x\n"
+    )
     assert code == 2 and "may not" in err
-    code, _, err = initialised("user", "lock", "zhang", "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    code, _, err = initialised(
+        "user", "lock", "zhang", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 0
-    code, _, err = initialised("user", "passwd", "zhang", "--user", "zhang",
-                               "--password-stdin", stdin="Oper#2026x\nNew#pass2026\n")
+    code, _, err = initialised(
+        "user",
+        "passwd",
+        "zhang",
+        "--user",
+        "zhang",
+        "--password-stdin",
+        stdin="Oper#2026x\nNew#pass2026\n",
+    )
     assert code == 2 and "locked" in err
-    assert initialised("user", "unlock", "zhang", "--user", "admin", "--password-stdin",
-                       stdin=ADMIN_PW + "\n")[0] == 0
-    code, out, err = initialised("user", "passwd", "zhang", "--user", "zhang",
-                                 "--password-stdin", stdin="Oper#2026x\nNew#pass2026\n")
+    assert (
+        initialised(
+            "user", "unlock", "zhang", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+        )[0]
+        == 0
+    )
+    code, out, err = initialised(
+        "user",
+        "passwd",
+        "zhang",
+        "--user",
+        "zhang",
+        "--password-stdin",
+        stdin="Oper#2026x\nNew#pass2026\n",
+    )
     assert code == 0, err
-    code, _, err = initialised("user", "role", "admin", "operator", "--user", "admin",
-                               "--password-stdin", stdin=ADMIN_PW + "\n")
+    code, _, err = initialised(
+        "user",
+        "role",
+        "admin",
+        "operator",
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=ADMIN_PW + "\n",
+    )
     assert code == 2 and "last admin" in err
 
 
 def test_wrong_password_exits_2_without_saying_whether_the_user_exists(initialised: Cli) -> None:
-    _, _, err_known = initialised("user", "list", "--user", "admin", "--password-stdin",
-                                  stdin="wrong\n")
-    code, _, err_unknown = initialised("user", "list", "--user", "nobody", "--password-stdin",
-                                       stdin="wrong\n")
+    _, _, err_known = initialised(
+        "user", "list", "--user", "admin", "--password-stdin", stdin="wrong\n"
+    )
+    code, _, err_unknown = initialised(
+        "user", "list", "--user", "nobody", "--password-stdin", stdin="wrong\n"
+    )
     assert code == 2
     assert err_known == err_unknown
 
@@ -152,8 +198,12 @@ def test_wrong_password_exits_2_without_saying_whether_the_user_exists(initialis
 def test_audit_verify_detects_an_offline_edit(initialised: Cli) -> None:
     assert initialised("audit", "verify")[0] == 0
     with sqlite3.connect(initialised.db) as db:
-        triggers = [r[0] for r in db.execute("SELECT name FROM sqlite_master "
-                                             "WHERE type = 'trigger' AND tbl_name = 'audit'")]
+        triggers = [
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'"
+            )
+        ]
         for name in triggers:
             db.execute(f'DROP TRIGGER "{name}"')
         db.execute("UPDATE audit SET outcome = 'failed' WHERE id = 1")
@@ -162,13 +212,31 @@ def test_audit_verify_detects_an_offline_edit(initialised: Cli) -> None:
 
 
 def test_audit_show_is_for_the_auditor(initialised: Cli) -> None:
-    initialised("user", "add", "shenji", "--role", "auditor", "--user", "admin",
-                "--password-stdin", stdin=f"{ADMIN_PW}\nAudit#2026\n")
-    code, _, err = initialised("audit", "show", "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    initialised(
+        "user",
+        "add",
+        "shenji",
+        "--role",
+        "auditor",
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=f"{ADMIN_PW}\nAudit#2026\n",
+    )
+    code, _, err = initialised(
+        "audit", "show", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 2
-    code, out, err = initialised("audit", "show", "--user", "shenji", "--password-stdin",
-                                 "--by", "admin", stdin="Audit#2026\n")
+    code, out, err = initialised(
+        "audit",
+        "show",
+        "--user",
+        "shenji",
+        "--password-stdin",
+        "--by",
+        "admin",
+        stdin="Audit#2026\n",
+    )
     assert code == 0, err
     assert "account.bootstrap" in out and "account.add" in out
 
@@ -176,16 +244,28 @@ def test_audit_show_is_for_the_auditor(initialised: Cli) -> None:
 def test_backup_and_restore_round_trip(initialised: Cli, tmp_path: Path) -> None:
     backup = tmp_path / "backups" / "b1.db"
     backup.parent.mkdir()
-    code, _, err = initialised("backup", str(backup), "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    code, _, err = initialised(
+        "backup", str(backup), "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 0, err
-    initialised("user", "add", "late", "--role", "operator", "--user", "admin",
-                "--password-stdin", stdin=f"{ADMIN_PW}\nLate#2026x\n")
-    code, _, err = initialised("restore", str(backup), "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    initialised(
+        "user",
+        "add",
+        "late",
+        "--role",
+        "operator",
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=f"{ADMIN_PW}\nLate#2026x\n",
+    )
+    code, _, err = initialised(
+        "restore", str(backup), "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 0, err
-    _, out, _ = initialised("user", "list", "--user", "admin", "--password-stdin",
-                            stdin=ADMIN_PW + "\n")
+    _, out, _ = initialised(
+        "user", "list", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert "late" not in out  # the account added after the backup is gone
     assert initialised("audit", "verify")[0] == 0
 
@@ -194,8 +274,7 @@ def test_a_damaged_database_names_the_newest_backup_and_restore_still_works(
     initialised: Cli, tmp_path: Path
 ) -> None:
     backup = tmp_path / "b1.db"
-    initialised("backup", str(backup), "--user", "admin", "--password-stdin",
-                stdin=ADMIN_PW + "\n")
+    initialised("backup", str(backup), "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n")
     data = bytearray(initialised.db.read_bytes())
     data[4096:8192] = b"\x5a" * 4096  # scribble over the second page
     initialised.db.write_bytes(bytes(data))
@@ -203,8 +282,9 @@ def test_a_damaged_database_names_the_newest_backup_and_restore_still_works(
         Path(str(initialised.db) + suffix).unlink(missing_ok=True)
     code, _, err = initialised("audit", "verify")
     assert code == 2 and "damaged" in err and str(backup) in err
-    code, _, err = initialised("restore", str(backup), "--user", "admin", "--password-stdin",
-                               stdin=ADMIN_PW + "\n")
+    code, _, err = initialised(
+        "restore", str(backup), "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
     assert code == 0, err
     assert initialised("audit", "verify")[0] == 0
 
@@ -212,8 +292,12 @@ def test_a_damaged_database_names_the_newest_backup_and_restore_still_works(
 def test_the_installed_entry_point_runs(tmp_path: Path) -> None:
     exe = shutil.which("dutydesk", path=str(Path(sys.executable).parent))
     assert exe is not None
-    result = subprocess.run([exe, "config", "check", "--site",
-                             str(FIXTURES / "minimal-site.yaml")], capture_output=True,
-                            text=True, timeout=60, env={**os.environ, "LANG": "C.UTF-8"})
+    result = subprocess.run(
+        [exe, "config", "check", "--site", str(FIXTURES / "minimal-site.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
     assert result.returncode == 0, result.stderr
     assert "测试中心机房" in result.stdout

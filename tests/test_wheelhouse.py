@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_offline_install_from_wheelhouse(tmp_path: Path) -> None:
     wheelhouse = tmp_path / "wheelhouse"
-    subprocess.run(["make", "-s", "-C", str(ROOT), "wheelhouse", f"WHEELHOUSE={wheelhouse}"],
-                   check=True, capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "wheelhouse", f"WHEELHOUSE={wheelhouse}"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     wheels = {p.name.split("-")[0].lower() for p in wheelhouse.glob("*.whl")}
     assert {"dutydesk", "textual", "pysnmp", "asyncssh", "aiosqlite", "pydantic"} <= wheels
 
@@ -24,11 +29,28 @@ def test_offline_install_from_wheelhouse(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     # No index at all: what is not in the wheelhouse cannot be installed.
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-index",
-                    "--find-links", str(wheelhouse), "dutydesk"],
-                   check=True, env=env, capture_output=True, text=True, timeout=600)
-    result = subprocess.run([str(venv / "bin" / "dutydesk"), "--help"],
-                            capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "LANG": "C.UTF-8"})
+    subprocess.run(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            "dutydesk",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    result = subprocess.run(
+        [str(venv / "bin" / "dutydesk"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
     assert result.returncode == 0, result.stderr
     assert "dutydesk" in result.stdout and "demo" in result.stdout

@@ -66,8 +66,9 @@ async def _add(s: Services, actor: User, a: argparse.Namespace, p: common.Passwo
     print(t("user.added", name=a.name, role=a.role))
 
 
-async def _passwd(s: Services, actor: User, a: argparse.Namespace,
-                  p: common.PasswordSource) -> None:
+async def _passwd(
+    s: Services, actor: User, a: argparse.Namespace, p: common.PasswordSource
+) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
     # Your own password needs the current one: the one you just logged in with.
     old = p.last_login if actor.name == a.name else None
@@ -80,8 +81,9 @@ async def _lock(s: Services, actor: User, a: argparse.Namespace, _: common.Passw
     print(t("user.locked", name=a.name))
 
 
-async def _unlock(s: Services, actor: User, a: argparse.Namespace,
-                  _: common.PasswordSource) -> None:
+async def _unlock(
+    s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource
+) -> None:
     await s.accounts.unlock(actor, a.name)
     print(t("user.unlocked", name=a.name))
 

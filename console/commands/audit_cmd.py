@@ -65,20 +65,33 @@ def run_show(args: argparse.Namespace) -> int:
         try:
             await common.login(services, args, source, Permission.READ_AUDIT)
             since = args.since.replace(tzinfo=args.since.tzinfo or tz) if args.since else None
-            entries = await services.audit.query(since=since, user=args.by_user,
-                                                 limit=args.limit)
+            entries = await services.audit.query(since=since, user=args.by_user, limit=args.limit)
         finally:
             await services.close()
         for e in entries:
             if args.json:
-                print(json.dumps({"id": e.id, "ts": e.ts.isoformat(), "user": e.user,
-                                  "terminal": e.terminal, "action": e.action, "object": e.object,
-                                  "outcome": e.outcome, "detail": e.detail, "hash": e.hash},
-                                 ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {
+                            "id": e.id,
+                            "ts": e.ts.isoformat(),
+                            "user": e.user,
+                            "terminal": e.terminal,
+                            "action": e.action,
+                            "object": e.object,
+                            "outcome": e.outcome,
+                            "detail": e.detail,
+                            "hash": e.hash,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 local = e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-                print(f"{e.id:>6} {local} {e.user or '-':<12} {e.action:<22} "
-                      f"{e.object:<20} {e.outcome}")
+                print(
+                    f"{e.id:>6} {local} {e.user or '-':<12} {e.action:<22} "
+                    f"{e.object:<20} {e.outcome}"
+                )
         return 0
 
     return common.run(go)

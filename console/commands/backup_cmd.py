@@ -58,8 +58,9 @@ def run_restore(args: argparse.Namespace) -> int:
             services = await open_services(site, db_file)
         except CorruptDatabaseError:
             async with backups.open_backup(args.path) as backup_store:
-                return await common.login(services_for(site, backup_store), args, source,
-                                          Permission.RESTORE)
+                return await common.login(
+                    services_for(site, backup_store), args, source, Permission.RESTORE
+                )
         try:
             return await common.login(services, args, source, Permission.RESTORE)
         finally:

@@ -33,13 +33,21 @@ def site_summary(site: Site) -> list[str]:
     return [
         t("summary.ok", path=site.source or "-"),
         t("summary.site", name=site.site.name, tz=site.site.timezone),
-        t("summary.shifts", shifts=", ".join(
-            f"{s.name} {s.start:%H:%M}-{s.end:%H:%M}" for s in site.site.shifts)),
+        t(
+            "summary.shifts",
+            shifts=", ".join(f"{s.name} {s.start:%H:%M}-{s.end:%H:%M}" for s in site.site.shifts),
+        ),
         t("summary.zones", count=len(site.zones), names=", ".join(z.name for z in site.zones)),
-        t("summary.devices", count=len(site.devices),
-          kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))),
-        t("summary.checks", count=sum(check_types.values()),
-          types=", ".join(f"{k} {n}" for k, n in sorted(check_types.items()))),
+        t(
+            "summary.devices",
+            count=len(site.devices),
+            kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+        ),
+        t(
+            "summary.checks",
+            count=sum(check_types.values()),
+            types=", ".join(f"{k} {n}" for k, n in sorted(check_types.items())),
+        ),
         t("summary.actions", count=sum(len(d.actions) for d in site.devices)),
         t("summary.credentials", count=len(credentials), names=", ".join(credentials) or "-"),
         t("summary.inspections", count=len(site.inspections)),

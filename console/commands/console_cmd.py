@@ -33,8 +33,12 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.lab_only:
         print(t("demo.paths", site=prepared.site_path, db=prepared.db_path))
         return 0
-    hint = t("demo.accounts") + "\n" + "\n".join(
-        f"  {name:<10} {password:<12} {t('role.' + role)}"
-        for name, password, role in setup.DEMO_ACCOUNTS
+    hint = (
+        t("demo.accounts")
+        + "\n"
+        + "\n".join(
+            f"  {name:<10} {password:<12} {t('role.' + role)}"
+            for name, password, role in setup.DEMO_ACCOUNTS
+        )
     )
     return _run_app(AppConfig(site=prepared.site, db_path=prepared.db_path, login_hint=hint))

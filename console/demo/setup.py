@@ -26,8 +26,13 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("admin", "Admin#2026", "admin"),
     ("shenji", "Audit#2026", "auditor"),
 ]
-FULL_NAMES = {"zhangsan": "张三", "lisi": "李四", "wangwu": "王五", "admin": "管理员",
-              "shenji": "审计员"}
+FULL_NAMES = {
+    "zhangsan": "张三",
+    "lisi": "李四",
+    "wangwu": "王五",
+    "admin": "管理员",
+    "shenji": "审计员",
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,11 @@ def _fresh_db(db_path: Path) -> None:
     marker = db_path.with_name(db_path.name + ".demo")
     if db_path.exists() and not marker.exists():
         raise CliError(t("demo.not_demo_db", path=db_path))
-    for stale in (db_path, db_path.with_name(db_path.name + "-wal"),
-                  db_path.with_name(db_path.name + "-shm")):
+    for stale in (
+        db_path,
+        db_path.with_name(db_path.name + "-wal"),
+        db_path.with_name(db_path.name + "-shm"),
+    ):
         stale.unlink(missing_ok=True)
     db_path.with_name(db_path.name + ".backups.json").unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)
