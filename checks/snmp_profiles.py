@@ -87,7 +87,6 @@ async def system_profile(q: SnmpQuery) -> ProbeResult:
     got = await q.get([SYS_UPTIME, SYS_NAME, SYS_DESCR])
     ticks = int(number(got[SYS_UPTIME], SYS_UPTIME))
     name, descr = got[SYS_NAME], got[SYS_DESCR]
-    values: dict[str, object] = {"uptime_ticks": ticks, "sys_name": name, "sys_descr": descr}
     before = q.previously("uptime_ticks")
     # TimeTicks wrap after 497 days: a drop from the last day before the wrap is not a reboot
     wrapped = isinstance(before, int) and before > 2**32 - TICKS_PER_DAY
@@ -95,6 +94,8 @@ async def system_profile(q: SnmpQuery) -> ProbeResult:
     message = ("rebooted; " if rebooted else "") + f"up {_uptime_text(ticks)}"
     if name:
         message += f", {name}"
+    values: dict[str, object] = {"uptime_ticks": ticks, "sys_name": name, "sys_descr": descr}
+    values["rebooted"] = rebooted  # one result only: the next one compares with this
     floor = CheckState.WARNING if rebooted else CheckState.OK
     return judge(ticks / TICKS_PER_DAY, q.check, message, unit="d", values=values, floor=floor)
 

@@ -74,7 +74,7 @@ async def test_system_profile_reports_a_reboot_once(probe: Probe, ctx: ProbeCont
     ctx.previous[("dev", "c")] = ProbeResult(CheckState.OK, "", values={"uptime_ticks": 10**9})
     rebooted = await probe({"profile": "system"})
     assert rebooted.state == CheckState.WARNING
-    assert rebooted.message.startswith("rebooted")
+    assert rebooted.message.startswith("rebooted") and rebooted.values["rebooted"] is True
     again = await probe({"profile": "system"})  # compared with the rebooted result now
     assert again.state == CheckState.OK
 
