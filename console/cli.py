@@ -32,7 +32,14 @@ def _global_options(parser: argparse.ArgumentParser, *, root: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from console.commands import accounts_cmd, audit_cmd, backup_cmd, config_cmd, console_cmd
+    from console.commands import (
+        accounts_cmd,
+        audit_cmd,
+        backup_cmd,
+        check_cmd,
+        config_cmd,
+        console_cmd,
+    )
 
     parser = argparse.ArgumentParser(prog="dutydesk", description=t("cli.description"))
     _global_options(parser, root=True)
@@ -58,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(check, root=False)
     check.set_defaults(handler=config_cmd.run_config_check)
 
+    check_cmd.add_parser(sub, _global_options)
     accounts_cmd.add_parser(sub, _global_options)
     audit_cmd.add_parser(sub, _global_options)
     backup_cmd.add_parsers(sub, _global_options)
