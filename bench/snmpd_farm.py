@@ -7,7 +7,10 @@ process knows the same v2c community and the same v3 authPriv (SHA/AES) user.
 
 The setup follows tests/interop/conftest.py: a private configuration and persistent
 directory under a temporary folder, ``-f -Lo -C``, readiness polled against a deadline,
-terminate-then-wait at the end. Run it on its own to poke at it by hand:
+terminate-then-wait at the end. The listening addresses go on the command line: snmpd
+keeps all ``agentaddress`` lines in one string of ~2,500 characters and silently ignores
+the addresses past it (116 of 500 were bound), while its command line takes 1,100 fine.
+Run it on its own to poke at it by hand:
 
     .venv/bin/python bench/snmpd_farm.py 500      # prints the addresses, Ctrl-C stops
 """
@@ -31,7 +34,6 @@ from pysnmp.proto.api import v2c
 
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 START_DEADLINE = 30.0  # seconds for every snmpd to answer on a busy 2-core machine
-ADDRESSES_PER_LINE = 100  # agentaddress entries per config line (snmpd appends the lines)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class SnmpdFarm:
         self.count = count
         self.credentials = credentials or FarmCredentials()
         wanted = max(-(-count // per_process), min(2, count))
-        self._chunks = [list(range(count))[i::wanted] for i in range(wanted)]
+        size = -(-count // wanted) if count else 0
+        self._chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size or 1)]
         self.port = 0
         self.hosts = [device_address(i) for i in range(count)]
         self._home: Path | None = None
@@ -136,26 +139,26 @@ class SnmpdFarm:
         assert self._home is not None
         home = self._home / f"snmpd-{number}"
         (home / "persist").mkdir(parents=True)
-        listen = [f"udp:{device_address(i)}:{self.port}" for i in chunk]
-        lines = [
-            "agentaddress " + ",".join(listen[i : i + ADDRESSES_PER_LINE])
-            for i in range(0, len(listen), ADDRESSES_PER_LINE)
-        ]
+        listen = ",".join(f"udp:{device_address(i)}:{self.port}" for i in chunk)
         c = self.credentials
-        lines += [
+        lines = [
             f"rocommunity {c.community} 127.0.0.0/8",
             f'createUser {c.user} SHA "{c.auth_key}" AES "{c.priv_key}"',
             f"rouser {c.user} priv",
             f"sysname bench-farm-{number}",
             "syslocation loopback bench",
+            "dontLogTCPWrappersConnects yes",  # else a log line per request
             f"[snmp] persistentDir {home / 'persist'}",
         ]
         conf = home / "snmpd.conf"
         conf.write_text("\n".join(lines) + "\n")
         env = {**os.environ, "SNMP_PERSISTENT_DIR": str(home / "persist"), "MIBS": ""}
+        # -I -smux: every process would otherwise try to bind the one SMUX port, 199
+        argv = [snmpd, "-f", "-Lo", "-C", "-I", "-smux", "-c", str(conf)]
+        argv += ["-p", str(home / "snmpd.pid"), listen]
         with (home / "snmpd.log").open("wb") as out:
             return subprocess.Popen(
-                [snmpd, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(home / "snmpd.pid")],
+                argv,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             )  # fmt: skip
 

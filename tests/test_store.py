@@ -73,27 +73,30 @@ async def test_reopen_is_idempotent(db_path: Path) -> None:
 
 
 async def test_failing_migration_rolls_back(db_path: Path) -> None:
-    broken = Migration(2, "broken", "CREATE TABLE half_done (x);\nINSERT INTO no_such VALUES (1);")
-    with pytest.raises(MigrationError, match="0002_broken") as caught:
-        await Store.open(db_path, migrations=[*load_migrations(), broken])
+    base = load_migrations()
+    n = len(base) + 1
+    broken = Migration(n, "broken", "CREATE TABLE half_done (x);\nINSERT INTO no_such VALUES (1);")
+    with pytest.raises(MigrationError, match=f"{n:04d}_broken") as caught:
+        await Store.open(db_path, migrations=[*base, broken])
     assert caught.value.code == "migration_failed"
-    assert _pragma(db_path, "user_version") == 1  # 0001 committed, 0002 not at all
+    assert _pragma(db_path, "user_version") == len(base)  # the real ones committed, not it
     assert "half_done" not in _tables(db_path)
     reopened = await Store.open(db_path)
     await reopened.close()
 
 
 async def test_migration_that_breaks_a_foreign_key_rolls_back(db_path: Path) -> None:
+    base = load_migrations()
     orphan = Migration(
-        2,
+        len(base) + 1,
         "orphan",
         "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
         "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));\n"
         "INSERT INTO child VALUES (7);",
     )
     with pytest.raises(MigrationError, match="foreign key"):
-        await Store.open(db_path, migrations=[*load_migrations(), orphan])
-    assert _pragma(db_path, "user_version") == 1
+        await Store.open(db_path, migrations=[*base, orphan])
+    assert _pragma(db_path, "user_version") == len(base)
     assert "child" not in _tables(db_path)
 
 

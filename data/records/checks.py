@@ -165,25 +165,34 @@ class CheckRecords:
             raise ValueError("availability needs start < end")
         key = (device_id, check_id)
         hard = " AND hard = 1" if hard_only else ""
+        select = "SELECT at, from_state, to_state FROM check_transitions"
+        mine = f" WHERE device_id = ? AND check_id = ?{hard}"
         prior = await self._store.fetchone(
-            "SELECT to_state FROM check_transitions WHERE device_id = ? AND check_id = ?"
-            f" AND at <= ?{hard} ORDER BY at DESC, id DESC LIMIT 1",
-            (*key, to_db(start)),
+            f"{select}{mine} AND at <= ? ORDER BY at DESC, id DESC LIMIT 1", (*key, to_db(start))
         )
         rows = await self._store.fetchall(
-            "SELECT at, from_state, to_state FROM check_transitions"
-            f" WHERE device_id = ? AND check_id = ? AND at > ?{hard} ORDER BY at, id",
-            (*key, to_db(start)),
+            f"{select}{mine} AND at > ? AND at < ? ORDER BY at, id",
+            (*key, to_db(start), to_db(end)),
         )
         changes = [TimedState(from_db(row["at"]), row["to_state"]) for row in rows]
         if prior is not None:
             return tally(start, end, self._clock(), start, prior["to_state"], changes)
         began = await self._monitoring_began(device_id, check_id)
-        if rows:
-            initial = str(rows[0]["from_state"])
-        else:
-            latest = (await self.latest()).get(key)
-            initial = latest.state if latest and (latest.hard or not hard_only) else "OK"
+        after = (
+            rows[0]
+            if rows
+            else await self._store.fetchone(
+                f"{select}{mine} AND at >= ? ORDER BY at, id LIMIT 1", (*key, to_db(end))
+            )
+        )
+        if after is not None:
+            initial = str(after["from_state"])  # the state held until the first change
+        else:  # no change ever: the latest result tells
+            latest = await self._store.fetchone(
+                "SELECT state, hard FROM check_latest WHERE device_id = ? AND check_id = ?", key
+            )
+            known = latest is not None and (latest["hard"] or not hard_only)
+            initial = str(latest["state"]) if latest is not None and known else "OK"
         return tally(start, end, self._clock(), began, initial, changes)
 
     async def _monitoring_began(self, device_id: str, check_id: str) -> datetime | None:

@@ -14,32 +14,13 @@ import math
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-from console.demo.lab.devices import build_device
+from console.demo.lab.devices import DeviceSim, Drift, Port, Ups, build_device
 from data.models import Device, Site
 
 _UNIT_IN_COMMAND = re.compile(r"systemctl\s+(?:is-active|restart|start|stop|status)\s+(\S+)")
 BASE_UNITS = ("sshd", "crond")  # what every simulated Linux host runs besides its own units
-
-
-@dataclass
-class Drift:
-    """One reading that wanders around ``mean`` (stationary spread ``spread``)."""
-
-    value: float
-    mean: float
-    spread: float
-    pull: float  # per second: how fast a displaced value returns to the mean
-    low: float = -math.inf
-    high: float = math.inf
-
-    def step(self, dt: float, rng: random.Random) -> None:
-        decay = math.exp(-self.pull * dt)
-        noise = self.spread * math.sqrt(1.0 - decay * decay) * rng.gauss(0.0, 1.0)
-        moved = self.mean + (self.value - self.mean) * decay + noise
-        self.value = min(self.high, max(self.low, moved))
 
 
 @dataclass
@@ -51,68 +32,6 @@ class Row:
     temperature: Drift  # follows normal + heat with a lag of about 40 s
     humidity: Drift
     heat: float = 0.0  # extra °C while a cooling fault lasts
-
-
-@dataclass
-class Port:
-    index: int
-    name: str
-    admin_up: bool = True
-    oper_up: bool = True
-    in_errors: int = 0
-    out_errors: int = 0
-    speed_mbps: int = 1000
-
-
-@dataclass
-class Volume:
-    """An hrStorage row: RAM or a fixed disk, its size in allocation units."""
-
-    index: int
-    kind: Literal["ram", "disk"]
-    descr: str
-    unit_bytes: int
-    size_units: int
-    used_pct: Drift
-
-    @property
-    def used_units(self) -> int:
-        return int(self.size_units * self.used_pct.value / 100.0)
-
-
-@dataclass
-class Ups:
-    load_pct: Drift
-    input_volts: Drift
-    on_battery: bool = False
-    charge_pct: float = 100.0
-    battery_since: float | None = None  # world time the mains failed
-
-    @property
-    def minutes_left(self) -> int:
-        # a full battery carries 35 % load for an hour; runtime shrinks with load and charge
-        return int(60.0 * (self.charge_pct / 100.0) * 35.0 / max(self.load_pct.value, 5.0))
-
-
-@dataclass
-class DeviceSim:
-    id: str
-    kind: str
-    host: str
-    row: str
-    name: str
-    descr: str
-    contact: str
-    location: str
-    boot: float  # world time of the last boot: negative means before the lab started
-    cpus: list[Drift]
-    volumes: list[Volume]
-    ports: list[Port]
-    sensor_offset: float
-    services: dict[str, bool] = field(default_factory=dict)
-    ups: Ups | None = None
-    dead: bool = False
-    load: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # 1, 5, 15 min
 
 
 def units_named(device: Device) -> list[str]:
