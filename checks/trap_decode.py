@@ -82,12 +82,14 @@ NO_ESTIMATE_KEY, NO_OID_KEY = "trap.ups_on_battery.no_estimate", "trap.no_oid"
 ALL_MESSAGE_KEYS = (*MESSAGE_KEYS.values(), NO_ESTIMATE_KEY, NO_OID_KEY)
 UPS_TEST_RESULTS = {"1": "donePass", "2": "doneWarning", "3": "doneError", "4": "aborted",
                     "5": "inProgress", "6": "noTestsInitiated"}  # fmt: skip
+# upsWellKnownAlarms .1 to .24 (RFC 1628), in order
 UPS_ALARMS = (
-    "BatteryBad OnBattery LowBattery DepletedBattery TempBad InputBad OutputBad "
-    "OutputOverload OnBypass BypassBad OutputOffAsRequested UpsOffAsRequested ChargerFailed "
-    "UpsOutputOff UpsSystemOff FanFailure FuseFailure GeneralFault DiagnosticTestFailed "
-    "CommunicationsLost AwaitingPower ShutdownPending ShutdownImminent TestInProgress"
-).split()  # upsWellKnownAlarms .1 to .24, RFC 1628
+    "BatteryBad", "OnBattery", "LowBattery", "DepletedBattery", "TempBad", "InputBad",
+    "OutputBad", "OutputOverload", "OnBypass", "BypassBad", "OutputOffAsRequested",
+    "UpsOffAsRequested", "ChargerFailed", "UpsOutputOff", "UpsSystemOff", "FanFailure",
+    "FuseFailure", "GeneralFault", "DiagnosticTestFailed", "CommunicationsLost",
+    "AwaitingPower", "ShutdownPending", "ShutdownImminent", "TestInProgress"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,14 @@ def _interface_params(varbinds: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def _alarm_name(descr: str) -> str:
+    """upsAlarmDescr names a well-known alarm by OID; a vendor's own OID is shown as is."""
+    number = _suffix(descr, UPS_WELL_KNOWN_ALARMS) or ""
+    if number.isdigit() and 1 <= int(number) <= len(UPS_ALARMS):
+        return f"upsAlarm{UPS_ALARMS[int(number) - 1]}"
+    return descr
+
+
 def _ups_params(kind: TrapKind, varbinds: dict[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     if UPS_MINUTES_REMAINING in varbinds:
@@ -176,10 +186,7 @@ def _ups_params(kind: TrapKind, varbinds: dict[str, str]) -> dict[str, str]:
         alarm_id = _suffix(oid, UPS_ALARM_DESCR)
         if alarm_id is None:
             continue
-        number = _suffix(value, UPS_WELL_KNOWN_ALARMS)
-        known = number is not None and number.isdigit() and 1 <= int(number) <= len(UPS_ALARMS)
-        found["alarm"] = f"upsAlarm{UPS_ALARMS[int(number) - 1]}" if known and number else value
-        found["alarm_id"] = alarm_id
+        found["alarm"], found["alarm_id"] = _alarm_name(value), alarm_id
     if kind in (TrapKind.UPS_ALARM_ADDED, TrapKind.UPS_ALARM_REMOVED):
         found.setdefault("alarm", "?")
     return found

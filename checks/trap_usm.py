@@ -5,9 +5,10 @@ the authoritative engine), so pysnmp's USM needs a row per (sender engine id, us
 are made for the ids configured up front (hex, as ``snmptrap -e`` takes them) and, when
 learning is on, for any new id seen in a v3 message that names one of our users. The row
 is added before pysnmp checks the message, so the digest is still verified with the real
-keys: learning an id grants nothing without the key. At most ``MAX_LEARNED_ENGINE_IDS``
-ids are learned, a bound on what spoofed ids can cost. Keys are kept as master keys (the
-expensive passphrase hashing done once); localising them for a new id is one hash.
+keys: learning an id grants nothing without the key. If the message is then not accepted
+the rows are removed again (``forget``), so spoofed ids cannot use up the room for at most
+``MAX_ENGINE_IDS`` ids. Keys are kept as master keys (the expensive passphrase hashing is
+done once); localising them for a new id is one hash.
 
 One key set per user name: USM has one row per engine id and user, so two credentials
 with the same user name and different keys cannot both be accepted. The first listed
@@ -32,7 +33,7 @@ from checks.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from data.models import SnmpCredential
 
 log = logging.getLogger(__name__)
-MAX_LEARNED_ENGINE_IDS = 512
+MAX_ENGINE_IDS = 512  # configured and learned, in all
 LEVELS = {"noAuthNoPriv": 1, "authNoPriv": 2, "authPriv": 3}  # as pysnmp numbers them
 _USM = 3  # msgSecurityModel of the user-based security model
 
@@ -100,8 +101,10 @@ class TrapUsers:
         self._engine_ids = {engine_id_bytes(e) for e in engine_ids}
         self._engine: Any = None
 
-    def __bool__(self) -> bool:
-        return bool(self._users)
+    @property
+    def engine_ids(self) -> frozenset[bytes]:
+        """The sender engine ids that have USM rows (the receiver's own among them)."""
+        return frozenset(self._engine_ids)
 
     def add(self, name: str, cred: SnmpCredential) -> None:
         user = V3User.of(name, cred)
@@ -124,32 +127,40 @@ class TrapUsers:
             self._add_row(user, None)
             for engine_id in self._engine_ids:
                 self._add_row(user, engine_id)
+        self._engine_ids.add(bytes(engine.snmpEngineID))  # has its rows: nothing to learn
 
-    def learn_from(self, message: bytes) -> None:
-        """Add rows for a sender engine id first seen in ``message`` (see module doc)."""
+    def learn_from(self, message: bytes) -> bytes | None:
+        """Add rows for a sender engine id first seen in ``message`` and return the id,
+        to be kept if pysnmp accepts the message and forgotten if not (see module doc)."""
         if not (self.learn and self._users and self._engine is not None):
-            return
+            return None
         try:
             header = v3_header(message)
         except Exception:  # not a well-formed v3 message: pysnmp drops it
-            return
+            return None
         if header is None:
-            return
+            return None
         engine_id, user_name = header
-        # pysnmp refuses ids outside 5..32 bytes itself; its own id has rows already
+        # pysnmp refuses ids outside 5..32 bytes itself
         if not 4 < len(engine_id) < 33 or engine_id in self._engine_ids:
-            return
+            return None
         if self.get(user_name.decode("utf-8", "replace")) is None:
-            return
-        if len(self._engine_ids) >= MAX_LEARNED_ENGINE_IDS:
-            if not self.full:  # say it once, not once per spoofed datagram
+            return None
+        if len(self._engine_ids) >= MAX_ENGINE_IDS:
+            if not self.full:  # say it once, not once per datagram
                 log.warning("no more SNMPv3 engine ids learned: %d known", len(self._engine_ids))
             self.full = True
-            return
+            return None
         self._engine_ids.add(engine_id)
         for user in self._users.values():
             self._add_row(user, engine_id)
-        log.info("learned SNMPv3 engine id %s for trap users", engine_id.hex())
+        return engine_id
+
+    def forget(self, engine_id: bytes) -> None:
+        """Drop the rows ``learn_from`` added for a message that was then not accepted."""
+        self._engine_ids.discard(engine_id)
+        for user in self._users.values():
+            config.delete_v3_user(self._engine, user.user, univ.OctetString(engine_id))
 
     def _add_row(self, user: V3User, engine_id: bytes | None) -> None:
         config.add_v3_user(

@@ -2,26 +2,17 @@
 
 ``TrapReceiver`` runs its own pysnmp ``SnmpEngine`` (a receiver, apart from the polling
 client in ``checks.snmp``) on ``site.traps.listen:port``. It accepts v1/v2c traps and
-informs whose community belongs to one of ``site.traps.credentials`` and v3 ones from
-those credentials' users; everything else - garbage, a wrong community, a bad digest, an
-unknown user, a v3 message below the credential's security level - is dropped and counted
-in ``stats["rejected"]``. Nothing a sender does raises out of the receiver.
+informs whose community belongs to one of ``site.traps.credentials``, and v3 ones from
+those credentials' users at no lower a security level than the credential's (USM checks
+no level for traps, so a noAuthNoPriv message naming an authPriv user is refused here).
+For v3 engine ids - configured, or learned from the first trap - see ``checks.trap_usm``.
+Everything else - garbage, a wrong community, a bad digest, an unknown user - is dropped
+by pysnmp and counted in ``stats["rejected"]``; nothing a sender does raises out of here.
 
-SNMPv3 engine ids. A v3 trap is authenticated with keys localised to the *sender's*
-engine id, so the receiver needs a USM row per (sender engine id, user). Rows are made
-for the ids passed as ``engine_ids`` (hex, as ``snmptrap -e`` takes them) and, with
-``learn_engine_ids`` (the default), for any new id seen in a v3 message that names one of
-our users: the row is added before pysnmp checks the message, so the digest is still
-verified with the real keys - learning an id grants nothing without the key. At most
-``MAX_LEARNED_ENGINE_IDS`` ids are learned (a bound on what spoofed ids can cost). v3
-informs use the receiver's own engine id, which pysnmp's sender discovers.
+The receiver only emits ``TrapEvent``s to ``on_event``, called in the event loop (keep it
+quick: queue the event). The runtime wires the immediate re-check of the device::
 
-A user name belongs to one key set: two v3 credentials with the same user name and
-different keys cannot both be accepted (USM has one row per engine id and user); the
-first listed wins and the clash is reported in ``warnings``.
-
-The receiver only emits ``TrapEvent``s to ``on_event`` (called in the event loop; keep it
-quick). The runtime re-checks the device: ``fan_out(recheck_on_trap(scheduler), ...)``.
+    TrapReceiver(site, fan_out(recheck_on_trap(scheduler), runtime.on_trap))
 """
 
 from __future__ import annotations
@@ -31,75 +22,25 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pyasn1.codec.ber import decoder
-from pyasn1.type import univ
+from pydantic import SecretStr
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import ntfrcv
 from pysnmp.proto import rfc1902
-from pysnmp.proto.api import verdec
-from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
-from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
 
-from checks.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS, oid_text, python_value
+from checks.snmp import oid_text, python_value
 from checks.trap_decode import TrapEvent, decode, make_event
+from checks.trap_usm import TrapUsers
 from data.clock import Clock, utc_now
-from data.models import Site, SnmpCredential
+from data.models import Site
 
 __all__ = ["TrapEvent", "TrapReceiver", "fan_out", "recheck_on_trap"]
 log = logging.getLogger(__name__)
 OnEvent = Callable[[TrapEvent], None]
-MAX_LEARNED_ENGINE_IDS = 512
 _ROUTE = "dutydesk-traps"  # our receive callback's id on the transport dispatcher
 _VERSIONS = {0: "1", 1: "2c", 3: "3"}  # message processing model -> SNMP version
-_LEVELS = {"noAuthNoPriv": 1, "authNoPriv": 2, "authPriv": 3}
-_USM = 3
-
-
-@dataclass(frozen=True, repr=False)
-class _V3User:
-    """A v3 credential as the USM needs it: master keys, localised per sender engine id."""
-
-    credential: str
-    user: str
-    level: int
-    auth_protocol: Any
-    priv_protocol: Any
-    auth_master: Any  # never shown: repr below names only the credential
-    priv_master: Any
-
-    def __repr__(self) -> str:
-        return f"_V3User(credential={self.credential!r}, user={self.user!r})"
-
-    @classmethod
-    def of(cls, name: str, cred: SnmpCredential) -> _V3User:
-        auth = AUTH_PROTOCOLS[cred.auth_protocol] if cred.auth_protocol else config.USM_AUTH_NONE
-        priv = PRIV_PROTOCOLS[cred.priv_protocol] if cred.priv_protocol else config.USM_PRIV_NONE
-        auth_key = univ.OctetString(cred.auth_key.get_secret_value() if cred.auth_key else "")
-        priv_key = univ.OctetString(cred.priv_key.get_secret_value() if cred.priv_key else "")
-        return cls(
-            credential=name,
-            user=cred.user or "",
-            level=_LEVELS[cred.security_level],
-            auth_protocol=auth,
-            priv_protocol=priv,
-            auth_master=config.AUTH_SERVICES[auth].hash_passphrase(auth_key),
-            priv_master=config.PRIV_SERVICES[priv].hash_passphrase(auth, priv_key),
-        )
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        return (self.auth_protocol, self.priv_protocol, self.auth_master, self.priv_master)
-
-
-def engine_id_bytes(value: bytes | str) -> bytes:
-    """An engine id given as bytes or as hex text (``0x8000...`` like ``snmptrap -e``)."""
-    if isinstance(value, bytes):
-        return value
-    text = value.strip().lower().removeprefix("0x").replace(":", "")
-    return bytes.fromhex(text)
 
 
 class TrapReceiver:
@@ -115,54 +56,40 @@ class TrapReceiver:
         clock: Clock = utc_now,
     ) -> None:
         """``listen``/``port`` default to ``site.traps``; port 0 takes a free port, shown
-        by ``port`` once started."""
+        in ``port`` once started. ``engine_ids``: v3 senders' engine ids known up front;
+        ``learn_engine_ids=False`` accepts v3 traps only from those."""
         self._site, self._on_event, self._clock = site, on_event, clock
         self.listen = site.traps.listen if listen is None else listen
         self.port = site.traps.port if port is None else port
-        self.learn_engine_ids = learn_engine_ids
+        # received: datagrams; decoded: events delivered (unknown_sender: of them, from no
+        # known device); rejected: datagrams that became no event (bad community or auth,
+        # garbage, and the engine-discovery probe a v3 inform sender sends first)
         self.stats = {"received": 0, "decoded": 0, "unknown_sender": 0, "rejected": 0}
-        self.warnings: list[str] = []
-        self._communities: dict[str, tuple[str, str]] = {}  # index -> (credential, community)
-        self._users: dict[str, _V3User] = {}  # v3 user name -> its one key set
-        self._configure(site)
-        self._known_ids = {engine_id_bytes(e) for e in engine_ids}
-        self._engine: Any = None
-        self._socket: socket.socket | None = None
-        self._delivered = False
-
-    # -- configuration -------------------------------------------------------------------
-
-    def _configure(self, site: Site) -> None:
+        self._communities: dict[str, tuple[str, SecretStr]] = {}  # index -> (name, community)
+        self._users = TrapUsers(engine_ids, learn=learn_engine_ids)
         for name in site.traps.credentials:
             entry = site.credentials.get(name)
             if entry is None or entry.snmp is None:
                 raise ValueError(f"traps.credentials: {name!r} is not an SNMP credential")
-            cred = entry.snmp
-            if cred.version in ("1", "2c"):
-                assert cred.community is not None  # the model guarantees it
-                index = f"dd{len(self._communities)}"  # SnmpAdminString: short and ASCII
-                self._communities[index] = (name, cred.community.get_secret_value())
-                continue
-            user = _V3User.of(name, cred)
-            known = self._users.get(user.user)
-            if known is None:
-                self._users[user.user] = user
-            elif known.fingerprint() != user.fingerprint():
-                self.warnings.append(
-                    f"credentials {known.credential!r} and {name!r} share the v3 user name "
-                    f"{user.user!r} with different keys; traps are accepted only for "
-                    f"{known.credential!r}"
-                )
+            if entry.snmp.version == "3":
+                self._users.add(name, entry.snmp)
+            else:
+                assert entry.snmp.community is not None  # the model guarantees it
+                index = f"dd{len(self._communities)}"  # an SnmpAdminString: short ASCII
+                self._communities[index] = (name, entry.snmp.community)
+        self._engine: Any = None
+        self._socket: socket.socket | None = None
+        self._delivered = False
 
-    def _add_user(self, user: _V3User, engine_id: bytes | None) -> None:
-        config.add_v3_user(
-            self._engine, user.user, user.auth_protocol, user.auth_master,
-            user.priv_protocol, user.priv_master,
-            securityEngineId=None if engine_id is None else univ.OctetString(engine_id),
-            authKeyType=config.USM_KEY_TYPE_MASTER, privKeyType=config.USM_KEY_TYPE_MASTER,
-        )  # fmt: skip
+    @property
+    def warnings(self) -> list[str]:
+        """Configuration problems that do not stop the receiver (no secrets in them)."""
+        return list(self._users.warnings)
 
-    # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def engine_ids(self) -> frozenset[bytes]:
+        """v3 sender engine ids accepted so far: configured, learned, and our own."""
+        return self._users.engine_ids
 
     @property
     def running(self) -> bool:
@@ -179,14 +106,10 @@ class TrapReceiver:
             sock.bind((self.listen, self.port))
             sock.setblocking(False)
             self.port = int(sock.getsockname()[1])
-            snmp = engine.SnmpEngine()
-            self._engine = snmp
+            snmp = self._engine = engine.SnmpEngine()
             for index, (_, community) in self._communities.items():
-                config.add_v1_system(snmp, index, community)
-            for user in self._users.values():
-                self._add_user(user, None)  # our own engine id: v3 informs
-                for engine_id in self._known_ids:
-                    self._add_user(user, engine_id)
+                config.add_v1_system(snmp, index, community.get_secret_value())
+            self._users.install(snmp)
             transport = (udp6.Udp6AsyncioTransport if ipv6 else udp.UdpAsyncioTransport)()
             # the endpoint is made here, on our already bound socket, so that start()
             # returns with the port live and stop() has nothing half-open to chase
@@ -228,47 +151,27 @@ class TrapReceiver:
     # -- receiving -----------------------------------------------------------------------
 
     def _on_datagram(self, dispatcher: Any, domain: Any, address: Any, message: bytes) -> None:
-        """Every datagram passes here; pysnmp processes it synchronously and calls
-        ``_on_notification`` for an accepted one, so whatever did not become an event by
-        the time ``receive_message`` returns was rejected."""
+        """Every datagram passes here. pysnmp processes it synchronously and calls
+        ``_on_notification`` for an accepted one, so a datagram that has not become an
+        event by the time ``receive_message`` returns was rejected."""
         snmp = self._engine
         if snmp is None:
             return
         self.stats["received"] += 1
         self._delivered = False
-        if self.learn_engine_ids and self._users:
-            try:
-                self._learn_engine_id(message)
-            except Exception:  # not a well-formed v3 message: pysnmp will drop it
-                log.debug("no v3 header to learn from in a datagram from %s", address)
+        learned = self._users.learn_from(message)
         try:
             snmp.message_dispatcher.receive_message(snmp, domain, address, message)
         except Exception:  # a malformed packet must never take the listener down
-            log.debug("trap from %s: pysnmp failed on it", address, exc_info=True)
+            log.debug("pysnmp failed on a datagram from %s", address, exc_info=True)
         if not self._delivered:
             self.stats["rejected"] += 1
-            log.debug("datagram from %s dropped (bad community, auth or format)", address)
-
-    def _learn_engine_id(self, message: bytes) -> None:
-        if verdec.decode_message_version(message) != 3:
-            return
-        whole, _ = decoder.decode(message, asn1Spec=SNMPv3Message())
-        if int(whole["msgGlobalData"]["msgSecurityModel"]) != _USM:
-            return
-        usm, _ = decoder.decode(
-            bytes(whole["msgSecurityParameters"]), asn1Spec=UsmSecurityParameters()
-        )
-        engine_id, user = bytes(usm["msgAuthoritativeEngineId"]), bytes(usm["msgUserName"])
-        known = self._users.get(user.decode("utf-8", "replace"))
-        # pysnmp itself refuses ids outside 5..32 bytes; ours is served by the base rows
-        if known is None or engine_id in self._known_ids or not 4 < len(engine_id) < 33:
-            return
-        if len(self._known_ids) >= MAX_LEARNED_ENGINE_IDS:
-            return
-        self._known_ids.add(engine_id)
-        for each in self._users.values():
-            self._add_user(each, engine_id)
-        log.info("learned SNMPv3 engine id %s for trap users", engine_id.hex())
+            log.debug("datagram from %s dropped (community, auth or format)", address)
+        if learned is not None:
+            if self._delivered:
+                log.info("learned SNMPv3 engine id %s from %s", learned.hex(), address)
+            else:
+                self._users.forget(learned)
 
     def _on_notification(
         self, snmp: Any, state_ref: Any, ctx_engine: Any, ctx_name: Any, varbinds: Any, _: Any
@@ -297,9 +200,7 @@ class TrapReceiver:
         if version == "3":
             known = self._users.get(security_name)
             if known is None or int(context["securityLevel"]) < known.level:
-                # USM checks no level for traps: a noAuthNoPriv message naming an authPriv
-                # user would otherwise pass unauthenticated
-                log.debug("v3 trap below the security level of user %r refused", security_name)
+                log.debug("v3 trap below the security level of %r refused", security_name)
                 return None
             credential, user = known.credential, known.user
         elif security_name in self._communities:

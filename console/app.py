@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from console.bindings import translate_bindings
+from console.live import Background, Live
 from console.screens.login import LoginScreen
 from console.screens.pending import pending_section
 from console.sections import SECTIONS
@@ -38,6 +39,8 @@ class AppConfig:
     site: Site
     db_path: Path
     login_hint: str | None = None  # demo accounts shown on the login screen (demo only)
+    background: list[Background] = field(default_factory=list)  # e.g. the demo lab
+    run_checks: bool = True
     terminal: str | None = None
     clock: Callable[[], dt.datetime] = utc_now  # injectable for snapshot tests
     monotonic: Callable[[], float] = field(default=time.monotonic)
@@ -61,6 +64,7 @@ class DutyDeskApp(App[int]):
         self.user: User | None = None
         self.startup_error: str | None = None
         self._services: Services | None = None
+        self.live: Live | None = None
         self._last_activity = config.monotonic()
 
     @property
@@ -79,12 +83,26 @@ class DutyDeskApp(App[int]):
             self.startup_error = explain(error)
             self.exit(2)
             return
+        try:
+            for job in self.config.background:
+                await job.start()
+        except OSError as error:  # e.g. a demo lab port already taken
+            self.startup_error = str(error)
+            self.exit(2)
+            return
+        if self.config.run_checks and self.site.devices:
+            self.live = Live(self._services, self.post_message)
+            await self.live.start()
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
         await self.push_screen(LoginScreen(hint=self.config.login_hint))
         self.set_interval(1.0, self._tick)
 
     async def on_unmount(self) -> None:
+        if self.live is not None:
+            await self.live.stop()
+        for job in reversed(self.config.background):
+            await job.stop()
         if self._services is not None:
             await self._services.close()
 

@@ -352,6 +352,8 @@ class Traps(Strict):
     port: int = Field(default=1162, ge=1, le=65535)
     listen: str = "127.0.0.1"
     credentials: list[str] = []  # SNMP credentials accepted for incoming notifications
+    engine_ids: list[str] = []  # known v3 sender engine ids (hex), e.g. "0x8000..."
+    learn_engine_ids: bool = True  # accept a new v3 engine id when its digest verifies
 
 
 class Site(Strict):

@@ -25,19 +25,8 @@ from widgets.tile_wall import TileWall
 
 
 def tile(i: int, **changes: object) -> TileData:
-    base = TileData(
-        device_id=f"dev-{i:03d}",
-        name=f"服务器{i}",
-        kind="server",
-        zone_id="ext",
-        zone_name="电子政务外网",
-        room="A",
-        rack="A01",
-        state="OK",
-        key_value="CPU 35%",
-        age_s=12.0,
-        host=f"10.1.0.{i}",
-    )
+    base = TileData(f"dev-{i:03d}", f"服务器{i}", "server", "ext", "电子政务外网", "A", "A01", "OK")
+    base = dataclasses.replace(base, key_value="CPU 35%", age_s=12.0, host=f"10.1.0.{i}")
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -219,8 +208,11 @@ async def test_fifty_tiles_keyboard_moves_and_enter_selects() -> None:
         await pilot.pause()
         assert wall.cursor_id == "dev-045"  # 049 (alone) -> 048 (alone) -> 045 (same column)
         assert app.selected == ["dev-045"] and app.highlighted[-1] == "dev-045"
-        await pilot.press("home")
+        await pilot.press("G", "g")
+        assert wall.cursor_id == "dev-000"
         assert wall.scroll_offset.y == 0  # the first row comes with its group header
+        await pilot.double_click(TileWall, offset=(55, 11))  # rack 2's header is at y=10
+        assert wall.cursor_id == "dev-009" and app.selected[-1] == "dev-009"
 
 
 async def test_the_grid_reflows_when_the_terminal_is_resized() -> None:

@@ -1,4 +1,5 @@
-"""Trap decoding from synthetic varbinds, device matching, and the re-check helpers."""
+"""Trap decoding from synthetic varbinds, device matching, the re-check helpers and the
+receiver's credential set-up (no network here: tests/interop/test_traps.py sends traps)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from checks.trap_decode import (
     devices_at,
     make_event,
 )
-from checks.traps import fan_out, recheck_on_trap
+from checks.trap_usm import engine_id_bytes
+from checks.traps import TrapReceiver, fan_out, recheck_on_trap
 from data.i18n import catalog
 from data.models import Site
 
@@ -44,14 +46,16 @@ def site(*hosts: str) -> Site:
     })  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("oid", "kind"),
-    [(COLD_START, "coldStart"), ("1.3.6.1.6.3.1.1.5.2", "warmStart"), (LINK_DOWN, "linkDown"),
-     (LINK_UP, "linkUp"), ("1.3.6.1.6.3.1.1.5.5", "authenticationFailure"),
-     (f"{UPS_TRAPS}.1", "ups_on_battery"), (f"{UPS_TRAPS}.2", "ups_test_completed"),
-     (f"{UPS_TRAPS}.3", "ups_alarm_added"), (f"{UPS_TRAPS}.4", "ups_alarm_removed"),
-     (f".{COLD_START}", "coldStart")],  # fmt: skip
-)
+KIND_CASES = [
+    (COLD_START, "coldStart"), ("1.3.6.1.6.3.1.1.5.2", "warmStart"), (LINK_DOWN, "linkDown"),
+    (LINK_UP, "linkUp"), ("1.3.6.1.6.3.1.1.5.5", "authenticationFailure"),
+    (f"{UPS_TRAPS}.1", "ups_on_battery"), (f"{UPS_TRAPS}.2", "ups_test_completed"),
+    (f"{UPS_TRAPS}.3", "ups_alarm_added"), (f"{UPS_TRAPS}.4", "ups_alarm_removed"),
+    (f".{COLD_START}", "coldStart"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("oid", "kind"), KIND_CASES)
 def test_the_trap_oid_picks_the_kind(oid: str, kind: str) -> None:
     decoded = decode(trap(oid))
     assert decoded.kind == kind
@@ -194,7 +198,7 @@ def test_recheck_on_trap_rechecks_every_device_at_the_address() -> None:
 
 
 def test_fan_out_calls_every_handler_even_after_one_fails() -> None:
-    scheduler, seen = RecordingScheduler(), []
+    scheduler, seen = RecordingScheduler(), list[TrapEvent]()
 
     def broken(event: Any) -> None:
         raise RuntimeError("handler bug")
@@ -209,3 +213,38 @@ def test_a_device_the_scheduler_does_not_run_is_skipped_not_raised() -> None:
     scheduler = RecordingScheduler(unknown="d0")
     recheck_on_trap(scheduler)(make(site("127.0.0.1", "127.0.0.1"), "127.0.0.1"))
     assert scheduler.asked == ["d1"]
+
+
+def v3(key: str, user: str = "mon") -> dict[str, Any]:
+    return {"snmp": {"version": "3", "user": user, "auth_protocol": "SHA", "auth_key": key}}
+
+
+def receiver_for(credentials: dict[str, Any], names: list[str]) -> TrapReceiver:
+    return TrapReceiver(Site.model_validate({
+        "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
+        "zones": [{"id": "z", "name": "Z"}],
+        "credentials": credentials,
+        "traps": {"credentials": names},
+    }), lambda event: None)  # fmt: skip
+
+
+def test_one_v3_user_name_with_two_key_sets_is_reported_without_the_keys() -> None:
+    creds = {"a": v3("first-key-1"), "b": v3("other-key-2"), "c": v3("first-key-1")}
+    warnings = receiver_for(creds, ["a", "b", "c"]).warnings
+    assert len(warnings) == 1 and "'a'" in warnings[0] and "'b'" in warnings[0]
+    assert "first-key-1" not in warnings[0] and "other-key-2" not in warnings[0]
+    assert receiver_for(creds, ["a", "c"]).warnings == []  # same keys: no clash
+
+
+def test_a_trap_credential_must_be_an_snmp_one() -> None:
+    ssh = {"ssh": {"username": "ops", "password": "pw-123456", "known_hosts": "/dev/null"}}
+    with pytest.raises(ValueError, match="'ops-ssh' is not an SNMP credential"):
+        receiver_for({"ops-ssh": ssh}, ["ops-ssh"])
+    with pytest.raises(ValueError, match="'missing'"):
+        receiver_for({}, ["missing"])
+
+
+def test_engine_ids_are_taken_as_bytes_or_hex_text() -> None:
+    assert engine_id_bytes("0x8000000001020304") == bytes.fromhex("8000000001020304")
+    assert engine_id_bytes("80:00:00:00:01") == bytes.fromhex("8000000001")
+    assert engine_id_bytes(b"\x80\x00") == b"\x80\x00"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import groupby
 from typing import Literal
 
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN", "UNREACHABLE")
@@ -84,6 +86,7 @@ def problem_rank(tile: TileData) -> int:
     return 3
 
 
+@lru_cache(maxsize=4096)  # a site has a few dozen rooms and racks, sorted on every change
 def natural_key(text: str) -> tuple[str | int, ...]:
     """Natural order, "A3" before "A10" (str and int parts alternate, so comparing is safe)."""
     parts = re.split(r"(\d+)", text)
@@ -140,17 +143,11 @@ def arrange(
     shown.sort(key=place)
     depth = {"zone": 1, "room": 2, "rack": 3}[group_by]
     groups: list[Group] = []
-    members: list[str] = []
-    for _, tile in shown:
-        key = (tile.zone_id, tile.room, tile.rack)[:depth]
-        if not groups or groups[-1].key != key:
-            if groups:
-                groups[-1] = Group(groups[-1].key, groups[-1].title, tuple(members))
-            groups.append(Group(key, (tile.zone_name, tile.room, tile.rack)[:depth], ()))
-            members = []
-        members.append(tile.device_id)
-    if groups:
-        groups[-1] = Group(groups[-1].key, groups[-1].title, tuple(members))
+    for key, run in groupby(shown, key=lambda it: (it[1].zone_id, it[1].room, it[1].rack)[:depth]):
+        members = [tile for _, tile in run]
+        first = members[0]
+        title = (first.zone_name, first.room, first.rack)[:depth]
+        groups.append(Group(key, title, tuple(tile.device_id for tile in members)))
     return groups
 
 
@@ -209,6 +206,18 @@ class WallLayout:
         if y - 1 == self.group_top[self.group_of(device_id)]:
             return x, y - 1, w, h + 1
         return box
+
+    def repaint_boxes(
+        self, device_ids: Iterable[str | None], with_headers: bool
+    ) -> tuple[list[tuple[int, int, int, int]], set[int]]:
+        """Boxes to repaint for these tiles and, ``with_headers``, their groups' header lines
+        (whose counts may change); plus those groups' indexes."""
+        boxes = [box for d in device_ids if d is not None and (box := self.tile_box(d))]
+        groups = (
+            {self.group_of(d) for d in device_ids if d in self.places} if with_headers else set()
+        )
+        boxes.extend((0, self.group_top[group], self.width, 1) for group in groups)
+        return boxes, groups
 
     def tile_at(self, x: int, y: int) -> str | None:
         if not 0 <= y < len(self.lines):

@@ -22,7 +22,9 @@ from data.i18n import language, t
 from widgets.tile_model import PROBLEMS_GROUP, TILE_WIDTH, Group, TileData
 
 STATE_GLYPH = {"OK": "✔", "WARNING": "▲", "CRITICAL": "✖", "UNKNOWN": "?", "UNREACHABLE": "⇣"}
-FLAG_GLYPHS = (("stale", "⌛"), ("maintenance", "⚒"), ("acknowledged", "✓"), ("flapping", "↯"))
+# ◷ (a clock face) rather than ⌛: emoji-presentation glyphs are one cell in some terminals
+# and two in others, which would break the grid.
+FLAG_GLYPHS = (("stale", "◷"), ("maintenance", "⚒"), ("acknowledged", "✓"), ("flapping", "↯"))
 KIND_GLYPH = {
     "switch": "⇄", "router": "⊕", "firewall": "▦", "ids": "◉", "server": "▤", "storage": "▥",
     "ups": "ϟ", "aircon": "❄", "sensor": "◔", "service": "⚙", "access": "⊟",

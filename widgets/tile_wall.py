@@ -126,7 +126,8 @@ class TileWall(ScrollView, can_focus=True):
     def update_tiles(self, changed: Iterable[TileData]) -> None:
         """Take new values for some tiles; repaint only their cells unless the arrangement
         (filter, grouping or problems-first order) changes."""
-        dirty: list[str] = []
+        wall_filter, problems_first = self.filter, self.problems_first
+        dirty: list[str | None] = []
         rearrange = False
         for tile in changed:
             old = self._tiles.get(tile.device_id)
@@ -134,14 +135,16 @@ class TileWall(ScrollView, can_focus=True):
                 continue
             self._tiles[tile.device_id] = tile
             self._cache.forget(tile.device_id)
-            rearrange = rearrange or old is None or self._key(old) != self._key(tile)
             dirty.append(tile.device_id)
+            rearrange = rearrange or (
+                old is None
+                or arrangement_key(old, wall_filter, problems_first)
+                != arrangement_key(tile, wall_filter, problems_first)
+            )
         if rearrange:
             self._rebuild()
-        elif dirty and self._layout is not None:
-            regions = [r for d in dirty for r in self._tile_regions(d, with_header=True)]
-            if regions:
-                self.refresh(*regions)
+        else:
+            self._repaint(dirty, with_headers=True)
 
     @property
     def layout_info(self) -> WallLayout | None:
@@ -159,14 +162,10 @@ class TileWall(ScrollView, can_focus=True):
 
     # -- arrangement ----------------------------------------------------------------------
 
-    def _key(self, tile: TileData) -> tuple[object, ...] | None:
-        return arrangement_key(tile, self.filter, self.problems_first)
-
     def watch_filter(self) -> None:
         self._rebuild()
 
-    def watch_problems_first(self) -> None:
-        self._rebuild()
+    watch_problems_first = watch_filter
 
     def _rebuild(self) -> None:
         tiles = list(self._tiles.values())
@@ -203,9 +202,14 @@ class TileWall(ScrollView, can_focus=True):
     # -- drawing ----------------------------------------------------------------------------
 
     def _style(self, *names: str) -> Style:
+        """A component style (cached: Textual resolves it anew after every refresh); with no
+        names, the wall's own style for gaps and padding."""
         key = " ".join(names)
         if key not in self._styles:
-            self._styles[key] = self.get_component_rich_style(*(f"tile-wall--{n}" for n in names))
+            classes = [f"tile-wall--{name}" for name in names]
+            self._styles[key] = (
+                self.get_component_rich_style(*classes) if names else self.rich_style
+            )
         return self._styles[key]
 
     def _tile_style(self, tile: TileData, selected: bool) -> Style:
@@ -218,14 +222,14 @@ class TileWall(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        width, base = self.size.width, self._style()
         layout = self._layout
         line_y = y + scroll_y
         if layout is None or not layout.lines:
             text = t("wall.empty") if line_y == 0 and layout is not None else ""
             return render_text_line(text, width, self._style("header"))
         if line_y >= layout.height:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         line = layout.lines[line_y]
         if isinstance(line, HeaderLine):
             strip = self._cache.headers.get(line.group)
@@ -240,32 +244,30 @@ class TileWall(ScrollView, can_focus=True):
                 self._cache.tile(self._tiles[d], d == selected, self._tile_style)[line.sub]
                 for d in layout.rows[line.row]
             )
-            strip = join_row(tiles, Strip.blank(GAP, self.rich_style))
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            strip = join_row(tiles, Strip.blank(GAP, base))
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
-    def _tile_regions(self, device_id: str | None, with_header: bool = False) -> list[Region]:
-        """Screen regions to repaint for a tile: its cells, and its group's header line when
-        the counts there may change. Off-screen parts give none: drawn fresh when scrolled to."""
-        layout = self._layout
-        if layout is None or device_id is None or (box := layout.tile_box(device_id)) is None:
-            return []
-        x, y, w, h = box
-        sx, sy = self.scroll_offset
-        regions = [Region(x - sx, y - sy, w, h)]
-        if with_header:
-            group = layout.group_of(device_id)
+    def _repaint(self, device_ids: list[str | None], with_headers: bool = False) -> None:
+        """Repaint these tiles (and their header lines). Off-screen tiles cost nothing: they
+        are drawn fresh when scrolled to."""
+        if self._layout is None:
+            return
+        boxes, groups = self._layout.repaint_boxes(device_ids, with_headers)
+        for group in groups:
             self._cache.headers.pop(group, None)
-            regions.append(Region(0, layout.group_top[group] - sy, layout.width, 1))
+        sx, sy = self.scroll_offset
         visible = self.scrollable_content_region.size.region
-        return [r for r in regions if r.overlaps(visible)]
+        regions = [
+            r for x, y, w, h in boxes if (r := Region(x - sx, y - sy, w, h)).overlaps(visible)
+        ]
+        if regions:
+            self.refresh(*regions)
 
     # -- cursor -----------------------------------------------------------------------------
 
     def _move_cursor_to(self, device_id: str | None) -> None:
         old, self._cursor = self._cursor, device_id
-        regions = self._tile_regions(old) + self._tile_regions(device_id)
-        if regions:
-            self.refresh(*regions)
+        self._repaint([old, device_id])
         layout = self._layout
         if device_id is None or layout is None or (box := layout.reveal_box(device_id)) is None:
             return

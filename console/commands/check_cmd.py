@@ -13,10 +13,11 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from checks.feed import AlarmCleared, AlarmRaised, Event, ResultEvent, Transition
+from checks.feed import AlarmCleared, AlarmRaised, ResultEvent, Transition
 from checks.result import CheckState
+from checks.trap_decode import TrapEvent
 from console.commands import common
-from console.runtime import CheckRuntime
+from console.runtime import CheckRuntime, RuntimeEvent
 from data.i18n import t
 
 
@@ -39,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise common.CliError(t("cli.check.unknown_device", ids=", ".join(unknown)))
     if args.watch:
         return common.run(lambda: _watch(CheckRuntime(site), args))
-    return common.run(lambda: _once(CheckRuntime(site), args))
+    return common.run(lambda: _once(CheckRuntime(site, traps=False), args))
 
 
 async def _once(runtime: CheckRuntime, args: argparse.Namespace) -> int:
@@ -92,7 +93,7 @@ async def _watch(runtime: CheckRuntime, args: argparse.Namespace) -> int:
     wanted = set(args.device or ())
     stopped = asyncio.Event()
 
-    async def show(event: Event) -> None:
+    async def show(event: RuntimeEvent) -> None:
         if wanted and getattr(event, "device_id", None) not in wanted:
             return
         line = _describe(event)
@@ -110,7 +111,7 @@ async def _watch(runtime: CheckRuntime, args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(event: Event) -> dict[str, str] | None:
+def _describe(event: RuntimeEvent) -> dict[str, str] | None:
     at = getattr(event, "at", None)
     stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else ""
     if isinstance(event, Transition):
@@ -129,6 +130,10 @@ def _describe(event: Event) -> dict[str, str] | None:
             "text": f"{stamp} ALARM {event.device_id}/{event.check_id} {event.state.name} "
             f"{event.message}",
         }
+    if isinstance(event, TrapEvent):
+        return {"at": stamp, "event": "trap",
+                "text": f"{stamp} TRAP {event.device_id or event.source_ip} {event.kind} "
+                        f"{event.message}"}  # fmt: skip
     if isinstance(event, AlarmCleared):
         return {
             "at": stamp,

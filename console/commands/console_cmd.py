@@ -1,17 +1,22 @@
-"""``dutydesk`` (the console) and ``dutydesk demo`` (the console on the built-in demo site)."""
+"""``dutydesk`` (the console) and ``dutydesk demo`` (the console on the built-in demo site,
+with its lab of simulated devices answering on loopback)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 from pathlib import Path
 
 from console.app import AppConfig, create_app
 from console.commands import common
+from console.logs import log_to_file
 from data.i18n import resolve_language, set_language, t
 
 
 def run_console(args: argparse.Namespace) -> int:
     site = common.load_site_or_fail(args)
+    log_to_file()
     return _run_app(AppConfig(site=site, db_path=common.db_path(args)))
 
 
@@ -25,14 +30,15 @@ def _run_app(config: AppConfig) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from console.demo import setup
+    from console.demo.lab import Lab
 
     site_file = Path(args.site) if getattr(args, "site", None) else None
     db_file = Path(args.db) if getattr(args, "db", None) else None
     prepared = common.run(lambda: setup.prepare(site_file, db_file))
     set_language(resolve_language(prepared.site.site.language))
     if args.lab_only:
-        print(t("demo.paths", site=prepared.site_path, db=prepared.db_path))
-        return 0
+        return common.run(lambda: _lab_only(Lab(prepared.site_path), prepared))
+    log_to_file()
     hint = (
         t("demo.accounts")
         + "\n"
@@ -41,4 +47,35 @@ def run_demo(args: argparse.Namespace) -> int:
             for name, password, role in setup.DEMO_ACCOUNTS
         )
     )
-    return _run_app(AppConfig(site=prepared.site, db_path=prepared.db_path, login_hint=hint))
+    config = AppConfig(
+        site=prepared.site,
+        db_path=prepared.db_path,
+        login_hint=hint,
+        background=[Lab(prepared.site_path)],
+    )
+    return _run_app(config)
+
+
+async def _lab_only(lab: object, prepared: object) -> int:
+    """Run the lab until Ctrl-C (or SIGTERM), printing where everything is."""
+    from console.demo.lab import Lab
+    from console.demo.setup import DemoPaths
+
+    assert isinstance(lab, Lab) and isinstance(prepared, DemoPaths)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await lab.start()
+    except OSError as error:
+        raise common.CliError(str(error)) from None
+    try:
+        print(t("demo.paths", site=prepared.site_path, db=prepared.db_path))
+        for line in lab.describe():
+            print("  " + line)
+        print(t("demo.lab_running"), flush=True)
+        await stop.wait()
+    finally:
+        await lab.stop()
+    return 0

@@ -152,7 +152,7 @@ def _volumes(device: Device, rng: random.Random) -> list[Volume]:
 
     if device.kind == "server":
         return [
-            Volume(1, "ram", "Physical memory", 1024, 64 * GIB // 1024, used(50, 70, 3.0)),
+            Volume(1, "ram", "Physical memory", 1024, 64 * GIB // 1024, used(45, 65, 3.0)),
             Volume(31, "disk", "/", 4096, 200 * GIB // 4096, used(40, 62)),
             Volume(32, "disk", "/data", 4096, 2048 * GIB // 4096, used(55, 74)),
         ]

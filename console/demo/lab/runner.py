@@ -79,7 +79,14 @@ class Lab:
         self.snmp_endpoints: dict[str, tuple[str, int]] = {}
         self.ssh_endpoints: dict[str, tuple[str, int]] = {}
         ssh_credentials: list[str] = []
+        hosts: set[str] = set()
         for device in self.site.devices:
+            if device.host in hosts:
+                log.warning(
+                    "lab: %s shares %s with another device: not served", device.id, device.host
+                )
+                continue
+            hosts.add(device.host)
             snmp_ports = [c.port for c in device.checks if c.type == "snmp" and c.port]
             self.snmp_endpoints[device.id] = (
                 device.host,
@@ -97,6 +104,7 @@ class Lab:
         self.listeners = PortListeners(self.world, port_endpoints(self.site, self.world, self.port))
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._settling = asyncio.Lock()  # the tick task and a caller may settle at once
         self._started_at = 0.0
         self.world.subscribe(self._changed.set)
 
@@ -159,6 +167,10 @@ class Lab:
 
     async def settle(self) -> None:
         """Make the listeners follow the World now (normally the tick task does it)."""
+        async with self._settling:
+            await self._settle()
+
+    async def _settle(self) -> None:
         if self.ssh is not None:
             for device_id in self.ssh_endpoints:
                 dead = self.world.devices[device_id].dead

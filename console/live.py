@@ -1,0 +1,64 @@
+"""The console's side of the checks: runs the CheckRuntime inside the App's event loop,
+persists its events and posts them to the App as messages (never touching widgets)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from textual.message import Message
+
+from console.recorder import CheckRecorder
+from console.runtime import CheckRuntime, RuntimeEvent
+from console.services import Services
+from data.records.alarms import Alarm, AlarmBook
+from data.records.checks import CheckRecords
+from data.records.events import EventLog
+
+log = logging.getLogger(__name__)
+
+
+class CheckEvent(Message):
+    """One event of the scheduler, with the alarm row it created or changed, if any."""
+
+    def __init__(self, event: RuntimeEvent, alarm: Alarm | None) -> None:
+        super().__init__()
+        self.event = event
+        self.alarm = alarm
+
+
+class Background(Protocol):
+    """Something that runs beside the console, like the demo lab."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class Live:
+    def __init__(self, services: Services, post: Callable[[Message], object]) -> None:
+        self.services = services
+        self.records = CheckRecords(services.store)
+        self.alarms = AlarmBook(services.store, services.audit)
+        self.recorder = CheckRecorder(self.records, self.alarms, EventLog(services.store))
+        self.runtime = CheckRuntime(services.site)
+        self._post = post
+
+        async def relay(event: RuntimeEvent) -> None:
+            try:
+                alarm = await self.recorder(event)
+            except Exception:  # a failed write is logged; the checks go on
+                log.exception("could not record %s", type(event).__name__)
+                alarm = None
+            self._post(CheckEvent(event, alarm))
+
+        self.runtime.listen(relay)
+
+    async def start(self) -> None:
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.runtime.stop()
+        await self.recorder.close()
