@@ -33,6 +33,9 @@ from checks.state import CheckTracker
 from checks.timing import Clock, Limits, Slots, SystemClock, first_run_offset, outer_timeout
 from data.models import Check, Device, Site
 
+# At start-up every check runs once within this many seconds (spread by a stable hash),
+# so the wall fills in quickly without a burst; later runs keep their own interval.
+STARTUP_SPREAD = 15.0
 ProbeRunner = Callable[[Device, Check], Awaitable[ProbeResult]]
 log = logging.getLogger(__name__)
 _CANCEL_GRACE = 1.0  # seconds stop() waits for cancelled probes before giving up on them
@@ -94,7 +97,8 @@ class Scheduler:
         start = self._clock.monotonic()
         for key, check in self._checks.items():
             if key not in self._armed:
-                self._arm(key, start + first_run_offset(*key, check.interval))
+                spread = min(check.interval, STARTUP_SPREAD)
+                self._arm(key, start + first_run_offset(*key, spread))
         next_sweep = start
         try:
             while not self._stopping:

@@ -5,13 +5,17 @@ costs ~20x, see FACTS.md), re-opened when it has died, and gated: at most 4 chan
 once on it (sshd's MaxSessions is 10) and at most 4 handshakes at once in the pool
 (sshd's MaxStartups drops bursts). Host keys are always checked against the credential's
 known_hosts file; an unknown or changed key ends the attempt before any session opens.
-Commands go out as an exec request exactly as site.yaml gives them.
+Commands go out as an exec request exactly as site.yaml gives them, never through a
+local shell. ``run`` collects the output (checks); ``stream`` also hands it over chunk by
+chunk as it arrives (remote actions show it live).
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,16 @@ _CONNECTION_TROUBLE = (
     BrokenPipeError,
     ConnectionResetError,
 )
+
+
+class SshFailure(ProbeFailure):
+    """A failed SSH attempt (always CRITICAL for a check) and what kind of failure it was,
+    for callers that explain it: ``host_key``, ``auth``, ``key`` (unusable client key),
+    ``refused``, ``connect``, ``lost`` (connection lost) or ``timeout``."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(CheckState.CRITICAL, reason)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,8 @@ class _Link:
 
 
 class SshPool:
-    """Pooled SSH connections for checks and actions. ``run`` raises only ProbeFailure."""
+    """Pooled SSH connections for checks and actions. ``run`` and ``stream`` raise only
+    ``SshFailure`` (a ProbeFailure)."""
 
     def __init__(
         self, *, max_channels: int = 4, max_handshakes: int = 4, keepalive: float = 30.0
@@ -101,6 +116,32 @@ class SshPool:
         self, host: str, port: int, cred: SshCredential, command: str, *, timeout: float
     ) -> SshRun:
         """Run ``command`` on host:port; ``timeout`` bounds connecting and running together."""
+        return await self._session(host, port, cred, command, timeout, None)
+
+    async def stream(
+        self,
+        host: str,
+        port: int,
+        cred: SshCredential,
+        command: str,
+        *,
+        timeout: float,
+        on_output: Callable[[str], None],
+    ) -> SshRun:
+        """Like ``run``, and every piece of output (stdout and stderr as they come) goes
+        to ``on_output`` on arrival. A connection lost after the command started is not
+        retried: an action must never run twice because the network hiccuped."""
+        return await self._session(host, port, cred, command, timeout, on_output)
+
+    async def _session(
+        self,
+        host: str,
+        port: int,
+        cred: SshCredential,
+        command: str,
+        timeout: float,
+        on_output: Callable[[str], None] | None,
+    ) -> SshRun:
         key = (host, port, *_credential_key(cred))
         link = self._links.setdefault(key, _Link(self.max_channels))
         phase, retried = "connect", False
@@ -109,21 +150,22 @@ class SshPool:
                 while True:
                     phase = "connect"
                     conn, fresh = await self._connection(link, host, port, cred)
-                    phase = "command"
+                    phase = "open"
                     try:
                         async with link.channels:
-                            return await _execute(conn, command)
+                            process = await conn.create_process(command, encoding=None)
+                            phase = "command"
+                            return await _execute(process, on_output)
                     except _CONNECTION_TROUBLE as e:
                         self._drop(link, conn)
-                        if fresh or retried:
+                        started = phase == "command" and on_output is not None
+                        if fresh or retried or started:
                             reason = getattr(e, "reason", "") or str(e) or type(e).__name__
-                            raise ProbeFailure(
-                                CheckState.CRITICAL, f"ssh connection lost: {reason}"
-                            ) from None
+                            raise SshFailure("lost", f"ssh connection lost: {reason}") from None
                         retried = True  # a reused connection may have died since: retry once
         except TimeoutError:
             what = "connect" if phase == "connect" else "command did not finish"
-            raise ProbeFailure(CheckState.CRITICAL, f"ssh {what} within {timeout:g}s") from None
+            raise SshFailure("timeout", f"ssh {what} within {timeout:g}s") from None
 
     def _drop(self, link: _Link, conn: asyncssh.SSHClientConnection) -> None:
         conn.close()
@@ -159,45 +201,53 @@ class SshPool:
                 keepalive_count_max=3,
             )
         except asyncssh.HostKeyNotVerifiable:
-            raise ProbeFailure(CheckState.CRITICAL, _host_key_reason(cred, host, port)) from None
+            raise SshFailure("host_key", _host_key_reason(cred, host, port)) from None
         except asyncssh.PermissionDenied:
-            raise ProbeFailure(
-                CheckState.CRITICAL, f"authentication failed for user {cred.username}"
-            ) from None
+            raise SshFailure("auth", f"authentication failed for user {cred.username}") from None
         except asyncssh.KeyEncryptionError:
-            raise ProbeFailure(CheckState.CRITICAL, "client key passphrase is wrong") from None
+            raise SshFailure("key", "client key passphrase is wrong") from None
         except (asyncssh.KeyImportError, ValueError) as e:
-            raise ProbeFailure(CheckState.CRITICAL, f"unusable client key: {e}") from None
+            raise SshFailure("key", f"unusable client key: {e}") from None
         except ConnectionRefusedError:
-            raise ProbeFailure(CheckState.CRITICAL, f"ssh port {port} refused") from None
+            raise SshFailure("refused", f"ssh port {port} refused") from None
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
-            raise ProbeFailure(
-                CheckState.CRITICAL, f"ssh cannot connect: {where}{e.strerror or e}"
-            ) from None
+            raise SshFailure("connect", f"ssh cannot connect: {where}{e.strerror or e}") from None
         except asyncssh.Error as e:
-            raise ProbeFailure(CheckState.CRITICAL, f"ssh: {e.reason}") from None
+            raise SshFailure("connect", f"ssh: {e.reason}") from None
 
 
 async def _read_limited(
-    stream: asyncssh.SSHReader[bytes], process: asyncssh.SSHClientProcess[bytes]
+    stream: asyncssh.SSHReader[bytes],
+    process: asyncssh.SSHClientProcess[bytes],
+    on_output: Callable[[str], None] | None,
 ) -> tuple[bytes, bool]:
-    """A stream to its end, keeping at most OUTPUT_LIMIT bytes (True: there was more)."""
+    """A stream to its end, keeping at most OUTPUT_LIMIT bytes (True: there was more).
+    With ``on_output``, each chunk is also handed over as text as it arrives (a UTF-8
+    character split between two chunks is held back until it is whole)."""
     kept = bytearray()
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
     while chunk := await stream.read(65536):
-        kept += chunk
+        room = OUTPUT_LIMIT - len(kept)
+        kept += chunk[: max(room, 0) + 1]
+        if on_output is not None and room > 0 and (text := decoder.decode(chunk[:room])):
+            on_output(text)
         if len(kept) > OUTPUT_LIMIT:
             process.close()  # stop the command: the other stream ends with it
             return bytes(kept[:OUTPUT_LIMIT]), True
+    if on_output is not None and (rest := decoder.decode(b"", final=True)):
+        on_output(rest)
     return bytes(kept), False
 
 
-async def _execute(conn: asyncssh.SSHClientConnection, command: str) -> SshRun:
-    process = await conn.create_process(command, encoding=None)
+async def _execute(
+    process: asyncssh.SSHClientProcess[bytes], on_output: Callable[[str], None] | None
+) -> SshRun:
     try:
         process.stdin.write_eof()
         (out, cut_out), (err, cut_err) = await asyncio.gather(
-            _read_limited(process.stdout, process), _read_limited(process.stderr, process)
+            _read_limited(process.stdout, process, on_output),
+            _read_limited(process.stderr, process, on_output),
         )
         truncated = cut_out or cut_err
         if not truncated:

@@ -16,11 +16,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
-from console.live import Background, Live
+from console.live import Background, CheckEvent, Live
+from console.live_state import LiveState
 from console.screens.login import LoginScreen
-from console.screens.pending import pending_section
-from console.sections import SECTIONS
+from console.screens.registry import all_section_screens
 from console.services import Services, open_services
 from data.accounts import User
 from data.i18n import explain, resolve_language, set_language, t
@@ -41,6 +42,7 @@ class AppConfig:
     login_hint: str | None = None  # demo accounts shown on the login screen (demo only)
     background: list[Background] = field(default_factory=list)  # e.g. the demo lab
     run_checks: bool = True
+    start_checks: bool = True  # False: live state and alarms, but no probing (tests)
     terminal: str | None = None
     clock: Callable[[], dt.datetime] = utc_now  # injectable for snapshot tests
     monotonic: Callable[[], float] = field(default=time.monotonic)
@@ -48,12 +50,13 @@ class AppConfig:
 
 class DutyDeskApp(App[int]):
     CSS_PATH = "app.tcss"
+    CSS = BELL_CSS
     TITLE = "dutydesk"
     BINDINGS = [
         Binding("ctrl+q", "quit", "binding.quit", id="app.quit", priority=True),
         Binding("ctrl+l", "lock", "binding.lock", id="app.lock"),
     ]
-    MODES = {sid: pending_section(sid) for sid, _, _ in SECTIONS}
+    MODES = all_section_screens()
 
     def __init__(self, config: AppConfig) -> None:
         set_language(resolve_language(config.site.site.language))
@@ -65,7 +68,11 @@ class DutyDeskApp(App[int]):
         self.startup_error: str | None = None
         self._services: Services | None = None
         self.live: Live | None = None
+        self.live_state: LiveState | None = None
+        self._dirty: set[str] = set()
+        self._flush_armed = False
         self._last_activity = config.monotonic()
+        self.alarm_bell = AlarmBell(self)
 
     @property
     def services(self) -> Services:
@@ -90,9 +97,14 @@ class DutyDeskApp(App[int]):
             self.startup_error = str(error)
             self.exit(2)
             return
+        self.live_state = LiveState(self.site)  # fed by CheckEvent messages, from Live or tests
         if self.config.run_checks and self.site.devices:
-            self.live = Live(self._services, self.post_message)
-            await self.live.start()
+            self.live = Live(self._services, self.post_message, clock=self.config.clock)
+            snapshot = self.live.runtime.scheduler.snapshot()
+            self.live_state.load(snapshot.checks, snapshot.devices, await self.live.alarms.active())
+            if self.config.start_checks:
+                await self.live.start()
+            self.alarm_bell.start()
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
         await self.push_screen(LoginScreen(hint=self.config.login_hint))
@@ -109,6 +121,8 @@ class DutyDeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
             self._last_activity = self.config.monotonic()
+        if isinstance(event, events.Key):
+            self.alarm_bell.seen()
         await super().on_event(event)
 
     def logged_in(self, user: User, login: Screen[None]) -> None:
@@ -124,6 +138,46 @@ class DutyDeskApp(App[int]):
         if self.current_mode == self.DEFAULT_MODE:
             await self.switch_mode("wall")
         self.refresh_header()
+
+    def on_check_event(self, message: CheckEvent) -> None:
+        """Bookkeeping now; the redraw of what changed is batched a fifth of a second later."""
+        if self.live_state is None:
+            return
+        self._dirty |= self.live_state.apply(message.event, message.alarm)
+        self.alarm_bell.hear(message)
+        if not self._flush_armed:
+            self._flush_armed = True
+            self.set_timer(0.2, self._flush_live)
+
+    def _flush_live(self) -> None:
+        self._flush_armed = False
+        changed, self._dirty = self._dirty, set()
+        with self.batch_update():
+            refresh = getattr(self.screen, "refresh_live", None)
+            if refresh is not None:
+                refresh(changed)
+            self.refresh_header()
+
+    # -- entry points other screens ask for (the screens that serve them live in their
+    # own modules; each is imported when first used) ------------------------------------
+
+    def open_device(self, device_id: str) -> None:
+        from console.screens.device import DeviceScreen
+
+        self.push_screen(DeviceScreen(device_id))
+
+    def acknowledge_device(self, device_id: str) -> None:
+        from console.screens.ack import acknowledge_device
+
+        acknowledge_device(self, device_id)
+
+    def open_actions(self, device_id: str) -> None:
+        from console.screens.action import open_actions
+
+        open_actions(self, device_id)
+
+    def open_incident(self, device_id: str) -> None:
+        self.notify(t("section.pending", name=t("nav.incidents")))
 
     def action_section(self, section_id: str) -> None:
         if self.user is not None:
@@ -157,6 +211,17 @@ class DutyDeskApp(App[int]):
             header.now = now.astimezone(self.site.site.tz)
             header.operator = self.user.full_name or self.user.name if self.user else ""
             header.shift = span.name if span else t("header.no_shift")
+            header.status = self.status_text()
+            header.set_class(self.alarm_bell.flashing, FLASH_CLASS)
+
+    def status_text(self) -> str:
+        if self.live_state is None:
+            return ""
+        counts = self.live_state.counts()
+        parts = [t("header.count." + state.lower(), n=counts[state])
+                 for state in ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
+                 if counts[state]]  # fmt: skip
+        return " ".join(parts)
 
 
 def create_app(config: AppConfig) -> DutyDeskApp:

@@ -13,6 +13,7 @@ from textual.message import Message
 from console.recorder import CheckRecorder
 from console.runtime import CheckRuntime, RuntimeEvent
 from console.services import Services
+from data.clock import Clock, utc_now
 from data.records.alarms import Alarm, AlarmBook
 from data.records.checks import CheckRecords
 from data.records.events import EventLog
@@ -37,10 +38,12 @@ class Background(Protocol):
 
 
 class Live:
-    def __init__(self, services: Services, post: Callable[[Message], object]) -> None:
+    def __init__(
+        self, services: Services, post: Callable[[Message], object], clock: Clock = utc_now
+    ) -> None:
         self.services = services
         self.records = CheckRecords(services.store)
-        self.alarms = AlarmBook(services.store, services.audit)
+        self.alarms = AlarmBook(services.store, services.audit, clock)
         self.recorder = CheckRecorder(self.records, self.alarms, EventLog(services.store))
         self.runtime = CheckRuntime(services.site)
         self._post = post

@@ -74,3 +74,38 @@ async def log_in(pilot: Pilot[int], name: str, password: str) -> None:
 
 def run(coro_factory: Callable[[], object]) -> None:
     asyncio.run(coro_factory())  # type: ignore[arg-type]
+
+
+def result_event(
+    device_id: str,
+    check_id: str,
+    state: str,
+    value: float | None = None,
+    unit: str | None = None,
+    message: str = "",
+    at: dt.datetime = FIXED_NOW,
+) -> list[object]:
+    """The events the scheduler sends for one hard result: the result and the device state."""
+    from checks.feed import CheckSnapshot, DeviceStateChanged, ResultEvent
+    from checks.result import CheckState, DeviceState, ProbeResult
+
+    check_state = CheckState[state]
+    snapshot = CheckSnapshot(
+        device_id=device_id, check_id=check_id, state=check_state, hard=True, attempt=1,
+        max_attempts=3, pending=False, stale=False, flapping=False, flap_percent=0.0,
+        alarm=None if check_state is CheckState.OK else check_state, message=message,
+        value=value, unit=unit, last_run=at, last_change=at, next_run=at,
+    )  # fmt: skip
+    result = ProbeResult(check_state, message, value, unit)
+    device_state = DeviceState.UP if check_state is CheckState.OK else DeviceState[state]
+    return [
+        ResultEvent(device_id, check_id, result, snapshot, at),
+        DeviceStateChanged(device_id, DeviceState.UNKNOWN, device_state, at),
+    ]
+
+
+def post_events(app: DutyDeskApp, events: list[object]) -> None:
+    from console.live import CheckEvent
+
+    for event in events:
+        app.post_message(CheckEvent(event, None))  # type: ignore[arg-type]

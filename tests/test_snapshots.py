@@ -58,3 +58,31 @@ def test_locked_screen(snap_compare: Callable[..., bool], seeded_db: Path, langu
         await wait_until(pilot, lambda: pilot.app.screen.id == "login")
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=locked)
+
+
+def _wall_events() -> list[object]:
+    from tests.console_support import result_event
+
+    return [
+        *result_event("core-sw-1", "ping", "CRITICAL", message="port 9: connection refused"),
+        *result_event("ups-1", "ups", "OK", value=100, unit="%"),
+        *result_event("app-1", "web", "WARNING", value=91, unit="%", message="disk 91%"),
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+def test_wall(
+    snap_compare: Callable[..., bool], seeded_db: Path, language: str, size: tuple[int, int]
+) -> None:
+    from tests.console_support import post_events
+
+    app = make_app(seeded_db, language=language, run_checks=False)
+
+    async def on_wall(pilot: Pilot[Any]) -> None:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
+        post_events(app, _wall_events())
+        await wait_until(pilot, lambda: "✖1" in pilot.app.screen.query_one("DutyHeader").status)
+
+    assert snap_compare(app, terminal_size=size, run_before=on_wall)

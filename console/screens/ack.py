@@ -1,0 +1,208 @@
+"""Acknowledging alarms: the AckDialog, the wall's ``a`` key, and a small dialog that asks
+for a reason (withdrawing an ack, muting the bell).
+
+data.records.alarms enforces the rules (comment required, sticky needs a supervisor) and
+audits; these dialogs show its refusals translated and keep what the operator typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+
+from console.bindings import translate_bindings
+from data.errors import DutyDeskError
+from data.i18n import explain, t
+from data.records.alarms import DEFAULT_ACK, Alarm, AlarmBook
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+EXPIRY_MINUTES = (30, 60, 120, 240, 480)
+SHOWN_ALARMS = 6  # the dialog lists this many and counts the rest
+DIALOG_CSS = """
+    {name} {{ align: center middle; }}
+    {name} > Vertical {{
+        width: 72; height: auto; max-height: 90%;
+        padding: 1 2; border: round $primary; background: $surface;
+    }}
+    {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
+    {name} .dialog-error {{ color: $error; height: auto; }}
+    {name} RadioSet {{ layout: horizontal; width: 100%; height: auto; }}
+    {name} .dialog-buttons {{ height: auto; margin-top: 1; }}
+    {name} .dialog-buttons Button {{ margin-right: 2; }}
+"""
+
+
+def alarm_book(app: DutyDeskApp) -> AlarmBook | None:
+    return app.live.alarms if app.live is not None else None
+
+
+def apply_alarm_changes(app: DutyDeskApp, alarms: Iterable[Alarm]) -> None:
+    """Put changed alarms into the live state and redraw what shows them."""
+    live = app.live_state
+    if live is None:
+        return
+    devices = set()
+    for alarm in alarms:
+        live.set_alarm(alarm)
+        devices.add(alarm.device_id)
+    for screen in app.screen_stack:  # the dialog may still be on top of the screen to update
+        refresh = getattr(screen, "refresh_live", None)
+        if refresh is not None:
+            refresh(devices)
+    app.refresh_header()
+
+
+def acknowledge_device(app: DutyDeskApp, device_id: str) -> None:
+    """The wall's ``a``: acknowledge the device's unacknowledged alarms (else all of them,
+    which renews the acknowledgement)."""
+    live = app.live_state
+    alarms = [a for a in live.alarms.values() if a.device_id == device_id] if live else []
+    if not alarms:
+        device = live.devices.get(device_id) if live else None
+        app.notify(t("ack.no_alarm", device=device.name if device else device_id))
+        return
+    app.push_screen(AckDialog([a for a in alarms if not a.acknowledged] or alarms))
+
+
+def duration_label(minutes: int) -> str:
+    return t("ack.minutes", n=minutes) if minutes < 60 else t("ack.hours", n=minutes // 60)
+
+
+class AckDialog(ModalScreen[list[Alarm] | None]):
+    """Comment, expiry and sticky for one or many alarms; one acknowledge() call for all."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AckDialog")
+    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+
+    def __init__(self, alarms: list[Alarm]) -> None:
+        super().__init__(id="ack-dialog")
+        translate_bindings(self)
+        self.alarms = alarms
+
+    @property
+    def duty_app(self) -> DutyDeskApp:
+        return cast("DutyDeskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        devices = {d.id: d.name for d in self.duty_app.site.devices}
+        default = int(DEFAULT_ACK.total_seconds() // 60)
+        with Vertical():
+            yield Static(t("ack.title", n=len(self.alarms)), classes="dialog-title")
+            lines = [
+                f"{a.severity:<8} {devices.get(a.device_id, a.device_id)} / {a.check_id}: "
+                f"{a.message[:40]}"
+                for a in self.alarms[:SHOWN_ALARMS]
+            ]
+            if len(self.alarms) > SHOWN_ALARMS:
+                lines.append(t("ack.more", n=len(self.alarms) - SHOWN_ALARMS))
+            yield Static("\n".join(lines), id="ack-alarms", markup=False)
+            yield Label(t("ack.comment"))
+            yield Input(id="ack-comment")
+            yield Label(t("ack.expiry"))
+            with RadioSet(id="ack-expiry"):
+                for minutes in EXPIRY_MINUTES:
+                    yield RadioButton(
+                        duration_label(minutes), value=minutes == default, id=f"ack-{minutes}m"
+                    )
+            yield Checkbox(t("ack.sticky"), id="ack-sticky")
+            yield Static("", id="ack-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("ack.submit"), id="ack-submit", variant="primary")
+                yield Button(t("dialog.cancel"), id="ack-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#ack-comment", Input).focus()
+
+    def chosen_duration(self) -> dt.timedelta:
+        pressed = self.query_one("#ack-expiry", RadioSet).pressed_button
+        minutes = int(pressed.id[4:-1]) if pressed is not None and pressed.id else None
+        return dt.timedelta(minutes=minutes) if minutes else DEFAULT_ACK
+
+    @on(Input.Submitted, "#ack-comment")
+    @on(Button.Pressed, "#ack-submit")
+    async def submit(self) -> None:
+        app, book = self.duty_app, alarm_book(self.duty_app)
+        if book is None or app.user is None:
+            return
+        comment = self.query_one("#ack-comment", Input).value
+        sticky = self.query_one("#ack-sticky", Checkbox).value
+        try:
+            done = await book.acknowledge(
+                app.user, [a.id for a in self.alarms], comment, self.chosen_duration(), sticky
+            )
+        except DutyDeskError as error:  # refused: say why, keep the comment for a retry
+            self.query_one("#ack-error", Static).update(explain(error))
+            return
+        apply_alarm_changes(app, done)
+        app.notify(t("ack.done", n=len(done)))
+        self.dismiss(done)
+
+    @on(Button.Pressed, "#ack-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+ReasonAction = Callable[[str, int], Awaitable[object]]
+
+
+class ReasonDialog(ModalScreen[bool]):
+    """Asks for a reason (and, with ``minutes``, a number of minutes), then runs ``action``;
+    a refusal is shown and the dialog stays open with what was typed."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ReasonDialog")
+    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+
+    def __init__(self, title: str, action: ReasonAction, minutes: int | None = None) -> None:
+        super().__init__(id="reason-dialog")
+        translate_bindings(self)
+        self.title_text = title
+        self.perform = action
+        self.minutes = minutes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            if self.minutes is not None:
+                yield Label(t("reason.minutes"))
+                yield Input(str(self.minutes), id="reason-minutes", type="integer")
+            yield Label(t("reason.reason"))
+            yield Input(id="reason-text")
+            yield Static("", id="reason-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("reason.submit"), id="reason-submit", variant="primary")
+                yield Button(t("dialog.cancel"), id="reason-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason-text", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#reason-submit")
+    async def submit(self) -> None:
+        error = self.query_one("#reason-error", Static)
+        minutes = 0
+        if self.minutes is not None:
+            try:
+                minutes = int(self.query_one("#reason-minutes", Input).value)
+            except ValueError:
+                error.update(t("reason.bad_minutes"))
+                return
+        try:
+            await self.perform(self.query_one("#reason-text", Input).value, minutes)
+        except DutyDeskError as refused:
+            error.update(explain(refused))
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#reason-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,234 @@
+"""The alarms section: active alarms by severity and age, acknowledgement (one or many),
+withdrawal, muting the bell, and the history of alarms with filters.
+
+The active list comes from the App's LiveState (kept current by check events); the history
+is read from the AlarmBook on demand. Viewing this screen counts as having seen the bell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Select, Static
+
+from console.bindings import translate_bindings
+from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm_changes
+from console.screens.section import SectionScreen
+from data.i18n import t
+from data.records.alarms import SEVERITIES, Alarm, BellMute
+from widgets.alarm_list import AlarmList, alarm_rows, ordered
+
+HISTORY_DAYS = 7  # the history opens on the last week
+MUTE_MINUTES = 30  # offered by default when muting the bell
+AGE_REFRESH_SECONDS = 30.0
+
+
+class AlarmsScreen(SectionScreen):
+    SECTION = "alarms"
+    BINDINGS = [
+        Binding("a", "ack", "alarms.ack", id="alarms.ack"),
+        Binding("u", "unack", "alarms.unack", id="alarms.unack"),
+        Binding("h", "history", "alarms.history", id="alarms.history"),
+        Binding("m", "mute", "alarms.mute", id="alarms.mute"),
+    ]
+    DEFAULT_CSS = """
+    AlarmsScreen #alarms-summary { height: 1; padding: 0 1; color: $text-muted; }
+    AlarmsScreen #alarms-filters { height: auto; }
+    AlarmsScreen #alarms-filters Input { width: 1fr; }
+    AlarmsScreen #alarms-filters Select { width: 24; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history = False
+        self.shown: dict[int, Alarm] = {}  # what the list shows, by alarm id
+        self.muted: BellMute | None = None
+        self.note = ""  # e.g. a bad date in the history filter
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="alarms-summary")
+        with Horizontal(id="alarms-filters", classes="hidden"):
+            yield Input(placeholder=t("alarms.filter.from"), id="alarms-from")
+            yield Input(placeholder=t("alarms.filter.to"), id="alarms-to")
+            yield Input(placeholder=t("alarms.filter.device"), id="alarms-device")
+            yield Select(
+                [(t("wall.state." + s.lower()), s) for s in reversed(SEVERITIES)],
+                prompt=t("alarms.filter.any_severity"),
+                id="alarms-severity",
+            )
+        table = AlarmList(id="alarms-list")
+        translate_bindings(table)
+        yield table
+
+    @property
+    def table(self) -> AlarmList:
+        return self.query_one(AlarmList)
+
+    def on_mount(self) -> None:
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.duty_app.alarm_bell.seen()  # the operator is looking at the alarms now
+        self._refresh_ages()
+        self.call_later(self._load_mute)
+
+    def _refresh_ages(self) -> None:
+        if not self.history:
+            self.refresh_live(None)
+
+    def refresh_live(self, changed: set[str] | None) -> None:
+        """Rebuild the active list from the live state (it is short; ``changed`` unused)."""
+        live = self.duty_app.live_state
+        if self.history or not self.is_mounted:
+            return
+        alarms = ordered(live.alarms.values()) if live is not None else []
+        self._show(alarms)
+
+    def _show(self, alarms: list[Alarm]) -> None:
+        app = self.duty_app
+        names = {device.id: device.name for device in app.site.devices}
+        self.shown = {alarm.id: alarm for alarm in alarms}
+        now = app.config.clock()
+        self.table.set_rows(alarm_rows(alarms, names, now, app.site.site.tz), history=self.history)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        app = self.duty_app
+        tz, now = app.site.site.tz, app.config.clock()
+        if self.history:
+            text = t("alarms.history_summary", n=len(self.shown))
+        elif app.live_state is None:
+            text = t("alarms.no_checks")
+        else:
+            unacked = sum(1 for alarm in self.shown.values() if not alarm.acknowledged)
+            text = t("alarms.summary", active=len(self.shown), unacked=unacked)
+        if self.muted is not None and self.muted.until > now:
+            until = self.muted.until.astimezone(tz).strftime("%H:%M")
+            text += " · " + t("alarms.muted", until=until, who=self.muted.who)
+        if self.note:
+            text += " · " + self.note
+        self.query_one("#alarms-summary", Static).update(Text(text))
+
+    async def _load_mute(self) -> None:
+        book = alarm_book(self.duty_app)
+        self.muted = await book.bell_muted() if book is not None else None
+        self._update_summary()
+
+    # -- keys ------------------------------------------------------------------------
+
+    def action_ack(self) -> None:
+        alarms = [self.shown[i] for i in self.table.selected_ids() if i in self.shown]
+        if not alarms:
+            self.notify(t("alarms.none_selected"))
+            return
+
+        def done(result: list[Alarm] | None) -> None:
+            if result:
+                self.table.marked.clear()
+                self._after_change()
+
+        self.app.push_screen(AckDialog(alarms), done)
+
+    def action_unack(self) -> None:
+        app, book = self.duty_app, alarm_book(self.duty_app)
+        alarm = self.shown.get(self.table.current_id or -1)
+        if book is None or app.user is None or alarm is None:
+            return
+        if not alarm.acknowledged:
+            self.notify(t("error.alarm_not_acknowledged"))
+            return
+        user = app.user
+
+        async def withdraw(reason: str, _: int) -> None:
+            apply_alarm_changes(app, [await book.unacknowledge(user, alarm.id, reason)])
+
+        title = t("alarms.unack_title", device=alarm.device_id, check=alarm.check_id)
+        self.app.push_screen(ReasonDialog(title, withdraw), lambda _: self._after_change())
+
+    def action_mute(self) -> None:
+        app, book = self.duty_app, alarm_book(self.duty_app)
+        if book is None or app.user is None:
+            return
+        user = app.user
+
+        async def mute(reason: str, minutes: int) -> None:
+            self.muted = await book.mute_bell(user, minutes, reason)
+
+        dialog = ReasonDialog(t("alarms.mute_title"), mute, minutes=MUTE_MINUTES)
+        self.app.push_screen(dialog, lambda _: self._update_summary())
+
+    def _after_change(self) -> None:
+        """After an ack or a withdrawal: the history is re-read, the live list redrawn."""
+        if self.history:
+            self.call_later(self._load_history)
+        else:
+            self.refresh_live(None)
+
+    @on(AlarmList.Opened)
+    def _open(self, event: AlarmList.Opened) -> None:
+        self.duty_app.open_device(event.device_id)
+
+    # -- history ---------------------------------------------------------------------
+
+    async def action_history(self) -> None:
+        self.history = not self.history
+        self.note = ""
+        filters = self.query_one("#alarms-filters")
+        filters.set_class(not self.history, "hidden")
+        if self.history:
+            today = self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).date()
+            start = self.query_one("#alarms-from", Input)
+            end = self.query_one("#alarms-to", Input)
+            start.value = start.value or str(today - dt.timedelta(days=HISTORY_DAYS - 1))
+            end.value = end.value or str(today)
+            await self._load_history()
+        else:
+            self.refresh_live(None)
+        self.table.focus()
+
+    @on(Input.Submitted, "#alarms-filters Input")
+    @on(Select.Changed, "#alarms-severity")
+    async def _filter_changed(self) -> None:
+        if self.history:
+            await self._load_history()
+            self.table.focus()
+
+    async def _load_history(self) -> None:
+        book = alarm_book(self.duty_app)
+        tz = self.duty_app.site.site.tz
+        try:
+            since = _day_start(self.query_one("#alarms-from", Input).value, tz)
+            until = _day_start(self.query_one("#alarms-to", Input).value, tz)
+        except ValueError:
+            self.note = t("alarms.bad_date")
+            self._update_summary()
+            return
+        self.note = ""
+        severity = self.query_one("#alarms-severity", Select).value
+        found = await book.history(
+            since=since,
+            until=until + dt.timedelta(days=1) if until else None,
+            severity=severity if isinstance(severity, str) else None,
+        ) if book is not None else []  # fmt: skip
+        text = self.query_one("#alarms-device", Input).value.strip().casefold()
+        names = {device.id: device.name for device in self.duty_app.site.devices}
+        self._show([a for a in found if not text or text in a.device_id.casefold()
+                    or text in names.get(a.device_id, "").casefold()])  # fmt: skip
+
+
+def _day_start(text: str, tz: dt.tzinfo) -> dt.datetime | None:
+    """The start of the day ``YYYY-MM-DD`` in the site's zone; None when blank."""
+    if not text.strip():
+        return None
+    day = dt.date.fromisoformat(text.strip())
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+
+
+SECTION_SCREEN = AlarmsScreen

@@ -1,0 +1,1 @@
+"""Export writers: Markdown, CSV and PDF renderings of a `Document`."""

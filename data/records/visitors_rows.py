@@ -1,0 +1,164 @@
+"""The rows of the access log: building a validated (and for visitors encrypted) entry row,
+the checks against the people inside, and reading and writing records with their items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from data.clock import to_db
+from data.crypto import FieldCipher
+from data.idnumbers import mask_id, parse_doc_type, validate_id
+from data.phones import parse_phone
+from data.records.visitors_model import (
+    COLUMNS,
+    AccessError,
+    AccessRecord,
+    Item,
+    VisitorEntry,
+    clean_items,
+    clean_text,
+    record_from_row,
+)
+from data.store import Store
+
+ESCORT_ROLES = ("operator", "supervisor")
+_INSERT = (
+    "INSERT INTO access_records (kind, name, account, organisation, id_type, id_cipher,"
+    " id_index, id_masked, phone_cipher, phone_index, phone_masked, purpose, escort, badge,"
+    " work_on, note, entered_at, entered_by) VALUES (:kind, :name, :account, :organisation,"
+    " :id_type, :id_cipher, :id_index, :id_masked, :phone_cipher, :phone_index, :phone_masked,"
+    " :purpose, :escort, :badge, :work_on, :note, :entered_at, :entered_by) RETURNING id"
+)
+_NO_ID = dict.fromkeys(("id_type", "id_cipher", "id_index", "id_masked"), None)
+_NO_PHONE = dict.fromkeys(("phone_cipher", "phone_index", "phone_masked"), None)
+
+
+def visitor_row(
+    entry: VisitorEntry, cipher: FieldCipher, today: date
+) -> tuple[dict[str, Any], list[Item]]:
+    """The row of a visitor's entry (escort still to be checked against the accounts) and
+    the items carried in; IdNumberError, PhoneError or AccessError when invalid."""
+    doc_type = parse_doc_type(entry.id_type)
+    id_number = validate_id(doc_type, entry.id_number, today=today)
+    phone = parse_phone(entry.phone)
+    escort = entry.escort.strip()
+    if not escort:
+        raise AccessError("a visitor must be escorted by an operator", code="escort_required")
+    row = {
+        "kind": "visitor",
+        "name": clean_text(entry.name, "name", required=True),
+        "account": None,
+        "organisation": clean_text(entry.organisation, "organisation"),
+        "id_type": doc_type.value,
+        "id_cipher": cipher.encrypt(id_number, field="id_number"),
+        "id_index": cipher.blind_index(id_number, field="id_number"),
+        "id_masked": mask_id(id_number, doc_type),
+        "phone_cipher": cipher.encrypt(phone.normalised, field="phone"),
+        "phone_index": cipher.blind_index(phone.normalised, field="phone"),
+        "phone_masked": phone.masked,
+        "purpose": clean_text(entry.purpose, "purpose"),
+        "escort": escort,
+        "badge": clean_badge(entry.badge),
+        "work_on": json.dumps([w.strip() for w in entry.work_on if w.strip()], ensure_ascii=False),
+        "note": clean_text(entry.note, "note"),
+    }
+    return row, clean_items(entry.items_in)
+
+
+def staff_row(name: str, badge: str | None, purpose: str) -> dict[str, Any]:
+    return {
+        "kind": "staff",
+        "name": clean_text(name, "name", required=True),
+        "account": None,
+        "organisation": "",
+        "purpose": clean_text(purpose, "purpose"),
+        "escort": None,
+        "badge": clean_badge(badge),
+        "work_on": "[]",
+        "note": "",
+        **_NO_ID,
+        **_NO_PHONE,
+    }
+
+
+def clean_badge(badge: str | None) -> str | None:
+    cleaned = "".join((badge or "").split())
+    return cleaned or None
+
+
+async def escort_account(store: Store, name: str) -> str:
+    """The escort's account name as stored, if it may escort: an active operator or
+    supervisor; else AccessError."""
+    row = await store.fetchone(
+        "SELECT name, role, disabled FROM users WHERE name = ? COLLATE NOCASE", (name,)
+    )
+    if row is None:
+        raise AccessError("the escort is not a known account", code="escort_unknown", escort=name)
+    if row["role"] not in ESCORT_ROLES:
+        raise AccessError(
+            "the escort must be an operator or a supervisor",
+            code="escort_not_operator",
+            escort=row["name"],
+        )
+    if row["disabled"]:
+        raise AccessError(
+            "the escort's account is locked", code="escort_disabled", escort=row["name"]
+        )
+    return str(row["name"])
+
+
+async def account_named(store: Store, name: str) -> str | None:
+    row = await store.fetchone("SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,))
+    return None if row is None else str(row["name"])
+
+
+async def refuse_if_inside(
+    store: Store, badge: str | None, id_index: str | None, account: str | None
+) -> None:
+    """AccessError when someone inside holds the badge, the ID document or the account."""
+    checks = (
+        ("badge = ?", badge, "badge_inside", "someone inside holds that badge"),
+        ("id_index = ?", id_index, "id_inside", "that ID document is already inside"),
+        ("account = ? COLLATE NOCASE", account, "person_inside", "that person is inside"),
+    )
+    for clause, value, code, message in checks:
+        if value is None:
+            continue
+        found = await store.fetchone(
+            f"SELECT id FROM access_records WHERE exited_at IS NULL AND {clause}", (value,)
+        )
+        if found is not None:
+            raise AccessError(message, code=code, record_id=int(found["id"]))
+
+
+async def insert_record(
+    store: Store, row: dict[str, Any], items: Sequence[Item], at: datetime, by: str
+) -> int:
+    params = {**row, "entered_at": to_db(at), "entered_by": by}
+    record_id = int((await store.write(_INSERT, params))[0][0])
+    await insert_items(store, record_id, "in", items)
+    return record_id
+
+
+async def insert_items(store: Store, record_id: int, direction: str, items: Sequence[Item]) -> None:
+    for position, item in enumerate(items):
+        await store.write(
+            "INSERT INTO access_items (record_id, direction, position, description, serial,"
+            " count) VALUES (?, ?, ?, ?, ?, ?)",
+            (record_id, direction, position, item.description, item.serial, item.count),
+        )
+
+
+async def load_record(store: Store, record_id: int) -> AccessRecord:
+    row = await store.fetchone(f"SELECT {COLUMNS} FROM access_records WHERE id = ?", (record_id,))
+    if row is None:
+        raise AccessError("there is no such access record", code="no_such_record")
+    items = await store.fetchall(
+        "SELECT direction, description, serial, count FROM access_items"
+        " WHERE record_id = ? ORDER BY direction, position",
+        (record_id,),
+    )
+    return record_from_row(row, items)
