@@ -320,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"target: RSS within {TARGET_RSS_DRIFT_MB:g} MB after the first "
                       f"{every:,} checks: spread {drift:.1f} MB {verdict}\n")  # fmt: skip
             return 0
-        verdicts(sweeps(args, farm))
+        results = sweeps(args, farm)
+        if not args.profile:  # profiled runs are several times slower: no verdicts
+            verdicts(results)
     return 0
 
 

@@ -11,14 +11,21 @@ and whose ``reason`` explains it. Who may run it, and the audit, live in data.re
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checks.probe import scrub
+from checks.feed import ResultEvent
+from checks.probe import ProbeContext, hard_limit, run_probe, scrub
+from checks.result import CheckState
+from checks.scheduler import Scheduler
 from checks.ssh import SshFailure, SshPool
 from data.models import DEFAULT_PORTS, Action, Device, Site, SshCheck
+
+RECHECK_MARGIN = 10.0  # seconds beyond the probe's own limit to wait for a slot
 
 
 class Outcome(StrEnum):
@@ -106,3 +113,53 @@ async def run_action(
     if run.exit_status != 0:
         return result(Outcome.FAILED, f"exit status {run.exit_status}", run.exit_status)
     return result(Outcome.OK, "", 0)
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    check_id: str
+    state: CheckState
+    message: str
+
+
+async def recheck(
+    site: Site,
+    device: Device,
+    check_id: str,
+    *,
+    scheduler: Scheduler | None,
+    context: ProbeContext,
+) -> RecheckResult:
+    """Run the check at once and return its result.
+
+    With a running scheduler the check runs there, so its state machine, alarms and the
+    wall follow the result; we wait (bounded) for the first result of a probe that
+    started after we asked - one already in flight saw the state before the action.
+    Without one (or if it does not answer in time) the probe runs here directly.
+    """
+    check = device.check(check_id)
+    limit = hard_limit(check) + RECHECK_MARGIN
+    if scheduler is not None:
+        with scheduler.subscribe() as feed:
+            asked = dt.datetime.now(dt.UTC)  # the scheduler stamps results in real time
+            if scheduler.recheck(device.id, check.id):
+                try:
+                    async with asyncio.timeout(limit):
+                        async for event in feed:
+                            if (fresh := _fresh(event, device.id, check.id, asked)) is not None:
+                                snap = fresh.snapshot
+                                return RecheckResult(check.id, snap.state, snap.message)
+                except TimeoutError:
+                    pass
+    result = await run_probe(site, device, check, context)
+    return RecheckResult(check.id, result.state, result.message)
+
+
+def _fresh(event: object, device_id: str, check_id: str, asked: dt.datetime) -> ResultEvent | None:
+    """``event`` if it is a result of this check whose probe began after ``asked``."""
+    if not isinstance(event, ResultEvent):
+        return None
+    if event.device_id != device_id or event.check_id != check_id:
+        return None
+    began = event.at - dt.timedelta(milliseconds=event.result.duration_ms)
+    return event if began >= asked else None

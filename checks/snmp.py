@@ -1,10 +1,18 @@
 """SNMP GET and bounded table walks over pysnmp 7 (asyncio), for every SNMP check.
 
-One SnmpEngine serves all requests (an engine per request costs ~100x the CPU, see
-FACTS.md). The exception is SNMPv3: an engine keeps one USM row per user name, so two
-credentials with the same user name but different keys would overwrite each other's keys
-mid-flight. Each v3 credential therefore goes to the first engine where its user name is
-free or already holds exactly these keys; a conflicting one gets an engine of its own.
+Requests go straight to pysnmp's message dispatcher (``_Engines.send``) with destination,
+security parameters and retries given per request. pysnmp's high-level API
+(``hlapi.get_cmd``) is not used: it adds a row to the engine's SNMP-TARGET-MIB for every
+new device, and pysnmp rebuilds a lookup map over that whole table on the next response,
+so a first sweep over 2,000 v2c devices took ~13 ms of CPU per check (quadratic); it also
+resolves every request's target and varbinds through MIB objects (bench/README.md).
+
+Engines are few: creating one costs ~70 ms of CPU (FACTS.md: never one per request).
+SNMPv3 needs more than one for two reasons. An engine keeps one USM row per user name, so
+two credentials with the same user name but different keys would overwrite each other's
+keys mid-flight: a conflicting credential gets an engine of its own. And an engine keeps a
+USM row per agent (engine id) too, with the same whole-table rebuild after each new one,
+so each engine serves at most ``V3_AGENTS_PER_ENGINE`` v3 agents.
 
 Failures come back from pysnmp as an ``errorIndication``; they are raised here as
 ``ProbeFailure`` with the state the check should show. No reason ever carries a key.
@@ -17,7 +25,7 @@ import hashlib
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyasn1.type import univ
 from pysnmp.carrier.asyncio.dgram import udp
@@ -68,6 +76,15 @@ _NULL = v2c.Null("")
 _DISCOVERY = (errind.UnknownEngineID, errind.NotInTimeWindow)
 _MAX_DISCOVERIES = 4
 _LEVELS = {"noAuthNoPriv": 1, "authNoPriv": 2, "authPriv": 3}  # SnmpSecurityLevel
+V3_AGENTS_PER_ENGINE = 200  # bounds the USM table each new agent makes pysnmp re-read
+
+
+class _Security(NamedTuple):
+    mp_model: int  # 0: v1, 1: v2c, 3: v3
+    sec_model: int  # 1: v1, 2: v2c, 3: USM
+    name: Any  # security name (pysnmp SnmpAdminString)
+    level: int  # 1 noAuthNoPriv, 2 authNoPriv, 3 authPriv
+    context: Any  # context name (pysnmp SnmpAdminString)
 
 
 def parse_oid(text: str) -> Oid:
@@ -132,18 +149,18 @@ def auth_data(cred: SnmpCredential) -> hl.CommunityData | hl.UsmUserData:
 
 
 @dataclass
-class _EngineSlot:
-    """An engine, its one UDP socket, and the credentials configured on it."""
+class _Engine:
+    """One pysnmp engine with its UDP socket, and what is configured on it."""
 
     engine: Any  # pysnmp SnmpEngine (untyped library)
     users: dict[str, str] = field(default_factory=dict)  # v3 user name -> key fingerprint
-    params: dict[tuple[str, str], tuple[int, int, Any, int, Any]] = field(default_factory=dict)
+    v3_agents: int = 0  # v3 destinations homed here
+    params: dict[tuple[str, str], _Security] = field(default_factory=dict)
 
-    def security(self, cred: SnmpCredential) -> tuple[int, int, Any, int, Any]:
-        """(message model, security model, security name, level, context name) for
-        ``cred``, configuring the engine on first use. Names are pysnmp's own string type:
-        its tables are keyed by those, and a plain str does not hash the same."""
-        mark = _fingerprint(cred)
+    def security(self, cred: SnmpCredential, mark: str) -> _Security:
+        """How to send as ``cred`` (fingerprint ``mark``), configuring it on first use.
+        Names are pysnmp's own string type: its tables are keyed by those, and a plain
+        str does not hash the same."""
         known = self.params.get((mark, cred.context))
         if known is not None:
             return known
@@ -152,10 +169,10 @@ class _EngineSlot:
         )
         if cred.version in ("1", "2c"):
             assert cred.community is not None  # the model guarantees it
-            name = f"c{mark[:16]}"  # a community table row named after the key hash
+            name = f"community-{len(self.params)}"  # never derived from the secret
             config.add_v1_system(self.engine, name, cred.community.get_secret_value())
             model = 0 if cred.version == "1" else 1
-            known = (model, model + 1, text(name), 1, text(cred.context))
+            known = _Security(model, model + 1, text(name), 1, text(cred.context))
         else:
             config.add_v3_user(
                 self.engine,
@@ -165,60 +182,106 @@ class _EngineSlot:
                 PRIV_PROTOCOLS[cred.priv_protocol] if cred.priv_protocol else config.USM_PRIV_NONE,
                 cred.priv_key.get_secret_value() if cred.priv_key else None,
             )
-            known = (3, 3, text(cred.user), _LEVELS[cred.security_level], text(cred.context))
+            level = _LEVELS[cred.security_level]
+            known = _Security(3, 3, text(cred.user), level, text(cred.context))
         self.params[(mark, cred.context)] = known
         return known
 
 
-class SnmpClient:
-    """Shared SNMP client: ``get`` (one PDU for all OIDs) and ``walk`` (GETBULK, bounded).
+class _Engines:
+    """Picks the engine for each request (see the module docstring) and sends on it."""
 
-    Requests go straight to pysnmp's message dispatcher with the destination, security
-    parameters and retries given per request, not through the high-level API
-    (``hlapi.get_cmd``): that one adds a row to the engine's SNMP-TARGET-MIB for every new
-    device, and pysnmp rebuilds a lookup map over that whole table on the next response
-    after each added row, so the first sweep over 2,000 devices cost ~13 ms of CPU per
-    check (quadratic); it also resolves every request's target and varbinds through MIB
-    objects. See bench/README.md for the figures.
-    """
+    def __init__(self) -> None:
+        self.all: list[_Engine] = []
+        self._v3_homes: dict[tuple[tuple[str, int], str], _Engine] = {}
+
+    def close(self) -> None:
+        for e in self.all:
+            e.engine.close_dispatcher()
+        self.all.clear()
+        self._v3_homes.clear()
+
+    def _new(self) -> _Engine:
+        engine = SnmpEngine()
+        config.add_transport(engine, udp.DOMAIN_NAME, udp.UdpTransport().open_client_mode())
+        self.all.append(_Engine(engine))
+        return self.all[-1]
+
+    def pick(self, cred: SnmpCredential, address: tuple[str, int], mark: str) -> _Engine:
+        if not self.all:
+            self._new()
+        if cred.version != "3":
+            return self.all[0]  # communities add no per-agent state
+        home = self._v3_homes.get((address, mark))
+        if home is None:
+            user = cred.user or ""
+            for e in self.all:
+                if e.v3_agents < V3_AGENTS_PER_ENGINE and e.users.get(user, mark) == mark:
+                    home = e
+                    break
+            else:
+                home = self._new()
+            home.users[user] = mark
+            home.v3_agents += 1
+            self._v3_homes[(address, mark)] = home
+        return home
+
+    async def send(
+        self, address: tuple[str, int], cred: SnmpCredential, pdu: Any, timeout: float, retries: int
+    ) -> tuple[Any, Any]:
+        """Send ``pdu`` (SNMPv2 form) until an answer or ``retries`` timeouts:
+        (errorIndication, None) or (None, the response PDU in SNMPv2 form)."""
+        mark = _fingerprint(cred)
+        chosen = self.pick(cred, address, mark)
+        engine, how = chosen.engine, chosen.security(cred, mark)
+        wire = v2_to_v1(pdu) if how.mp_model == 0 else pdu
+        ticks = timeout / engine.transport_dispatcher.get_timer_resolution()
+        loop = asyncio.get_running_loop()
+        tries = discoveries = 0
+        while True:
+            answer: asyncio.Future[tuple[Any, Any]] = loop.create_future()
+            try:
+                engine.message_dispatcher.send_pdu(
+                    engine, udp.DOMAIN_NAME, address, how.mp_model, how.sec_model, how.name,
+                    how.level, None, how.context, min(how.mp_model, 1), wire, True, ticks,
+                    _on_answer, answer,
+                )  # fmt: skip
+            except StatusInformation as e:
+                return e["errorIndication"], None
+            status, reply = await answer
+            if not status:
+                break
+            indication = status["errorIndication"]
+            if isinstance(indication, _DISCOVERY) and discoveries < _MAX_DISCOVERIES:
+                discoveries += 1  # v3: the agent told us its engine id or clock: ask again
+            elif isinstance(indication, errind.RequestTimedOut) and tries < retries:
+                tries += 1
+            else:
+                return indication, None
+        if how.mp_model == 0:
+            reply = v1_to_v2(reply, pdu)
+        if v2c.apiPDU.get_request_id(reply) != v2c.apiPDU.get_request_id(pdu):
+            return "request-id mismatch in the response", None
+        return None, reply
+
+
+class SnmpClient:
+    """Shared SNMP client: ``get`` (one PDU for all OIDs) and ``walk`` (GETBULK, bounded)."""
 
     def __init__(self, *, max_rows: int = 10_000, varbinds_per_request: int = 60) -> None:
         self.max_rows = max_rows  # per walked column: a runaway agent cannot fill memory
         self.varbinds_per_request = varbinds_per_request
-        self._slots: list[_EngineSlot] = []
+        self._engines = _Engines()
         self._addresses: dict[tuple[str, int], tuple[str, int]] = {}
 
     @property
     def engine_count(self) -> int:
-        return len(self._slots)
+        return len(self._engines.all)
 
     def close(self) -> None:
         """Release sockets and timers of every engine (they live until closed)."""
-        for slot in self._slots:
-            slot.engine.close_dispatcher()
-        self._slots.clear()
+        self._engines.close()
         self._addresses.clear()
-
-    def _new_slot(self) -> _EngineSlot:
-        engine = SnmpEngine()
-        config.add_transport(engine, udp.DOMAIN_NAME, udp.UdpTransport().open_client_mode())
-        slot = _EngineSlot(engine)
-        self._slots.append(slot)
-        return slot
-
-    def _slot_for(self, cred: SnmpCredential) -> _EngineSlot:
-        if not self._slots:
-            self._new_slot()
-        if cred.version != "3":
-            return self._slots[0]
-        user, mark = cred.user or "", _fingerprint(cred)
-        for slot in self._slots:
-            owner = slot.users.setdefault(user, mark)
-            if owner == mark:
-                return slot
-        slot = self._new_slot()
-        slot.users[user] = mark
-        return slot
 
     async def _address(self, host: str, port: int) -> tuple[str, int]:
         """host:port as an IPv4 socket address, resolved once (like a transport target)."""
@@ -236,41 +299,8 @@ class SnmpClient:
     async def _request(
         self, host: str, port: int, cred: SnmpCredential, pdu: Any, timeout: float, retries: int
     ) -> tuple[Any, Any]:
-        """Send ``pdu`` (SNMPv2 form) until an answer or ``retries`` timeouts:
-        (errorIndication, None) or (None, response PDU in SNMPv2 form)."""
-        slot = self._slot_for(cred)
         address = await self._address(host, port)
-        engine = slot.engine
-        mp_model, sec_model, sec_name, level, context = slot.security(cred)
-        wire = v2_to_v1(pdu) if mp_model == 0 else pdu
-        ticks = timeout / engine.transport_dispatcher.get_timer_resolution()
-        loop = asyncio.get_running_loop()
-        tries = discoveries = 0
-        while True:
-            answer: asyncio.Future[tuple[Any, Any]] = loop.create_future()
-            try:
-                engine.message_dispatcher.send_pdu(
-                    engine, udp.DOMAIN_NAME, address, mp_model, sec_model, sec_name, level,
-                    None, context, 0 if mp_model == 0 else 1, wire, True, ticks,
-                    _on_answer, answer,
-                )  # fmt: skip
-            except StatusInformation as e:
-                return e["errorIndication"], None
-            status, reply = await answer
-            if not status:
-                break
-            indication = status["errorIndication"]
-            if isinstance(indication, _DISCOVERY) and discoveries < _MAX_DISCOVERIES:
-                discoveries += 1  # v3: the agent told us its engine id or clock: ask again
-            elif isinstance(indication, errind.RequestTimedOut) and tries < retries:
-                tries += 1
-            else:
-                return indication, None
-        if mp_model == 0:
-            reply = v1_to_v2(reply, pdu)
-        if v2c.apiPDU.get_request_id(reply) != v2c.apiPDU.get_request_id(pdu):
-            return "request-id mismatch in the response", None
-        return None, reply
+        return await self._engines.send(address, cred, pdu, timeout, retries)
 
     async def get(
         self,

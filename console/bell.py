@@ -41,7 +41,8 @@ class AlarmBell:
         self.app = app
         self.poll_seconds = poll_seconds
         self.flashing = False  # until seen: a key press, or the alarms screen shown
-        self.rings = 0  # bells actually sounded (muted ones are not counted)
+        self.rings = 0  # bells sounded
+        self.silenced = 0  # rings the mute kept quiet
         self._timer: Timer | None = None
 
     def start(self) -> None:
@@ -92,6 +93,7 @@ class AlarmBell:
         self.app.refresh_header()
         book = alarm_book(self.app)
         if book is not None and await book.bell_muted() is not None:
+            self.silenced += 1
             return False
         self.rings += 1
         self.app.bell()

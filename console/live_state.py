@@ -150,8 +150,8 @@ def headline(snaps: list[CheckSnapshot]) -> str:
     pick = worst if worst.state is not CheckState.OK else next(
         (s for s in snaps if s.value is not None), snaps[0]
     )  # fmt: skip
-    if pick.value is not None:
-        return f"{pick.value:.4g}{pick.unit or ''}"
+    if pick.value is not None:  # "temp 21.5°C", "host 55.5%": which reading it is, too
+        return f"{pick.check_id} {pick.value:.3g}{pick.unit or ''}"
     return pick.message[:40]
 
 

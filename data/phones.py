@@ -7,8 +7,9 @@
   extension. Area codes starting with 1 or 2 have two digits (010, 020-029), all others
   three (0771): the numbering plan makes this unambiguous, so ``07715551234`` needs no
   dash. Written with spaces, dashes, dots or ``(0771)``; after ``+86`` the trunk 0 is
-  dropped (``+86 771 5551234``). An extension follows a last separator or a marker (ext,
-  x, #, 转, 分机). Normalised ``0771-5551234`` / ``010-12345678-801``; shown
+  dropped (``+86 771 5551234``). An extension follows a marker (ext, x, #, 转, 分机), or
+  is the last group written when the groups before it make a whole number
+  (``0771-5551234-6`` has extension 6; ``010 1234 5678`` has none). Normalised ``0771-5551234`` / ``010-12345678-801``; shown
   ``0771-****234``: the first 4 subscriber digits and the extension hidden.
 
 ``parse_phone`` raises ``PhoneError`` (codes phone_required, phone_bad_format).
@@ -90,9 +91,11 @@ def parse_phone(text: str) -> Phone:
         if digits.startswith("0"):
             raise _bad_format()  # after +86 the trunk 0 is dropped
         groups[0] = "0" + groups[0]
-    found = _landline("".join(groups), extension)
-    if found is None and not extension and len(groups) >= 2 and _EXTENSION.match(groups[-1]):
-        found = _landline("".join(groups[:-1]), groups[-1])  # 0771-5551234-801
+    found = None
+    if not extension and len(groups) >= 2 and _EXTENSION.match(groups[-1]):
+        # The writer's grouping wins: 0771-5551234-6 is an extension, not 0771-55512346.
+        found = _landline("".join(groups[:-1]), groups[-1])
+    found = found or _landline("".join(groups), extension)
     if found is None:
         raise _bad_format()
     return found

@@ -124,9 +124,16 @@ class InspectionBook:
             rows = await self._store.write(
                 "INSERT INTO inspections (template_id, template_name, schedule, template_json,"
                 " inspector, started_at, amends_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (template.id, template.name, template.schedule, template_json(template),
-                 actor.name, to_db(moment), amends),
-            )  # fmt: skip
+                (
+                    template.id,
+                    template.name,
+                    template.schedule,
+                    template_json(template),
+                    actor.name,
+                    to_db(moment),
+                    amends,
+                ),
+            )
             draft_id = int(rows[0][0])
             for answer in original.answers.values() if original else ():
                 await self._store.write(
@@ -158,9 +165,16 @@ class InspectionBook:
         prefilled = before.prefilled_value if before else None
         override = prefilled is not None and (overridden or stored != prefilled)
         answer = Answer(
-            item_id, stored, text, prefilled, before.prefilled_at if before else None,
-            override, flag_reason(item, stored) is not None, actor.name, self._clock(),
-        )  # fmt: skip
+            item_id,
+            stored,
+            text,
+            prefilled,
+            before.prefilled_at if before else None,
+            override,
+            flag_reason(item, stored) is not None,
+            actor.name,
+            self._clock(),
+        )
         detail: dict[str, Any] = {"item": item_id, "flagged": answer.flagged}
         detail["value"] = stored if item.kind != "text" else f"<{len(stored or '')} characters>"
         if override:
@@ -241,10 +255,16 @@ class InspectionBook:
             )
             stored = await self.get(draft_id)
             await seal_record(
-                self._store, self._audit, table="inspections", row_id=draft_id,
-                content=stored.content, action="inspection.seal", obj=obj, user=actor.name,
+                self._store,
+                self._audit,
+                table="inspections",
+                row_id=draft_id,
+                content=stored.content,
+                action="inspection.seal",
+                obj=obj,
+                user=actor.name,
                 now=now,
-            )  # fmt: skip
+            )
         return stored.flagged()
 
     # Reading.

@@ -1,0 +1,178 @@
+"""Device detail: asset and location, every check with a 24 h trend, recent transitions,
+past incidents, and the device's actions with their recent runs.
+
+Pushed over the wall by ``DutyDeskApp.open_device``. Live check snapshots come from the
+App's LiveState; without running checks the last stored results are shown. The trend of
+a numeric check is its hourly averages over the last 24 h (CheckRecords.series) followed
+by the values seen live while the screen is open. Sections are drawn by device_view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.bindings import translate_bindings
+from console.live_state import TILE_STATE
+from console.screens import device_view as view
+from console.screens.device_view import SEVERITY, CheckLine
+from data.models import Device
+from data.records.actions import ActionLog, ActionRun
+from data.records.check_batch import TransitionRow, hour_start
+from data.records.checks import CheckRecords
+from data.records.incident_reader import IncidentReader
+from data.records.incident_rows import Incident
+from widgets.duty_header import DutyHeader
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+HOURS = 24
+LIVE_KEEP = 120  # live values kept per check for the trend
+SECTIONS = ("title", "facts", "checks", "transitions", "incidents", "actions")
+
+
+class DeviceScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "device.back", id="device.back"),
+        Binding("x", "actions", "device.actions", id="device.actions"),
+        Binding("a", "ack", "device.ack", id="device.ack"),
+    ]
+
+    def __init__(self, device_id: str) -> None:
+        super().__init__(id="device")
+        translate_bindings(self)
+        self.device_id = device_id
+        self.hourly: dict[str, list[float | None]] = {}  # per check: 24 hourly averages
+        self.live_values: dict[str, list[float]] = {}  # per check: values seen since opened
+        self._last_seen: dict[str, dt.datetime | None] = {}
+        self.stored: dict[str, CheckLine] = {}
+        self.transitions: list[TransitionRow] = []
+        self.incidents: list[Incident] | None = None
+        self.runs: list[ActionRun] = []
+
+    @property
+    def duty_app(self) -> DutyDeskApp:
+        return cast("DutyDeskApp", self.app)
+
+    @property
+    def device(self) -> Device:
+        return self.duty_app.site.device(self.device_id)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        with VerticalScroll(id="device-body"):
+            for part in SECTIONS:
+                yield Static(id=f"device-{part}", classes="device-section")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.reload()
+        self.duty_app.refresh_header()
+        self.query_one("#device-body").focus()
+
+    async def on_screen_resume(self) -> None:
+        await self.reload()  # e.g. back from an action: its run and the recheck are new
+        self.duty_app.refresh_header()
+
+    async def reload(self) -> None:
+        """Read what the database knows of this device, then redraw."""
+        app, device = self.duty_app, self.device
+        services, now = app.services, app.config.clock()
+        records = app.live.records if app.live is not None else CheckRecords(services.store)
+        first = hour_start(now - dt.timedelta(hours=HOURS - 1))
+        latest = await records.latest()
+        for check in device.checks:
+            slots: list[float | None] = [None] * HOURS
+            for point in await records.series(device.id, check.id, first):
+                index = int((point.start - first).total_seconds() // 3600)
+                if 0 <= index < HOURS:
+                    slots[index] = point.avg
+            self.hourly[check.id] = slots
+            row = latest.get((device.id, check.id))
+            if row is not None:
+                self.stored[check.id] = CheckLine(
+                    check.id, row.state, row.value, row.unit, row.at, None, row.attempt,
+                    check.max_attempts, row.stale, False, row.message,
+                )  # fmt: skip
+        self.transitions = await records.transitions(device_id=device.id, limit=8)
+        self.runs = await ActionLog(services.store, services.audit).recent(device.id, limit=5)
+        self.incidents = await past_incidents(app, device.id)
+        self.redraw()
+
+    def refresh_live(self, changed: set[str] | None) -> None:
+        """Called by the App with the devices whose checks changed (None: all)."""
+        if changed is None or self.device_id in changed:
+            self.redraw()
+
+    def check_lines(self) -> list[CheckLine | str]:
+        """Each check's line (live first, else stored), or its id when nothing is known.
+        A new live value is added to the check's trend."""
+        live = self.duty_app.live_state
+        lines: list[CheckLine | str] = []
+        for check in self.device.checks:
+            snap = live.checks.get((self.device_id, check.id)) if live is not None else None
+            if snap is None or snap.pending:
+                lines.append(self.stored.get(check.id) or check.id)
+                continue
+            lines.append(CheckLine(
+                check.id, snap.state.name, snap.value, snap.unit, snap.last_run, snap.next_run,
+                snap.attempt, snap.max_attempts, snap.stale, snap.flapping, snap.message,
+            ))  # fmt: skip
+            if snap.value is not None and self._last_seen.get(check.id) != snap.last_run:
+                values = self.live_values.setdefault(check.id, [])
+                values[:] = [*values, snap.value][-LIVE_KEEP:]
+            self._last_seen[check.id] = snap.last_run
+        return lines
+
+    def device_state(self, lines: list[CheckLine | str]) -> str:
+        live = self.duty_app.live_state
+        if live is not None and self.device_id in live.device_states:
+            return TILE_STATE[live.device_states[self.device_id]]
+        known = [line.state for line in lines if isinstance(line, CheckLine)]
+        return max(known, key=SEVERITY.index, default="UNKNOWN")
+
+    def redraw(self) -> None:
+        if not self.is_mounted:
+            return
+        app, device = self.duty_app, self.device
+        tz = app.site.site.tz
+        lines = self.check_lines()
+        trends = {c.id: [*self.hourly.get(c.id, []), *self.live_values.get(c.id, [])]
+                  for c in device.checks}  # fmt: skip
+        today = app.config.clock().astimezone(tz).date()
+        drawn = {
+            "title": view.title(device, self.device_state(lines)),
+            "facts": view.facts(app.site, device, today),
+            "checks": view.checks_table(lines, trends, tz),
+            "transitions": view.transitions(self.transitions, tz),
+            "incidents": view.incidents(self.incidents, tz),
+            "actions": view.actions(device, self.runs, tz),
+        }
+        for part, content in drawn.items():
+            self.query_one(f"#device-{part}", Static).update(content)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_actions(self) -> None:
+        self.duty_app.open_actions(self.device_id)
+
+    def action_ack(self) -> None:
+        self.duty_app.acknowledge_device(self.device_id)
+
+
+async def past_incidents(app: DutyDeskApp, device_id: str) -> list[Incident] | None:
+    """The device's latest incidents with cause and solution (data.records.incidents).
+    None when the incident records cannot be read (shown as "—")."""
+    reader = IncidentReader(app.services.store, app.site, app.config.clock)
+    try:
+        return await reader.history(device_id=device_id, limit=5)
+    except Exception:  # e.g. an older database without the table: the rest still shows
+        return None

@@ -1,0 +1,330 @@
+"""The handover summary (交接班摘要): what happened during a watch, compiled from the records.
+
+``compile_summary(store, since, until, ...)`` reads, for [since, until):
+
+- hard state transitions (check_transitions) and the alarms raised, cleared and still
+  open at ``until`` with their acknowledgement (alarms);
+- restart actions run: audit rows with action ``action.run``;
+- people still in the room at ``until``, from the access log when it exists (see
+  ``people_in_room``); None when the store has no access log;
+- incidents opened, closed and still open, from the incident records when they exist
+  (see ``incident_summary``); None otherwise;
+- inspections done, due and missed (from ``InspectionBook``, when one is given);
+- the outgoing operator's notes and the pending items open at ``since`` or opened since.
+
+The summary is a pydantic model so that the version the outgoing operator signed is
+stored as JSON (``model_dump(mode="json")``) and read back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from data.clock import from_db, to_db
+from data.records.alarm_rows import COLUMNS as ALARM_COLUMNS
+from data.records.alarm_rows import Alarm, alarm_from_row
+from data.records.check_batch import TransitionRow
+from data.records.inspections import InspectionBook
+from data.store import Store
+
+MAX_ROWS = 1000  # of each kind: a summary longer than this is not read anyway
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ActionRun(_Model):
+    at: datetime
+    user: str | None
+    target: str  # the audit row's object, e.g. "device:srv-1/restart-nginx"
+    outcome: str
+    detail: dict[str, Any]
+
+
+class PersonInRoom(_Model):
+    record_id: int
+    kind: str  # "visitor" or "staff"
+    name: str
+    organisation: str
+    badge: str | None
+    escort: str | None
+    entered_at: datetime
+
+    @property
+    def visitor(self) -> bool:
+        """A visitor still inside at shift end is flagged in the handover."""
+        return self.kind == "visitor"
+
+
+class IncidentLine(_Model):
+    id: int
+    title: str
+    severity: str | None
+    status: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class IncidentSummary(_Model):
+    opened: list[IncidentLine]
+    closed: list[IncidentLine]
+    still_open: list[IncidentLine]
+
+
+class InspectionLine(_Model):
+    template_id: str
+    template_name: str
+    period: str
+    due_by: datetime
+    state: Literal["done", "due", "missed"]
+    record_id: int | None
+
+
+class PendingItem(_Model):
+    id: int
+    handover_id: int  # the handover it was written in
+    text: str
+    opened_by: str
+    opened_at: datetime
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    close_note: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+class HandoverSummary(_Model):
+    since: datetime
+    until: datetime
+    transitions: list[TransitionRow]
+    alarms_raised: list[Alarm]
+    alarms_cleared: list[Alarm]
+    alarms_open: list[Alarm]
+    actions: list[ActionRun]
+    people_in_room: list[PersonInRoom] | None  # None: no access log in this store
+    incidents: IncidentSummary | None  # None: no incident records in this store
+    inspections: list[InspectionLine]
+    notes: str
+    pending: list[PendingItem]
+
+    @property
+    def visitors_inside(self) -> list[PersonInRoom]:
+        return [p for p in self.people_in_room or [] if p.visitor]
+
+    @property
+    def open_pending(self) -> list[PendingItem]:
+        return [item for item in self.pending if item.open]
+
+
+async def compile_summary(
+    store: Store,
+    since: datetime,
+    until: datetime,
+    *,
+    notes: str = "",
+    inspections: InspectionBook | None = None,
+) -> HandoverSummary:
+    window = (to_db(since), to_db(until))
+    transitions = await store.fetchall(
+        "SELECT id, at, device_id, check_id, from_state, to_state, hard, message, value,"
+        " suppressed_reason FROM check_transitions WHERE at >= ? AND at < ? AND hard = 1"
+        " ORDER BY at, id LIMIT ?",
+        (*window, MAX_ROWS),
+    )
+    return HandoverSummary(
+        since=since,
+        until=until,
+        transitions=[_transition(row) for row in transitions],
+        alarms_raised=await _alarms(store, "raised_at >= ? AND raised_at < ?", window),
+        alarms_cleared=await _alarms(store, "cleared_at >= ? AND cleared_at < ?", window),
+        alarms_open=await _alarms(
+            store, "raised_at < ? AND (cleared_at IS NULL OR cleared_at >= ?)", (until, until)
+        ),
+        actions=await _actions(store, window),
+        people_in_room=await people_in_room(store, until),
+        incidents=await incident_summary(store, since, until),
+        inspections=await _inspections(inspections, since, until),
+        notes=notes,
+        pending=await pending_items(store, since, until),
+    )
+
+
+async def pending_items(store: Store, since: datetime, until: datetime) -> list[PendingItem]:
+    """Items opened before ``until`` that were still open at ``since`` (closed ones show
+    who closed them and when), oldest first."""
+    rows = await store.fetchall(
+        "SELECT id, handover_id, text, opened_by, opened_at, closed_by, closed_at, close_note"
+        " FROM handover_pending WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)"
+        " ORDER BY opened_at, id",
+        (to_db(until), to_db(since)),
+    )
+    return [pending_from_row(row) for row in rows]
+
+
+def pending_from_row(row: Any) -> PendingItem:
+    return PendingItem.model_validate(_times(dict(row), "opened_at", "closed_at"))
+
+
+async def people_in_room(store: Store, at: datetime) -> list[PersonInRoom] | None:
+    """Who was inside at ``at``, from the access log (migration 0003, data.records.visitors).
+
+    Expects a table ``access_records`` with at least ``id, name, entered_at, exited_at``
+    (exited_at NULL while inside); ``kind`` ('visitor'/'staff'), ``organisation``,
+    ``badge`` and ``escort`` are used when present. Only those columns are read: ID and
+    phone numbers never enter a handover. None when the table is not there.
+    """
+    columns = await _columns(store, "access_records")
+    if not {"id", "name", "entered_at", "exited_at"} <= columns:
+        return None
+    optional = {"kind": "'staff'", "organisation": "''", "badge": "NULL", "escort": "NULL"}
+    picked = ", ".join(
+        f"{name if name in columns else default} AS {name}" for name, default in optional.items()
+    )
+    moment = to_db(at)
+    rows = await store.fetchall(
+        f"SELECT id, name, entered_at, {picked} FROM access_records"
+        " WHERE entered_at < ? AND (exited_at IS NULL OR exited_at >= ?)"
+        " ORDER BY entered_at, id LIMIT ?",
+        (moment, moment, MAX_ROWS),
+    )
+    return [
+        PersonInRoom(
+            record_id=int(row["id"]),
+            kind=str(row["kind"]),
+            name=str(row["name"]),
+            organisation=str(row["organisation"] or ""),
+            badge=row["badge"],
+            escort=row["escort"],
+            entered_at=from_db(row["entered_at"]),
+        )
+        for row in rows
+    ]
+
+
+async def incident_summary(
+    store: Store, since: datetime, until: datetime
+) -> IncidentSummary | None:
+    """Incidents opened, closed and still open, from the incident records.
+
+    Expects a table ``incidents`` with at least ``id, opened_at, closed_at`` (closed_at
+    NULL until closed); ``title``, ``severity`` and ``status`` are used when present.
+    None when the table is not there.
+    """
+    columns = await _columns(store, "incidents")
+    if not {"id", "opened_at", "closed_at"} <= columns:
+        return None
+    optional = {"title": "''", "severity": "NULL", "status": "NULL"}
+    picked = ", ".join(
+        f"{name if name in columns else default} AS {name}" for name, default in optional.items()
+    )
+    select = f"SELECT id, opened_at, closed_at, {picked} FROM incidents WHERE "
+    window = (to_db(since), to_db(until))
+
+    async def lines(where: str, params: tuple[str, ...]) -> list[IncidentLine]:
+        rows = await store.fetchall(
+            select + where + " ORDER BY opened_at, id LIMIT ?", (*params, MAX_ROWS)
+        )
+        return [
+            IncidentLine.model_validate(_times(dict(row), "opened_at", "closed_at")) for row in rows
+        ]
+
+    return IncidentSummary(
+        opened=await lines("opened_at >= ? AND opened_at < ?", window),
+        closed=await lines("closed_at >= ? AND closed_at < ?", window),
+        still_open=await lines(
+            "opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)", (window[1], window[1])
+        ),
+    )
+
+
+async def _alarms(store: Store, where: str, params: tuple[Any, ...]) -> list[Alarm]:
+    values = [to_db(p) if isinstance(p, datetime) else p for p in params]
+    rows = await store.fetchall(
+        f"SELECT {ALARM_COLUMNS} FROM alarms WHERE {where} ORDER BY raised_at, id LIMIT ?",
+        (*values, MAX_ROWS),
+    )
+    return [alarm_from_row(row) for row in rows]
+
+
+async def _actions(store: Store, window: tuple[str, str]) -> list[ActionRun]:
+    rows = await store.fetchall(
+        "SELECT ts, user, object, outcome, detail FROM audit"
+        " WHERE action = 'action.run' AND ts >= ? AND ts < ? ORDER BY id LIMIT ?",
+        (*window, MAX_ROWS),
+    )
+    return [
+        ActionRun(
+            at=from_db(row["ts"]),
+            user=row["user"],
+            target=row["object"],
+            outcome=row["outcome"],
+            detail=json.loads(row["detail"]),
+        )
+        for row in rows
+    ]
+
+
+async def _inspections(
+    book: InspectionBook | None, since: datetime, until: datetime
+) -> list[InspectionLine]:
+    if book is None:
+        return []
+    lines = [
+        InspectionLine(
+            template_id=r.template.id,
+            template_name=r.template.name,
+            period=r.period or "",
+            due_by=r.submitted_at or until,
+            state="done",
+            record_id=r.id,
+        )
+        for r in await book.records(since, until)
+    ]
+    due = [s for s in await book.status(until) if not s.done]
+    for state, statuses in (("missed", await book.missed(since, until)), ("due", due)):
+        lines += [
+            InspectionLine(
+                template_id=s.template.id,
+                template_name=s.template.name,
+                period=s.period.label,
+                due_by=s.due_by,
+                state=state,
+                record_id=None,
+            )
+            for s in statuses
+        ]
+    return lines
+
+
+async def _columns(store: Store, table: str) -> set[str]:
+    rows = await store.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
+    return {str(row[0]) for row in rows}
+
+
+def _times(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if row.get(key) is not None:
+            row[key] = from_db(row[key])
+    return row
+
+
+def _transition(row: Any) -> TransitionRow:
+    return TransitionRow(
+        row["device_id"],
+        row["check_id"],
+        from_db(row["at"]),
+        row["from_state"],
+        row["to_state"],
+        bool(row["hard"]),
+        row["message"],
+        row["value"],
+        row["suppressed_reason"],
+        int(row["id"]),
+    )
