@@ -54,7 +54,7 @@ class DeviceScreen(Screen[None]):
         self._last_seen: dict[str, dt.datetime | None] = {}
         self.stored: dict[str, CheckLine] = {}
         self.transitions: list[TransitionRow] = []
-        self.incidents: list[Incident] | None = None
+        self.incidents: list[Incident] = []
         self.runs: list[ActionRun] = []
 
     @property
@@ -168,11 +168,7 @@ class DeviceScreen(Screen[None]):
         self.duty_app.acknowledge_device(self.device_id)
 
 
-async def past_incidents(app: DutyDeskApp, device_id: str) -> list[Incident] | None:
-    """The device's latest incidents with cause and solution (data.records.incidents).
-    None when the incident records cannot be read (shown as "—")."""
+async def past_incidents(app: DutyDeskApp, device_id: str) -> list[Incident]:
+    """The device's latest incidents, with their cause and solution."""
     reader = IncidentReader(app.services.store, app.site, app.config.clock)
-    try:
-        return await reader.history(device_id=device_id, limit=5)
-    except Exception:  # e.g. an older database without the table: the rest still shows
-        return None
+    return await reader.history(device_id=device_id, limit=5)
