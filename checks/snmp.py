@@ -21,6 +21,7 @@ Failures come back from pysnmp as an ``errorIndication``; they are raised here a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import socket
 from collections.abc import Sequence
@@ -194,12 +195,15 @@ class _Engines:
     def __init__(self) -> None:
         self.all: list[_Engine] = []
         self._v3_homes: dict[tuple[tuple[str, int], str], _Engine] = {}
+        self._met: set[tuple[tuple[str, int], str]] = set()  # v3 agents that have answered
+        self._meeting: dict[tuple[tuple[str, int], str], asyncio.Future[None]] = {}
 
     def close(self) -> None:
         for e in self.all:
             e.engine.close_dispatcher()
         self.all.clear()
         self._v3_homes.clear()
+        self._met.clear()
 
     def _new(self) -> _Engine:
         engine = SnmpEngine()
@@ -230,8 +234,34 @@ class _Engines:
         self, address: tuple[str, int], cred: SnmpCredential, pdu: Any, timeout: float, retries: int
     ) -> tuple[Any, Any]:
         """Send ``pdu`` (SNMPv2 form) until an answer or ``retries`` timeouts:
-        (errorIndication, None) or (None, the response PDU in SNMPv2 form)."""
+        (errorIndication, None) or (None, the response PDU in SNMPv2 form).
+
+        The first v3 request to an agent discovers its engine id (one more exchange);
+        requests to it meanwhile wait for that, up to one ``timeout``, instead of each
+        discovering it again (both checks of a device start together in a sweep)."""
         mark = _fingerprint(cred)
+        key = (address, mark)
+        if cred.version != "3" or key in self._met:
+            return await self._exchange(address, cred, mark, pdu, timeout, retries)
+        first = self._meeting.get(key)
+        if first is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(first), timeout)
+            return await self._exchange(address, cred, mark, pdu, timeout, retries)
+        first = self._meeting[key] = asyncio.get_running_loop().create_future()
+        try:
+            outcome = await self._exchange(address, cred, mark, pdu, timeout, retries)
+            if outcome[1] is not None:
+                self._met.add(key)
+            return outcome
+        finally:
+            del self._meeting[key]
+            first.set_result(None)
+
+    async def _exchange(
+        self, address: tuple[str, int], cred: SnmpCredential, mark: str, pdu: Any,
+        timeout: float, retries: int,
+    ) -> tuple[Any, Any]:  # fmt: skip
         chosen = self.pick(cred, address, mark)
         engine, how = chosen.engine, chosen.security(cred, mark)
         wire = v2_to_v1(pdu) if how.mp_model == 0 else pdu

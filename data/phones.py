@@ -9,8 +9,9 @@
   dash. Written with spaces, dashes, dots or ``(0771)``; after ``+86`` the trunk 0 is
   dropped (``+86 771 5551234``). An extension follows a marker (ext, x, #, 转, 分机), or
   is the last group written when the groups before it make a whole number
-  (``0771-5551234-6`` has extension 6; ``010 1234 5678`` has none). Normalised ``0771-5551234`` / ``010-12345678-801``; shown
-  ``0771-****234``: the first 4 subscriber digits and the extension hidden.
+  (``0771-5551234-6`` has extension 6; ``010 1234 5678`` has none). Normalised
+  ``0771-5551234`` / ``010-12345678-801``; shown ``0771-****234``: the first 4
+  subscriber digits and the extension hidden.
 
 ``parse_phone`` raises ``PhoneError`` (codes phone_required, phone_bad_format).
 """

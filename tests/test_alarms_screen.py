@@ -221,7 +221,9 @@ async def test_an_expired_ack_re_raises_the_alarm_with_the_bell_unless_muted(
         await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog))
         await pilot.press(*"vendor testing the UPS", "enter")
         await wait_until(pilot, lambda: app.screen.id == "section-alarms")
-        await wait_until(pilot, lambda: "bell muted until 12:30" in error_text(app, "#alarms-summary"))
+        await wait_until(
+            pilot, lambda: "bell muted until 12:30" in error_text(app, "#alarms-summary")
+        )
         await raise_alarm(app, "app-1", "http", "CRITICAL")
         await wait_until(pilot, lambda: app.alarm_bell.silenced == 1)
         assert bells == [1, 1] and app.alarm_bell.flashing  # quiet, but still shown

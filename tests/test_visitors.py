@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,47 +18,28 @@ from data.clock import ManualClock
 from data.crypto import FieldCipher
 from data.idnumbers import IdNumberError, check_character
 from data.phones import PhoneError
-from data.records.visitors import AccessError, AccessLog, AccessRecord, Item, VisitorEntry
+from data.records.visitors import AccessError, AccessLog, AccessRecord, Item
 from data.roles import PermissionDenied
 from data.store import Store
-
-PASSWORD = "Duty-desk-2026"
-ID_NUMBER = "45010319880715123" + check_character("45010319880715123")
-PHONE = "138-7712-3456"
-VISITOR = VisitorEntry(
-    name="Zhang Mingzhe",
-    id_type="resident_id",
-    id_number=ID_NUMBER.lower(),
-    organisation="Nanning Telecom",
-    phone=PHONE,
-    purpose="replace a line card",
-    escort="wang",
-    badge="V-01",
-    work_on=["A03", "core-sw-1"],
-    items_in=[Item("Laptop", "SN-1"), Item("patch cable", None, 3)],
-)
+from tests.visitors_support import ID_NUMBER, PHONE_DIGITS, SHANGHAI, VISITOR, make_people
+from tests.visitors_support import count as count_rows
 
 
 @pytest.fixture
 async def people(accounts: Accounts, admin: User) -> dict[str, User]:
-    made = {"admin": admin}
-    for name, role in (("wang", "operator"), ("li", "supervisor"), ("zhao", "auditor")):
-        made[name] = await accounts.add(admin, name, PASSWORD, role)
-    await accounts.add(admin, "liu", PASSWORD, "operator")
-    await accounts.lock(admin, "liu")
-    return made
+    return await make_people(accounts, admin)
 
 
 @pytest.fixture
 async def log(
     store: Store, audit: AuditTrail, clock: ManualClock, people: dict[str, User]
 ) -> AsyncIterator[AccessLog]:
-    yield AccessLog(store, audit, FieldCipher(os.urandom(32)), clock, tz=ZoneInfo("Asia/Shanghai"))
+    yield AccessLog(store, audit, FieldCipher(os.urandom(32)), clock, tz=SHANGHAI)
     verdict = await audit.verify()  # every test leaves a chain that still verifies
     assert verdict.ok, verdict.reason
-    for entry in await audit.query(limit=10_000):  # and no full number in any audit row
+    for entry in await audit.query(limit=10_000):  # and no name or full number in any row
         text = repr(entry.detail) + entry.object
-        assert ID_NUMBER not in text and "13877123456" not in text and "Zhang" not in text
+        assert ID_NUMBER not in text and PHONE_DIGITS not in text and "Zhang" not in text
 
 
 def ids(records: list[AccessRecord]) -> list[int]:
@@ -67,9 +47,7 @@ def ids(records: list[AccessRecord]) -> list[int]:
 
 
 async def count(store: Store, table: str = "access_records") -> int:
-    row = await store.fetchone(f"SELECT count(*) FROM {table}")
-    assert row is not None
-    return int(row[0])
+    return await count_rows(store, table)
 
 
 async def test_a_visitor_enters_and_only_masked_numbers_come_back(
@@ -89,7 +67,7 @@ async def test_a_visitor_enters_and_only_masked_numbers_come_back(
     row = await store.fetchone("SELECT * FROM access_records WHERE id = ?", (record_id,))
     assert row is not None
     stored = " ".join(str(value) for value in tuple(row))
-    assert ID_NUMBER not in stored and "13877123456" not in stored and "7712" not in stored
+    assert ID_NUMBER not in stored and PHONE_DIGITS not in stored and "7712" not in stored
 
 
 @pytest.mark.parametrize(
@@ -118,7 +96,7 @@ async def test_refused_entries_store_nothing(
 async def test_bad_id_or_phone_numbers_are_refused(
     log: AccessLog, store: Store, people: dict[str, User]
 ) -> None:
-    typo = ID_NUMBER[:10] + str((int(ID_NUMBER[10]) + 1) % 10) + ID_NUMBER[11:]
+    typo = ID_NUMBER[:15] + str((int(ID_NUMBER[15]) + 1) % 10) + ID_NUMBER[16:]
     with pytest.raises(IdNumberError) as id_error:
         await log.enter_visitor(people["wang"], replace(VISITOR, id_number=typo))
     assert id_error.value.code == "id_bad_check_digit"
@@ -204,7 +182,7 @@ async def test_reveal_only_for_supervisors_and_always_audited(
         with pytest.raises(PermissionDenied):
             await log.reveal(people[who], record_id, "id_number")
     assert await log.reveal(people["li"], record_id, "id_number") == ID_NUMBER
-    assert await log.reveal(people["li"], record_id, "phone") == "13877123456"
+    assert await log.reveal(people["li"], record_id, "phone") == PHONE_DIGITS
     with pytest.raises(AccessError) as caught:
         await log.reveal(people["li"], record_id, "name")
     assert caught.value.code == "no_such_field"

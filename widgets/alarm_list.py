@@ -1,15 +1,14 @@
 """The alarm list: one row per alarm, most severe and oldest first, with marks for a mass
 acknowledgement.
 
-It takes plain ``AlarmRow``s (``alarm_rows`` builds them from Alarm records) and never
+It takes plain ``AlarmRow``s (the alarms screen builds them from Alarm records) and never
 reads the store; the screen listens for ``AlarmList.Opened`` and asks ``selected_ids()``.
 Severity is a glyph and a word, not a colour alone; acknowledged rows are dimmed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -19,10 +18,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from data.i18n import t
-from data.records.alarms import Alarm
 
 GLYPHS = {"CRITICAL": "✖", "UNKNOWN": "?", "WARNING": "▲"}
-RANK = {"CRITICAL": 0, "UNKNOWN": 1, "WARNING": 2}
 MARK = "●"
 COLUMNS = ("mark", "severity", "age", "device", "check", "message", "since", "attempts",
            "ack_by", "until")  # fmt: skip
@@ -61,46 +58,6 @@ def format_age(seconds: float) -> str:
     if days == 0:
         return f"{hours}h{minutes % 60:02d}m"
     return f"{days}d{hours % 24}h"
-
-
-def ordered(alarms: Iterable[Alarm]) -> list[Alarm]:
-    """Most severe first, then the oldest first (as AlarmBook.active orders them)."""
-    return sorted(alarms, key=lambda a: (RANK.get(a.severity, 3), a.raised_at, a.id))
-
-
-def alarm_rows(
-    alarms: Iterable[Alarm], names: Mapping[str, str], now: dt.datetime, tz: dt.tzinfo
-) -> list[AlarmRow]:
-    def local(moment: dt.datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else ""
-
-    rows = []
-    for alarm in alarms:
-        if alarm.sticky and alarm.acknowledged:
-            until = t("alarms.until_recovery")
-        else:
-            until = local(alarm.ack_until)
-        end = alarm.cleared_at or now
-        rows.append(
-            AlarmRow(
-                alarm_id=alarm.id,
-                device_id=alarm.device_id,
-                device_name=names.get(alarm.device_id, alarm.device_id),
-                check_id=alarm.check_id,
-                severity=alarm.severity,
-                message=alarm.message,
-                since=local(alarm.raised_at),
-                age=format_age((end - alarm.raised_at).total_seconds()),
-                attempts=alarm.attempts,
-                ack_by=alarm.ack_by or "",
-                ack_until=until,
-                sticky=alarm.sticky,
-                flapping=alarm.flapping,
-                reraised=alarm.reraised_count,
-                cleared=local(alarm.cleared_at),
-            )
-        )
-    return rows
 
 
 class AlarmList(DataTable[Text]):

@@ -8,6 +8,7 @@ is read from the AlarmBook on demand. Viewing this screen counts as having seen 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 from textual import on
@@ -21,7 +22,7 @@ from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm
 from console.screens.section import SectionScreen
 from data.i18n import t
 from data.records.alarms import SEVERITIES, Alarm, BellMute
-from widgets.alarm_list import AlarmList, alarm_rows, ordered
+from widgets.alarm_list import AlarmList, AlarmRow, format_age
 
 HISTORY_DAYS = 7  # the history opens on the last week
 MUTE_MINUTES = 30  # offered by default when muting the bell
@@ -104,7 +105,7 @@ class AlarmsScreen(SectionScreen):
         tz, now = app.site.site.tz, app.config.clock()
         if self.history:
             text = t("alarms.history_summary", n=len(self.shown))
-        elif app.live_state is None:
+        elif alarm_book(app) is None:
             text = t("alarms.no_checks")
         else:
             unacked = sum(1 for alarm in self.shown.values() if not alarm.acknowledged)
@@ -229,6 +230,43 @@ def _day_start(text: str, tz: dt.tzinfo) -> dt.datetime | None:
         return None
     day = dt.date.fromisoformat(text.strip())
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+
+
+def ordered(alarms: Iterable[Alarm]) -> list[Alarm]:
+    """Most severe first, then the oldest first (as AlarmBook.active orders them)."""
+    return sorted(alarms, key=lambda a: (-SEVERITIES.index(a.severity), a.raised_at, a.id))
+
+
+def alarm_rows(
+    alarms: Iterable[Alarm], names: Mapping[str, str], now: dt.datetime, tz: dt.tzinfo
+) -> list[AlarmRow]:
+    """What the list shows of each alarm, in the site's language and time zone."""
+
+    def local(moment: dt.datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else ""
+
+    return [
+        AlarmRow(
+            alarm_id=a.id,
+            device_id=a.device_id,
+            device_name=names.get(a.device_id, a.device_id),
+            check_id=a.check_id,
+            severity=a.severity,
+            message=a.message,
+            since=local(a.raised_at),
+            age=format_age(((a.cleared_at or now) - a.raised_at).total_seconds()),
+            attempts=a.attempts,
+            ack_by=a.ack_by or "",
+            ack_until=t("alarms.until_recovery")
+            if a.sticky and a.acknowledged
+            else local(a.ack_until),
+            sticky=a.sticky,
+            flapping=a.flapping,
+            reraised=a.reraised_count,
+            cleared=local(a.cleared_at),
+        )
+        for a in alarms
+    ]
 
 
 SECTION_SCREEN = AlarmsScreen

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from data.exports.document import Table
+from data.exports.document import Document, Table
 
 BOM = "\ufeff"
 # Cells starting with these are run as formulas by spreadsheets (CSV injection).
@@ -44,3 +44,20 @@ def to_csv(table: Table, bom: bool = True) -> str:
 
 def to_csv_bytes(table: Table) -> bytes:
     return to_csv(table).encode("utf-8")
+
+
+def to_csv_document(doc: Document) -> str:
+    """Every table of a document in one CSV file, as a spreadsheet user reads it: the
+    title, then per section a row with its heading, its table, and an empty row."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(" ".join(x for x in (doc.subtitle, doc.title) if x))])
+    writer.writerows([safe_cell(key), safe_cell(value)] for key, value in doc.meta)
+    for section in doc.sections:
+        if section.table is None:
+            continue
+        writer.writerow([])
+        writer.writerow([safe_cell(section.heading)])
+        writer.writerow([safe_cell(c) for c in section.table.columns])
+        writer.writerows([safe_cell(c) for c in row] for row in section.table.rows)
+    return BOM + buffer.getvalue()

@@ -77,9 +77,7 @@ def find_font(configured: str | Path | None = None) -> PdfFont:
         try:
             return _load(path)
         except (OSError, TTFError) as exc:
-            raise FontError(
-                f"the PDF font {path} cannot be used: {exc}", path=str(path)
-            ) from exc
+            raise FontError(f"the PDF font {path} cannot be used: {exc}", path=str(path)) from exc
     for candidate in CANDIDATES:
         path = Path(candidate)
         if path.is_file():

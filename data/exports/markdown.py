@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from data.exports.document import Document, Table
+from data.i18n import t
 
 
 def cell(text: str) -> str:
@@ -32,6 +33,10 @@ def to_markdown(doc: Document) -> str:
         if section.table is not None and section.table.columns:
             parts.append(table(section.table))
     if doc.signatures:
-        lines = [f"{role}：________________　日期：____年__月__日" for role in doc.signatures]
+        blank = "_" * 16
+        lines = [
+            f"{t('export.sign_line', role=role)} {blank}　{t('export.sign_date')} {blank}"
+            for role in doc.signatures
+        ]
         parts.append("\n\n".join(lines))
     return "\n\n".join(parts) + "\n"

@@ -26,34 +26,34 @@ def handover_document(handover: Handover, site: SiteInfo | None = None) -> Docum
     tz = site.tz if site else UTC
     when = _Clock(tz)
     meta = [
-        (t("doc.record_no"), f"#{handover.id}"),
+        (t("record_doc.record_no"), f"#{handover.id}"),
         (
-            t("doc.handover.shift"),
+            t("record_doc.handover.shift"),
             f"{handover.shift_name} {when(handover.shift_start)} – {when(handover.shift_end)}",
         ),
-        (t("doc.handover.outgoing"), handover.operator),
-        (t("doc.handover.signed_out"), when(handover.out_signed_at)),
-        (t("doc.handover.incoming"), handover.incoming or ""),
-        (t("doc.handover.signed_in"), when(handover.in_signed_at)),
+        (t("record_doc.handover.outgoing"), handover.operator),
+        (t("record_doc.handover.signed_out"), when(handover.out_signed_at)),
+        (t("record_doc.handover.incoming"), handover.incoming or ""),
+        (t("record_doc.handover.signed_in"), when(handover.in_signed_at)),
     ]
     if handover.amends_id is not None:
-        meta.append((t("doc.amends"), f"#{handover.amends_id}"))
+        meta.append((t("record_doc.amends"), f"#{handover.amends_id}"))
     if handover.seal is not None:
-        meta.append((t("doc.seal"), handover.seal.sha256))
+        meta.append((t("record_doc.seal"), handover.seal.sha256))
     summary = handover.summary
-    sections = [Section(t("doc.handover.notes"), [handover.notes or t("doc.none")])]
+    sections = [Section(t("record_doc.handover.notes"), [handover.notes or t("record_doc.none")])]
     if summary is not None:
         sections += _summary_sections(summary, when)
     if handover.refusals:
         rows = [[when(r.refused_at), r.refused_by, r.reason] for r in handover.refusals]
         sections.append(_table("refusals", _cols("time", "who", "reason"), rows))
-    title = t("doc.handover.amendment") if handover.kind == "amendment" else t("doc.handover.title")
+    title = t("record_doc.handover.amendment") if handover.kind == "amendment" else t("record_doc.handover.title")
     return Document(
         title=title,
         subtitle=site.name if site else "",
         meta=meta,
         sections=sections,
-        signatures=[t("doc.sign.outgoing"), t("doc.sign.incoming")],
+        signatures=[t("record_doc.sign.outgoing"), t("record_doc.sign.incoming")],
     )
 
 
@@ -64,16 +64,16 @@ def inspection_document(
     checklist = template or record.template
     when = _Clock(site.tz if site else UTC)
     meta = [
-        (t("doc.record_no"), f"#{record.id}"),
-        (t("doc.inspection.inspector"), record.inspector),
-        (t("doc.inspection.started"), when(record.started_at)),
-        (t("doc.inspection.submitted"), when(record.submitted_at) or t("doc.inspection.draft")),
-        (t("doc.inspection.period"), record.period or ""),
+        (t("record_doc.record_no"), f"#{record.id}"),
+        (t("record_doc.inspection.inspector"), record.inspector),
+        (t("record_doc.inspection.started"), when(record.started_at)),
+        (t("record_doc.inspection.submitted"), when(record.submitted_at) or t("record_doc.inspection.draft")),
+        (t("record_doc.inspection.period"), record.period or ""),
     ]
     if record.amends_id is not None:
-        meta.append((t("doc.amends"), f"#{record.amends_id}"))
+        meta.append((t("record_doc.amends"), f"#{record.amends_id}"))
     if record.seal is not None:
-        meta.append((t("doc.seal"), record.seal.sha256))
+        meta.append((t("record_doc.seal"), record.seal.sha256))
     columns = _cols("item", "value", "range", "flag", "note")
     sections = [
         Section(
@@ -87,21 +87,21 @@ def inspection_document(
     flagged = record.flagged()
     if flagged:
         lines = [f"{f.text}: {f.value}{f.unit or ''} — {f.note}" for f in flagged]
-        sections.append(Section(t("doc.inspection.flagged"), lines))
+        sections.append(Section(t("record_doc.inspection.flagged"), lines))
     name = checklist.name if checklist.name_en is None or _chinese() else checklist.name_en
     return Document(
-        title=t("doc.inspection.title", name=name),
+        title=t("record_doc.inspection.title", name=name),
         subtitle=site.name if site else "",
         meta=meta,
         sections=sections,
-        signatures=[t("doc.sign.inspector"), t("doc.sign.reviewer")],
+        signatures=[t("record_doc.sign.inspector"), t("record_doc.sign.reviewer")],
     )
 
 
 def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
     alarm_columns = _cols("time", "device", "check", "severity", "message", "ack")
     sections = [
-        Section(t("doc.handover.period"), [f"{when(summary.since)} – {when(summary.until)}"]),
+        Section(t("record_doc.handover.period"), [f"{when(summary.since)} – {when(summary.until)}"]),
         _table(
             "pending",
             _cols("text", "who", "time", "closed"),
@@ -125,7 +125,7 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
         ),
     ]
     if summary.people_in_room is None:
-        sections.append(Section(t("doc.handover.people"), [t("doc.not_available")]))
+        sections.append(Section(t("record_doc.handover.people"), [t("record_doc.not_available")]))
     else:
         sections.append(
             _table(
@@ -134,7 +134,7 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
                 [
                     [
                         p.name,
-                        t(f"doc.person.{p.kind}"),
+                        t(f"record_doc.person.{p.kind}"),
                         p.organisation,
                         p.badge or "",
                         p.escort or "",
@@ -146,7 +146,7 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
         )
     incidents = summary.incidents
     if incidents is None:
-        sections.append(Section(t("doc.handover.incidents"), [t("doc.not_available")]))
+        sections.append(Section(t("record_doc.handover.incidents"), [t("record_doc.not_available")]))
     else:
         groups = (
             ("opened", incidents.opened),
@@ -165,7 +165,7 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
                         i.status or "",
                         when(i.opened_at),
                         when(i.closed_at),
-                        t(f"doc.incident.{group}"),
+                        t(f"record_doc.incident.{group}"),
                     ]
                     for group, lines in groups
                     for i in lines
@@ -180,7 +180,7 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
                 [
                     i.template_name,
                     i.period,
-                    t(f"doc.inspection.state.{i.state}"),
+                    t(f"record_doc.inspection.state.{i.state}"),
                     f"#{i.record_id}" if i.record_id else "",
                     when(i.due_by),
                 ]
@@ -202,14 +202,14 @@ class _Clock:
 
 
 def _cols(*keys: str) -> list[str]:
-    return [t(f"doc.col.{key}") for key in keys]
+    return [t(f"record_doc.col.{key}") for key in keys]
 
 
 def _table(part: str, columns: list[str], rows: list[list[str]]) -> Section:
     """A handover section ``doc.handover.<part>``: the table, or "none" when empty."""
-    heading = t(f"doc.handover.{part}")
+    heading = t(f"record_doc.handover.{part}")
     if not rows:
-        return Section(heading, [t("doc.none")])
+        return Section(heading, [t("record_doc.none")])
     return Section(heading, table=Table(columns, rows))
 
 
@@ -238,16 +238,16 @@ def _item_row(item: ChecklistItem, answer: Answer | None, when: _Clock) -> list[
     if value is None:
         shown = ""
     elif item.kind == "passfail":
-        shown = t(f"doc.{value}")
+        shown = t(f"record_doc.{value}")
     elif item.kind == "reading":
         shown = f"{float(value):g}{item.unit or ''}"
     else:
         shown = value
     notes = []
     if answer is not None and answer.prefilled:
-        notes.append(t("doc.inspection.prefilled", time=when(answer.prefilled_at)))
+        notes.append(t("record_doc.inspection.prefilled", time=when(answer.prefilled_at)))
     if answer is not None and answer.overridden:
-        notes.append(t("doc.inspection.overridden", value=answer.prefilled_value or ""))
+        notes.append(t("record_doc.inspection.overridden", value=answer.prefilled_value or ""))
     if answer is not None and answer.note:
         notes.append(answer.note)
     flag = "!" if answer is not None and answer.flagged and value is not None else ""

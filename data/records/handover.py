@@ -17,68 +17,26 @@ someone closes it (who, when and how are kept).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from data.accounts import Accounts, User
-from data.audit import AuditTrail
-from data.clock import Clock, to_db, utc_now
-from data.exports.document import Document
-from data.models import Site, SiteInfo
-from data.records.alarm_rows import require_audited
-from data.records.documents import handover_document
-from data.records.handover_rows import (
-    COLUMNS,
-    Handover,
-    HandoverError,
-    OnDuty,
-    Refusal,
-    checked_text,
-    handover_from_row,
-)
-from data.records.handover_summary import (
-    HandoverSummary,
-    PendingItem,
-    compile_summary,
-    pending_from_row,
-)
-from data.records.inspections import InspectionBook
-from data.records.sealing import content_hash, refuse_sealed, seal_in_chain, seal_record
-from data.roles import Actor, Permission
+from data.clock import to_db
+from data.records import handover_pending as pending_items
+from data.records.handover_records import HandoverRecords, handover_obj
+from data.records.handover_rows import Handover, HandoverError, OnDuty, Refusal, checked_text
+from data.records.handover_summary import HandoverSummary, PendingItem, compile_summary
+from data.records.sealing import content_hash, seal_record
+from data.roles import Actor
 from data.shifts import ShiftSpan, shift_at
-from data.store import Store
 
 __all__ = ["Handover", "HandoverBook", "HandoverError", "HandoverSummary", "OnDuty", "Refusal"]
 
 
-class HandoverBook:
-    def __init__(
-        self,
-        store: Store,
-        audit: AuditTrail,
-        accounts: Accounts,
-        site: Site | SiteInfo,
-        clock: Clock = utc_now,
-        *,
-        inspections: InspectionBook | None = None,
-    ) -> None:
-        self._store = store
-        self._audit = audit
-        self._accounts = accounts
-        self._site = site.site if isinstance(site, Site) else site
-        self._clock = clock
-        self._inspections = inspections
+class HandoverBook(HandoverRecords):
+    """``HandoverBook(store, audit, accounts, site, clock, inspections=InspectionBook)``;
+    the reading side (get, current, history, amendments, verify, to_document) is in
+    ``HandoverRecords``."""
 
     # Who is on duty.
-
-    async def current(self, now: datetime | None = None) -> Handover | None:
-        """The open watch (its handover not sealed yet), or None before anyone took duty.
-        ``now`` is accepted for symmetry: a watch lasts until it is handed over."""
-        row = await self._store.fetchone(
-            f"SELECT {COLUMNS} FROM handovers WHERE kind = 'shift' AND status != 'sealed'"
-        )
-        return await self._with_refusals(row) if row is not None else None
 
     async def on_duty(self, now: datetime | None = None) -> OnDuty | None:
         watch = await self.current()
@@ -103,8 +61,9 @@ class HandoverBook:
         try:
             async with self._store.transaction():
                 new_id = await self._insert_watch(actor.name, span, span.start, moment, None)
+                detail = {"shift": span.name}
                 await self._audit.record(
-                    actor.name, "shift.open", _obj(new_id), detail={"shift": span.name}
+                    actor.name, "shift.open", handover_obj(new_id), detail=detail
                 )
         except sqlite3.IntegrityError:  # the one-watch index: someone took duty meanwhile
             holder = await self.current()
@@ -120,66 +79,33 @@ class HandoverBook:
             await self._store.write(
                 "UPDATE handovers SET notes = ? WHERE id = ?", (notes, watch.id)
             )
+            detail = {"length": len(notes)}
             await self._audit.record(
-                actor.name, "handover.notes", _obj(watch.id), detail={"length": len(notes)}
+                actor.name, "handover.notes", handover_obj(watch.id), detail=detail
             )
         return await self.get(watch.id)
 
     async def add_pending(self, actor: Actor, handover_id: int, text: str) -> PendingItem:
+        """A pending item written on the actor's open watch."""
         watch = await self._own_open_watch(actor, handover_id, "handover.pending_add")
         body = checked_text(text)
-        async with self._store.transaction():
-            rows = await self._store.write(
-                "INSERT INTO handover_pending (handover_id, text, opened_by, opened_at)"
-                " VALUES (?, ?, ?, ?) RETURNING id",
-                (watch.id, body, actor.name, to_db(self._clock())),
-            )
-            item_id = int(rows[0][0])
-            await self._audit.record(
-                actor.name,
-                "handover.pending_add",
-                _item_obj(item_id),
-                detail={"handover": watch.id},
-            )
-        return await self.pending_item(item_id)
+        return await pending_items.add_item(
+            self._store, self._audit, actor.name, watch.id, body, self._clock()
+        )
 
     async def close_pending(self, actor: Actor, item_id: int, note: str = "") -> PendingItem:
-        """Close a carried-forward item (anyone on the watch may); who and when are kept."""
-        obj = _item_obj(item_id)
-        await self._require(actor, "handover.pending_close", obj)
-        item = await self.pending_item(item_id)
-        if not item.open:
-            raise HandoverError(f"item {item_id} is already closed", code="item_closed")
+        """Close a carried-forward item (any operator may); who and when are kept."""
+        await self._require(actor, "handover.pending_close", pending_items.pending_obj(item_id))
         text = checked_text(note, allow_empty=True)
         watch = await self.current()
-        async with self._store.transaction():
-            await self._store.write(
-                "UPDATE handover_pending SET closed_by = ?, closed_at = ?, close_note = ?,"
-                " closed_in = ? WHERE id = ? AND closed_at IS NULL",
-                (actor.name, to_db(self._clock()), text, watch.id if watch else None, item_id),
-            )
-            await self._audit.record(
-                actor.name, "handover.pending_close", obj, detail={"note": text}
-            )
-        return await self.pending_item(item_id)
+        return await pending_items.close_item(
+            self._store, self._audit, actor.name, item_id, text,
+            watch.id if watch else None, self._clock(),
+        )  # fmt: skip
 
     async def pending(self, include_closed: bool = False) -> list[PendingItem]:
-        where = "" if include_closed else " WHERE closed_at IS NULL"
-        rows = await self._store.fetchall(
-            "SELECT id, handover_id, text, opened_by, opened_at, closed_by, closed_at,"
-            f" close_note FROM handover_pending{where} ORDER BY opened_at, id"
-        )
-        return [pending_from_row(row) for row in rows]
-
-    async def pending_item(self, item_id: int) -> PendingItem:
-        row = await self._store.fetchone(
-            "SELECT id, handover_id, text, opened_by, opened_at, closed_by, closed_at,"
-            " close_note FROM handover_pending WHERE id = ?",
-            (item_id,),
-        )
-        if row is None:
-            raise HandoverError(f"no pending item {item_id}", code="no_such_item")
-        return pending_from_row(row)
+        """Open items (all, with ``include_closed``), oldest first."""
+        return await pending_items.list_items(self._store, include_closed)
 
     # The summary.
 
@@ -193,46 +119,39 @@ class HandoverBook:
     ) -> HandoverSummary:
         """The summary of [since, until), by default the whole shift span."""
         return await compile_summary(
-            self._store,
-            since or shift_span.start,
-            until or shift_span.end,
-            notes=notes,
+            self._store, since or shift_span.start, until or shift_span.end, notes=notes,
             inspections=self._inspections,
-        )
+        )  # fmt: skip
 
     async def preview(self, handover_id: int, now: datetime | None = None) -> HandoverSummary:
-        """What the outgoing operator would sign now (a signed one: what they signed)."""
+        """What the outgoing operator would sign now (once signed: what they signed).
+        The watch's summary runs from where the previous handover ended."""
         watch = await self.get(handover_id)
         if watch.summary is not None:
             return watch.summary
         return await compile_summary(
-            self._store,
-            watch.period_start,
-            now or self._clock(),
-            notes=watch.notes,
+            self._store, watch.period_start, now or self._clock(), notes=watch.notes,
             inspections=self._inspections,
-        )
+        )  # fmt: skip
 
     # Sign-off.
 
     async def sign_outgoing(self, actor: Actor, handover_id: int, password: str) -> Handover:
+        """The outgoing operator's signature: freezes the summary they sign."""
         watch = await self._own_open_watch(actor, handover_id, "handover.sign_out")
         await self._accounts.authenticate(actor.name, password, "handover.sign_out")
         now = self._clock()
         summary = await self.preview(watch.id, now)
-        dumped = summary.model_dump_json()
         async with self._store.transaction():
             await self._store.write(
                 "UPDATE handovers SET status = 'signed_out', summary_json = ?, out_signed_at = ?"
                 " WHERE id = ? AND status = 'open'",
-                (dumped, to_db(now), watch.id),
+                (summary.model_dump_json(), to_db(now), watch.id),
             )
             stored = await self.get(watch.id)
+            detail = {"summary_sha256": content_hash(stored.content["summary"])}
             await self._audit.record(
-                actor.name,
-                "handover.sign_out",
-                _obj(watch.id),
-                detail={"summary_sha256": content_hash(stored.content["summary"])},
+                actor.name, "handover.sign_out", handover_obj(watch.id), detail=detail
             )
         return stored
 
@@ -240,34 +159,23 @@ class HandoverBook:
         """The incoming operator's signature: seals the handover and gives them duty."""
         user = await self._accounts.authenticate(incoming_name, password, "handover.sign_in")
         watch = await self._awaiting_incoming(user, handover_id, "handover.sign_in")
-        now = self._clock()
+        now, obj = self._clock(), handover_obj(watch.id)
         async with self._store.transaction():
             await self._store.write(
                 "UPDATE handovers SET status = 'sealed', incoming = ?, in_signed_at = ?"
                 " WHERE id = ? AND status = 'signed_out'",
                 (user.name, to_db(now), watch.id),
             )
-            sealed = await self.get(watch.id)
+            signed = await self.get(watch.id)
             await seal_record(
-                self._store,
-                self._audit,
-                table="handovers",
-                row_id=watch.id,
-                content=sealed.content,
-                action="handover.seal",
-                obj=_obj(watch.id),
-                user=user.name,
-                now=now,
-            )
+                self._store, self._audit, table="handovers", row_id=watch.id,
+                content=signed.content, action="handover.seal", obj=obj, user=user.name, now=now,
+            )  # fmt: skip
             span = shift_at(self._site, now) or self._span_of(watch)
-            start = watch.out_signed_at or now
+            start = watch.out_signed_at or now  # the next summary starts where this one ended
             new_id = await self._insert_watch(user.name, span, start, now, watch.id)
-            await self._audit.record(
-                user.name,
-                "handover.sign_in",
-                _obj(watch.id),
-                detail={"from": watch.operator, "watch": new_id},
-            )
+            detail = {"from": watch.operator, "watch": new_id}
+            await self._audit.record(user.name, "handover.sign_in", obj, detail=detail)
         return await self.get(watch.id)
 
     async def refuse(
@@ -275,198 +183,58 @@ class HandoverBook:
     ) -> Handover:
         """Refuse to take over: recorded with the reason; the watch stays with the
         outgoing operator and is open again (to fix and sign again)."""
-        text = checked_text(reason, code="reason_required")
+        text = checked_text(reason, code="refusal_reason_required")
         user = await self._accounts.authenticate(incoming_name, password, "handover.refuse")
         watch = await self._awaiting_incoming(user, handover_id, "handover.refuse")
-        now = self._clock()
+        refused = content_hash(watch.content["summary"])
         async with self._store.transaction():
             rows = await self._store.write(
                 "INSERT INTO handover_refusals (handover_id, refused_by, refused_at, reason,"
                 " summary_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (watch.id, user.name, to_db(now), text, content_hash(watch.content["summary"])),
+                (watch.id, user.name, to_db(self._clock()), text, refused),
             )
             await self._store.write(
                 "UPDATE handovers SET status = 'open', summary_json = NULL,"
                 " out_signed_at = NULL WHERE id = ?",
                 (watch.id,),
             )
-            await self._audit.record(
-                user.name,
-                "handover.refuse",
-                _obj(watch.id),
-                "refused",
-                {"reason": text, "refusal": int(rows[0][0])},
-            )
+            detail = {"reason": text, "refusal": int(rows[0][0])}
+            obj = handover_obj(watch.id)
+            await self._audit.record(user.name, "handover.refuse", obj, "refused", detail)
         return await self.get(watch.id)
 
     async def amend(self, actor: Actor, handover_id: int, text: str, password: str) -> Handover:
         """A signed, sealed amendment of a sealed handover (which itself never changes)."""
-        obj = _obj(handover_id)
-        await self._require(actor, "handover.amend", obj)
+        await self._require(actor, "handover.amend", handover_obj(handover_id))
         original = await self.get(handover_id)
         if not original.sealed:
             raise HandoverError("only a sealed handover is amended", code="not_sealed")
         body = checked_text(text)
         await self._accounts.authenticate(actor.name, password, "handover.amend")
         now = self._clock()
-        moment = to_db(now)
+        times = [original.shift_start, original.shift_end, original.period_start, now]
         async with self._store.transaction():
             rows = await self._store.write(
                 "INSERT INTO handovers (kind, operator, shift_name, shift_start, shift_end,"
                 " period_start, opened_at, amends_id, notes, status, out_signed_at)"
                 " VALUES ('amendment', ?, ?, ?, ?, ?, ?, ?, ?, 'sealed', ?) RETURNING id",
-                (
+                [
                     actor.name,
                     original.shift_name,
-                    to_db(original.shift_start),
-                    to_db(original.shift_end),
-                    to_db(original.period_start),
-                    moment,
+                    *map(to_db, times),
                     original.id,
                     body,
-                    moment,
-                ),
+                    to_db(now),
+                ],
             )
             new_id = int(rows[0][0])
+            obj = handover_obj(new_id)
             await self._audit.record(
-                actor.name, "handover.amend", _obj(new_id), detail={"amends": original.id}
+                actor.name, "handover.amend", obj, detail={"amends": original.id}
             )
             stored = await self.get(new_id)
             await seal_record(
-                self._store,
-                self._audit,
-                table="handovers",
-                row_id=new_id,
-                content=stored.content,
-                action="handover.seal",
-                obj=_obj(new_id),
-                user=actor.name,
-                now=now,
-            )
+                self._store, self._audit, table="handovers", row_id=new_id,
+                content=stored.content, action="handover.seal", obj=obj, user=actor.name, now=now,
+            )  # fmt: skip
         return await self.get(new_id)
-
-    # Reading.
-
-    async def get(self, handover_id: int) -> Handover:
-        row = await self._store.fetchone(
-            f"SELECT {COLUMNS} FROM handovers WHERE id = ?", (handover_id,)
-        )
-        if row is None:
-            raise HandoverError(f"no handover {handover_id}", code="no_such_handover")
-        return await self._with_refusals(row)
-
-    async def history(self, since: datetime, until: datetime) -> list[Handover]:
-        """Sealed handovers and amendments sealed in [since, until), oldest first."""
-        return await self._select(
-            "seal_sha256 IS NOT NULL AND sealed_at >= ? AND sealed_at < ? ORDER BY sealed_at, id",
-            (to_db(since), to_db(until)),
-        )
-
-    async def amendments(self, handover_id: int) -> list[Handover]:
-        return await self._select("amends_id = ? ORDER BY id", (handover_id,))
-
-    async def verify(self, handover: Handover) -> bool:
-        """The record matches its seal and the seal's row in the audit chain."""
-        return await seal_in_chain(self._store, handover, _obj(handover.id))
-
-    def to_document(self, handover: Handover) -> Document:
-        """The handover as a printable document (see data.exports)."""
-        return handover_document(handover, self._site)
-
-    # Helpers.
-
-    async def _require(self, actor: Actor, action: str, obj: str) -> None:
-        await require_audited(self._audit, actor, [Permission.SIGN_HANDOVER], action, [obj])
-
-    async def _own_open_watch(self, actor: Actor, handover_id: int, action: str) -> Handover:
-        obj = _obj(handover_id)
-        await self._require(actor, action, obj)
-        watch = await self.get(handover_id)
-        if watch.sealed:
-            raise await refuse_sealed(self._audit, actor.name, action, obj)
-        if watch.operator.casefold() != actor.name.casefold():
-            await self._audit.record(
-                actor.name,
-                action,
-                obj,
-                "denied",
-                {"reason": "not_on_duty", "on_duty": watch.operator},
-            )
-            raise HandoverError(
-                f"{watch.operator} holds this watch", code="not_on_duty", on_duty=watch.operator
-            )
-        if watch.status != "open":
-            raise HandoverError(
-                "signed already: waiting for the incoming operator", code="handover_signed_out"
-            )
-        return watch
-
-    async def _awaiting_incoming(self, user: User, handover_id: int, action: str) -> Handover:
-        obj = _obj(handover_id)
-        await self._require(user, action, obj)
-        watch = await self.get(handover_id)
-        if watch.sealed:
-            raise await refuse_sealed(self._audit, user.name, action, obj)
-        if watch.status != "signed_out":
-            raise HandoverError("the outgoing operator has not signed", code="not_signed_out")
-        if watch.operator.casefold() == user.name.casefold():
-            await self._audit.record(user.name, action, obj, "denied", {"reason": "same_account"})
-            raise HandoverError(
-                "the incoming operator must be another account", code="same_account"
-            )
-        return watch
-
-    async def _handover_required(self, actor: Actor, on_duty: str) -> HandoverError:
-        detail = {"reason": "handover_required", "on_duty": on_duty}
-        await self._audit.record(actor.name, "shift.open", "shift", "denied", detail)
-        return HandoverError(
-            f"{on_duty} is on duty: duty changes hands only through a handover",
-            code="handover_required",
-            on_duty=on_duty,
-        )
-
-    async def _insert_watch(
-        self, operator: str, span: ShiftSpan, start: datetime, now: datetime, previous: int | None
-    ) -> int:
-        rows = await self._store.write(
-            "INSERT INTO handovers (kind, operator, shift_name, shift_start, shift_end,"
-            " period_start, opened_at, previous_id, status)"
-            " VALUES ('shift', ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id",
-            (
-                operator,
-                span.name,
-                to_db(span.start),
-                to_db(span.end),
-                to_db(start),
-                to_db(now),
-                previous,
-            ),
-        )
-        return int(rows[0][0])
-
-    async def _select(self, where: str, params: Sequence[Any]) -> list[Handover]:
-        rows = await self._store.fetchall(f"SELECT {COLUMNS} FROM handovers WHERE {where}", params)
-        return [await self._with_refusals(row) for row in rows]
-
-    async def _with_refusals(self, row: Any) -> Handover:
-        refusals = await self._store.fetchall(
-            "SELECT id, refused_by, refused_at, reason FROM handover_refusals"
-            " WHERE handover_id = ? ORDER BY id",
-            (row["id"],),
-        )
-        return handover_from_row(row, refusals)
-
-    def _span_of(self, watch: Handover) -> ShiftSpan:
-        shift = next((s for s in self._site.shifts if s.name == watch.shift_name), None)
-        if shift is None:  # the shift table changed since: rebuild the one recorded
-            shift = self._site.shifts[0].model_copy(update={"name": watch.shift_name})
-        tz = self._site.tz
-        return ShiftSpan(shift, watch.shift_start.astimezone(tz), watch.shift_end.astimezone(tz))
-
-
-def _obj(handover_id: int) -> str:
-    return f"handover:{handover_id}"
-
-
-def _item_obj(item_id: int) -> str:
-    return f"pending:{item_id}"

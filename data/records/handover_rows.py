@@ -28,8 +28,8 @@ class HandoverError(DutyDeskError):
     handover_required (someone else is on duty: param on_duty), not_on_duty (the actor
     is not this watch's operator), handover_signed_out (waiting for the incoming
     operator), not_signed_out, same_account (outgoing and incoming must differ),
-    reason_required, text_required, text_too_long, not_sealed (amend only sealed
-    records), no_such_item, item_closed, wrong_signer."""
+    refusal_reason_required, handover_text_required, text_too_long, not_sealed (amend
+    only sealed records), no_such_pending_item, item_closed."""
 
     code = "handover_error"
 
@@ -118,7 +118,7 @@ def handover_from_row(row: Any, refusals: list[Any]) -> Handover:
     )
 
 
-def checked_text(text: str, code: str = "text_required", allow_empty: bool = False) -> str:
+def checked_text(text: str, code: str = "handover_text_required", allow_empty: bool = False) -> str:
     """``text`` stripped; HandoverError ``code`` when blank (unless allowed), or
     ``text_too_long``."""
     stripped = text.strip()

@@ -5,10 +5,9 @@
 - hard state transitions (check_transitions) and the alarms raised, cleared and still
   open at ``until`` with their acknowledgement (alarms);
 - restart actions run: audit rows with action ``action.run``;
-- people still in the room at ``until``, from the access log when it exists (see
-  ``people_in_room``); None when the store has no access log;
-- incidents opened, closed and still open, from the incident records when they exist
-  (see ``incident_summary``); None otherwise;
+- people still in the room at ``until``, from the access log when it exists, and
+  incidents opened, closed and still open, from the incident records when they exist
+  (data.records.handover_sources; None when the store has neither);
 - inspections done, due and missed (from ``InspectionBook``, when one is given);
 - the outgoing operator's notes and the pending items open at ``since`` or opened since.
 
@@ -28,8 +27,27 @@ from data.clock import from_db, to_db
 from data.records.alarm_rows import COLUMNS as ALARM_COLUMNS
 from data.records.alarm_rows import Alarm, alarm_from_row
 from data.records.check_batch import TransitionRow
+from data.records.handover_sources import (
+    IncidentLine,
+    IncidentSummary,
+    PersonInRoom,
+    incident_summary,
+    people_in_room,
+)
 from data.records.inspections import InspectionBook
 from data.store import Store
+
+__all__ = [
+    "ActionRun",
+    "HandoverSummary",
+    "IncidentLine",
+    "IncidentSummary",
+    "InspectionLine",
+    "PendingItem",
+    "PersonInRoom",
+    "compile_summary",
+    "pending_from_row",
+]
 
 MAX_ROWS = 1000  # of each kind: a summary longer than this is not read anyway
 
@@ -44,36 +62,6 @@ class ActionRun(_Model):
     target: str  # the audit row's object, e.g. "device:srv-1/restart-nginx"
     outcome: str
     detail: dict[str, Any]
-
-
-class PersonInRoom(_Model):
-    record_id: int
-    kind: str  # "visitor" or "staff"
-    name: str
-    organisation: str
-    badge: str | None
-    escort: str | None
-    entered_at: datetime
-
-    @property
-    def visitor(self) -> bool:
-        """A visitor still inside at shift end is flagged in the handover."""
-        return self.kind == "visitor"
-
-
-class IncidentLine(_Model):
-    id: int
-    title: str
-    severity: str | None
-    status: str | None
-    opened_at: datetime
-    closed_at: datetime | None
-
-
-class IncidentSummary(_Model):
-    opened: list[IncidentLine]
-    closed: list[IncidentLine]
-    still_open: list[IncidentLine]
 
 
 class InspectionLine(_Model):
@@ -172,78 +160,6 @@ def pending_from_row(row: Any) -> PendingItem:
     return PendingItem.model_validate(_times(dict(row), "opened_at", "closed_at"))
 
 
-async def people_in_room(store: Store, at: datetime) -> list[PersonInRoom] | None:
-    """Who was inside at ``at``, from the access log (migration 0003, data.records.visitors).
-
-    Expects a table ``access_records`` with at least ``id, name, entered_at, exited_at``
-    (exited_at NULL while inside); ``kind`` ('visitor'/'staff'), ``organisation``,
-    ``badge`` and ``escort`` are used when present. Only those columns are read: ID and
-    phone numbers never enter a handover. None when the table is not there.
-    """
-    columns = await _columns(store, "access_records")
-    if not {"id", "name", "entered_at", "exited_at"} <= columns:
-        return None
-    optional = {"kind": "'staff'", "organisation": "''", "badge": "NULL", "escort": "NULL"}
-    picked = ", ".join(
-        f"{name if name in columns else default} AS {name}" for name, default in optional.items()
-    )
-    moment = to_db(at)
-    rows = await store.fetchall(
-        f"SELECT id, name, entered_at, {picked} FROM access_records"
-        " WHERE entered_at < ? AND (exited_at IS NULL OR exited_at >= ?)"
-        " ORDER BY entered_at, id LIMIT ?",
-        (moment, moment, MAX_ROWS),
-    )
-    return [
-        PersonInRoom(
-            record_id=int(row["id"]),
-            kind=str(row["kind"]),
-            name=str(row["name"]),
-            organisation=str(row["organisation"] or ""),
-            badge=row["badge"],
-            escort=row["escort"],
-            entered_at=from_db(row["entered_at"]),
-        )
-        for row in rows
-    ]
-
-
-async def incident_summary(
-    store: Store, since: datetime, until: datetime
-) -> IncidentSummary | None:
-    """Incidents opened, closed and still open, from the incident records.
-
-    Expects a table ``incidents`` with at least ``id, opened_at, closed_at`` (closed_at
-    NULL until closed); ``title``, ``severity`` and ``status`` are used when present.
-    None when the table is not there.
-    """
-    columns = await _columns(store, "incidents")
-    if not {"id", "opened_at", "closed_at"} <= columns:
-        return None
-    optional = {"title": "''", "severity": "NULL", "status": "NULL"}
-    picked = ", ".join(
-        f"{name if name in columns else default} AS {name}" for name, default in optional.items()
-    )
-    select = f"SELECT id, opened_at, closed_at, {picked} FROM incidents WHERE "
-    window = (to_db(since), to_db(until))
-
-    async def lines(where: str, params: tuple[str, ...]) -> list[IncidentLine]:
-        rows = await store.fetchall(
-            select + where + " ORDER BY opened_at, id LIMIT ?", (*params, MAX_ROWS)
-        )
-        return [
-            IncidentLine.model_validate(_times(dict(row), "opened_at", "closed_at")) for row in rows
-        ]
-
-    return IncidentSummary(
-        opened=await lines("opened_at >= ? AND opened_at < ?", window),
-        closed=await lines("closed_at >= ? AND closed_at < ?", window),
-        still_open=await lines(
-            "opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)", (window[1], window[1])
-        ),
-    )
-
-
 async def _alarms(store: Store, where: str, params: tuple[Any, ...]) -> list[Alarm]:
     values = [to_db(p) if isinstance(p, datetime) else p for p in params]
     rows = await store.fetchall(
@@ -301,11 +217,6 @@ async def _inspections(
             for s in statuses
         ]
     return lines
-
-
-async def _columns(store: Store, table: str) -> set[str]:
-    rows = await store.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
-    return {str(row[0]) for row in rows}
 
 
 def _times(row: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -35,8 +35,8 @@ ANSWER_COLUMNS = (
 
 
 class InspectionError(DutyDeskError):
-    """Codes: no_such_template, no_such_draft, no_such_item, bad_answer (params item,
-    kind), note_too_long, answers_missing and note_required (param items: the item ids,
+    """Codes: no_such_template, no_such_draft, no_such_checklist_item, bad_answer (params
+    item, kind), text_too_long, answers_missing and note_required (param items: the item ids,
     comma-separated), not_your_draft."""
 
     code = "inspection_error"

@@ -16,20 +16,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from data.accounts import Accounts
-from data.audit import AuditTrail
-from data.checklists import Checklist, ChecklistItem
-from data.clock import Clock, to_db, utc_now
-from data.models import Site, SiteInfo
+from data.checklists import ChecklistItem
+from data.clock import to_db
 from data.records.alarm_rows import require_audited
 from data.records.check_batch import Key
+from data.records.inspection_records import DueStatus, InspectionRecords, inspection_obj
 from data.records.inspection_rows import (
     ANSWER_COLUMNS,
-    INSPECTION_COLUMNS,
     MAX_NOTE,
     Answer,
     FlaggedItem,
@@ -37,16 +34,14 @@ from data.records.inspection_rows import (
     InspectionError,
     LiveReading,
     flag_reason,
-    inspection_from_rows,
     live_readings,
     live_value,
     normalise,
     template_json,
 )
-from data.records.inspection_schedule import Period, period_of, periods_ending
-from data.records.sealing import refuse_sealed, seal_in_chain, seal_record
+from data.records.inspection_schedule import Period, period_of
+from data.records.sealing import refuse_sealed, seal_record
 from data.roles import Actor, Permission
-from data.store import Store
 
 __all__ = [
     "Answer",
@@ -72,34 +67,9 @@ ON CONFLICT (inspection_id, item_id) DO UPDATE SET
 """
 
 
-class DueStatus(NamedTuple):
-    template: Checklist
-    period: Period
-    done: bool
-    record_id: int | None
-    due_by: datetime
-
-
-class InspectionBook:
-    def __init__(
-        self,
-        store: Store,
-        audit: AuditTrail,
-        accounts: Accounts,
-        site: Site | SiteInfo,
-        checklists: Iterable[Checklist],
-        clock: Clock = utc_now,
-    ) -> None:
-        self._store = store
-        self._audit = audit
-        self._accounts = accounts
-        self._site = site.site if isinstance(site, Site) else site
-        self._templates = {checklist.id: checklist for checklist in checklists}
-        self._clock = clock
-
-    @property
-    def templates(self) -> tuple[Checklist, ...]:
-        return tuple(self._templates.values())
+class InspectionBook(InspectionRecords):
+    """``InspectionBook(store, audit, accounts, site, checklists, clock)``; reading,
+    ``status`` and ``missed`` are in ``InspectionRecords``."""
 
     # Drafting.
 
@@ -140,7 +110,9 @@ class InspectionBook:
                     _UPSERT_ANSWER, _answer_params(draft_id, answer, actor.name, moment)
                 )
             detail = {"template": template.id, "amends": amends}
-            await self._audit.record(actor.name, "inspection.start", _obj(draft_id), detail=detail)
+            await self._audit.record(
+                actor.name, "inspection.start", inspection_obj(draft_id), detail=detail
+            )
         return draft_id
 
     async def save_answer(
@@ -160,7 +132,7 @@ class InspectionBook:
         stored = normalise(item, value)
         text = note.strip()
         if len(text) > MAX_NOTE:
-            raise InspectionError("the note is too long", code="note_too_long", max_length=MAX_NOTE)
+            raise InspectionError("the note is too long", code="text_too_long", max_length=MAX_NOTE)
         before = draft.answers.get(item_id)
         prefilled = before.prefilled_value if before else None
         override = prefilled is not None and (overridden or stored != prefilled)
@@ -182,7 +154,7 @@ class InspectionBook:
         action = "inspection.override" if override else "inspection.answer"
         async with self._store.transaction():
             await self._store.write(_UPSERT_ANSWER, _answer_params(draft_id, answer))
-            await self._audit.record(actor.name, action, _obj(draft_id), detail=detail)
+            await self._audit.record(actor.name, action, inspection_obj(draft_id), detail=detail)
         return answer
 
     async def prefill(
@@ -192,7 +164,9 @@ class InspectionBook:
         items the operator already answered are left alone. Returns the items filled."""
         draft = await self.get(draft_id)
         if draft.sealed:
-            raise await refuse_sealed(self._audit, None, "inspection.prefill", _obj(draft_id))
+            raise await refuse_sealed(
+                self._audit, None, "inspection.prefill", inspection_obj(draft_id)
+            )
         now, filled, params = self._clock(), [], []
         for item in draft.template.items():
             reading = latest.get((item.source.device, item.source.check)) if item.source else None
@@ -210,7 +184,10 @@ class InspectionBook:
             async with self._store.transaction() as db:
                 await db.executemany(_UPSERT_ANSWER, params)
                 await self._audit.record(
-                    draft.inspector, "inspection.prefill", _obj(draft_id), detail={"items": filled}
+                    draft.inspector,
+                    "inspection.prefill",
+                    inspection_obj(draft_id),
+                    detail={"items": filled},
                 )
         return filled
 
@@ -223,7 +200,10 @@ class InspectionBook:
             )
             await self._store.write("DELETE FROM inspections WHERE id = ?", (draft_id,))
             await self._audit.record(
-                actor.name, "inspection.discard", _obj(draft_id), detail={"reason": reason.strip()}
+                actor.name,
+                "inspection.discard",
+                inspection_obj(draft_id),
+                detail={"reason": reason.strip()},
             )
 
     async def submit(self, actor: Actor, draft_id: int, password: str) -> list[FlaggedItem]:
@@ -232,7 +212,7 @@ class InspectionBook:
         no note; the password is checked by ``Accounts.authenticate`` (action
         "inspection.sign")."""
         draft = await self._editable(actor, draft_id, "inspection.submit")
-        obj = _obj(draft_id)
+        obj = inspection_obj(draft_id)
         unexplained = [flag.item_id for flag in draft.flagged() if not flag.note]
         problems = (("answers_missing", draft.missing()), ("note_required", unexplained))
         for code, items in problems:
@@ -267,121 +247,15 @@ class InspectionBook:
             )
         return stored.flagged()
 
-    # Reading.
-
-    async def get(self, inspection_id: int) -> Inspection:
-        """A draft or a sealed record; InspectionError ``no_such_draft`` if none."""
-        row = await self._store.fetchone(
-            f"SELECT {INSPECTION_COLUMNS} FROM inspections WHERE id = ?", (inspection_id,)
-        )
-        if row is None:
-            raise InspectionError(
-                f"no inspection {inspection_id}", code="no_such_draft", id=inspection_id
-            )
-        answers = await self._store.fetchall(
-            f"SELECT {ANSWER_COLUMNS} FROM inspection_answers WHERE inspection_id = ?",
-            (inspection_id,),
-        )
-        return inspection_from_rows(row, answers)
-
-    draft = get  # the name the form uses
-
-    async def open_drafts(self, actor: Actor | None = None) -> list[Inspection]:
-        """Unsubmitted drafts (the actor's only, when given), oldest first."""
-        sql, params = "SELECT id FROM inspections WHERE seal_sha256 IS NULL", list[Any]()
-        if actor is not None:
-            sql, params = sql + " AND inspector = ?", [actor.name]
-        rows = await self._store.fetchall(sql + " ORDER BY started_at, id", params)
-        return [await self.get(int(row[0])) for row in rows]
-
-    async def records(
-        self, since: datetime, until: datetime, template_id: str | None = None
-    ) -> list[Inspection]:
-        """Sealed records (amendments too) submitted in [since, until), oldest first."""
-        sql = (
-            "SELECT id FROM inspections WHERE seal_sha256 IS NOT NULL"
-            " AND submitted_at >= ? AND submitted_at < ?"
-        )
-        params: list[Any] = [to_db(since), to_db(until)]
-        if template_id is not None:
-            sql, params = sql + " AND template_id = ?", [*params, template_id]
-        rows = await self._store.fetchall(sql + " ORDER BY submitted_at, id", params)
-        return [await self.get(int(row[0])) for row in rows]
-
-    async def amendments(self, record_id: int) -> list[Inspection]:
-        rows = await self._store.fetchall(
-            "SELECT id FROM inspections WHERE amends_id = ? AND seal_sha256 IS NOT NULL"
-            " ORDER BY id",
-            (record_id,),
-        )
-        return [await self.get(int(row[0])) for row in rows]
-
-    async def verify(self, record: Inspection) -> bool:
-        """The record matches its seal and the seal's row in the audit chain."""
-        return await seal_in_chain(self._store, record, _obj(record.id))
-
-    # Due and missed.
-
-    async def status(self, now: datetime | None = None) -> list[DueStatus]:
-        """Each template's current period: done (with the record) or still due."""
-        moment = now or self._clock()
-        found = []
-        for template in self._templates.values():
-            period = period_of(template.schedule, moment, self._site.tz)
-            done = await self._done(template.id, [period.label])
-            record_id = done.get(period.label)
-            found.append(DueStatus(template, period, record_id is not None, record_id, period.end))
-        return found
-
-    async def missed(self, since: datetime, until: datetime) -> list[DueStatus]:
-        """Periods that ended in (since, until] without a record, oldest first."""
-        found = []
-        for template in self._templates.values():
-            periods = list(periods_ending(template.schedule, since, until, self._site.tz))
-            done = await self._done(template.id, [p.label for p in periods])
-            found += [
-                DueStatus(template, p, False, None, p.end) for p in periods if p.label not in done
-            ]
-        return sorted(found, key=lambda status: (status.due_by, status.template.id))
-
-    async def _done(self, template_id: str, labels: list[str]) -> dict[str, int]:
-        if not labels:
-            return {}
-        rows = await self._store.fetchall(
-            "SELECT period, min(id) FROM inspections WHERE template_id = ?"
-            " AND seal_sha256 IS NOT NULL AND amends_id IS NULL"
-            f" AND period IN ({', '.join('?' * len(labels))}) GROUP BY period",
-            (template_id, *labels),
-        )
-        return {str(row[0]): int(row[1]) for row in rows}
-
-    # Helpers.
-
-    async def _editable(self, actor: Actor, draft_id: int, action: str) -> Inspection:
-        """The actor's own unsealed draft; a sealed one is refused and audited."""
-        obj = _obj(draft_id)
-        await require_audited(self._audit, actor, [Permission.WRITE_RECORDS], action, [obj])
-        draft = await self.get(draft_id)
-        if draft.sealed:
-            raise await refuse_sealed(self._audit, actor.name, action, obj)
-        if draft.inspector.casefold() != actor.name.casefold():
-            await self._audit.record(
-                actor.name, action, obj, "denied", detail={"reason": "not_your_draft"}
-            )
-            raise InspectionError(
-                f"inspection {draft_id} is {draft.inspector}'s draft",
-                code="not_your_draft",
-                inspector=draft.inspector,
-            )
-        return draft
-
 
 def _item(draft: Inspection, item_id: str) -> ChecklistItem:
     try:
         return draft.template.item(item_id)
     except KeyError:
         raise InspectionError(
-            f"no item {item_id!r} in {draft.template.id}", code="no_such_item", item=item_id
+            f"no item {item_id!r} in {draft.template.id}",
+            code="no_such_checklist_item",
+            item=item_id,
         ) from None
 
 
@@ -400,7 +274,3 @@ def _answer_params(
         "answered_by": by or answer.answered_by,
         "answered_at": to_db(at or answer.answered_at),
     }
-
-
-def _obj(inspection_id: int) -> str:
-    return f"inspection:{inspection_id}"

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from data.errors import DutyDeskError
 from data.records.incident_rows import Incident
 
 Period = str | tuple[date, date] | tuple[datetime, datetime]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-class ReportPeriodError(ValueError):
-    pass
+class ReportPeriodError(DutyDeskError):
+    """Code bad_report_period: not YYYY-MM, mixed or naive bounds, or an empty range."""
+
+    code = "bad_report_period"
 
 
 def period_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime, str]:

@@ -65,6 +65,7 @@ __all__ = [
     "AccessLog",
     "AccessRecord",
     "Item",
+    "ItemMismatch",
     "Presence",
     "PurgeReport",
     "VisitorEntry",

@@ -1,0 +1,179 @@
+"""A service report (data.records.reports.Report) as a printable Document."""
+
+from __future__ import annotations
+
+from data.exports.document import Document, Section, Table
+from data.exports.formatting import NONE, duration, hours, percent, when
+from data.i18n import t
+from data.records.report_model import Report
+
+_STATES = ("CRITICAL", "WARNING", "UNKNOWN")
+
+
+def report_document(report: Report) -> Document:
+    tz = report.start.tzinfo
+    assert tz is not None  # period_bounds makes them in the site's zone
+    meta = [
+        (t("export.report.period"), report.label),
+        (t("export.report.range"), f"{when(report.start, tz)} – {when(report.end, tz)}"),
+    ]
+    meta += [(t(f"export.report.scope.{key}"), value) for key, value in report.scope.items()]
+    meta.append((t("export.generated_at"), when(report.generated_at, tz)))
+    sections = [
+        _summary(report),
+        _availability(report),
+        _alarms(report),
+        *_incidents(report),
+        _inspections(report),
+        _actions(report),
+    ]
+    return Document(
+        title=t("export.report.title"),
+        subtitle=report.site_name,
+        meta=meta,
+        sections=sections,
+        signatures=[t("export.sign.prepared"), t("export.sign.reviewed")],
+    )
+
+
+def _summary(report: Report) -> Section:
+    a, i = report.alarms, report.incidents
+    rows = [
+        [t("export.report.alarms_total"), str(a.total)],
+        [t("export.report.mtta"), duration(a.mtta)],
+        [t("export.report.mttr"), duration(a.mttr)],
+        [t("export.report.incidents_total"), str(i.total)],
+        [
+            t("export.report.compliance"),
+            f"{percent(i.compliance, 1)} ({i.met}/{i.met + i.breached})",
+        ],
+        [t("export.report.mean_respond"), duration(i.mean_respond)],
+        [t("export.report.mean_resolve"), duration(i.mean_resolve)],
+    ]
+    if report.inspections is not None:
+        done = sum(s.done for s in report.inspections)
+        due = sum(s.due for s in report.inspections)
+        rows.append([t("export.report.inspections_done"), f"{done}/{due}"])
+    if report.visitors is not None:
+        rows.append([t("export.report.visitor_entries"), str(report.visitors.visitor_entries)])
+        rows.append([t("export.report.staff_entries"), str(report.visitors.staff_entries)])
+    rows.append([t("export.report.actions"), f"{report.actions.ok}/{report.actions.total}"])
+    columns = [t("export.report.figure"), t("export.report.value")]
+    return Section(t("export.report.summary"), table=Table(columns, rows))
+
+
+def _availability(report: Report) -> Section:
+    columns = [
+        t("export.report.device"),
+        t("export.report.check"),
+        t("export.report.availability"),
+        *(t(f"export.report.hours.{state}") for state in _STATES),
+        t("export.report.hours.unmonitored"),
+        t("export.report.hours.maintenance"),
+    ]
+    rows = []
+    for device in report.devices:
+        rows.append([device.device_name, t("export.report.device_overall"), percent(device.ratio),
+                     "", "", "", "", hours(device.maintenance)])  # fmt: skip
+        for check in device.checks:
+            rows.append(
+                [
+                    device.device_name,
+                    check.check_id,
+                    percent(check.ratio),
+                    *(hours(check.seconds[state]) for state in _STATES),
+                    hours(check.unmonitored),
+                    hours(check.maintenance),
+                ]
+            )
+    note = t("export.report.availability_note")
+    return Section(t("export.report.availability_heading"), [note], Table(columns, rows))
+
+
+def _alarms(report: Report) -> Section:
+    columns = [t("export.report.severity"), t("export.report.count")]
+    rows = [[t(f"export.alarm.{sev}"), str(n)] for sev, n in report.alarms.by_severity.items()]
+    rows.append([t("export.report.total"), str(report.alarms.total)])
+    text = t(
+        "export.report.alarm_note",
+        acked=report.alarms.acknowledged,
+        cleared=report.alarms.cleared,
+        mtta=duration(report.alarms.mtta),
+        mttr=duration(report.alarms.mttr),
+    )
+    return Section(t("export.report.alarms_heading"), [text], Table(columns, rows))
+
+
+def _incidents(report: Report) -> list[Section]:
+    stats = report.incidents
+    tz = report.start.tzinfo
+    assert tz is not None
+    counts = Table(
+        [t("export.report.kind"), t("export.report.count")],
+        [[t(f"incident.category.{k}"), str(n)] for k, n in stats.by_category.items()]
+        + [[t(f"incident.severity.{k}"), str(n)] for k, n in stats.by_severity.items()],
+    )
+    text = t(
+        "export.report.response_note",
+        met=stats.met,
+        breached=stats.breached,
+        pending=stats.pending,
+        compliance=percent(stats.compliance, 1),
+    )
+    columns = [
+        t("export.incident.id"),
+        t("export.incident.reported_at"),
+        t("export.incident.title_field"),
+        t("export.incident.severity"),
+        t("export.incident.category"),
+        t("export.incident.time_to_respond"),
+        t("export.incident.response"),
+        t("export.incident.status"),
+    ]
+    rows = [
+        [
+            str(i.id),
+            when(i.reported_at, tz),
+            i.title,
+            t(f"incident.severity.{i.severity}"),
+            t(f"incident.category.{i.category}"),
+            duration(i.time_to_respond),
+            t(f"response.{i.response(report.generated_at).status.value}"),
+            t(f"incident.status.{i.status}"),
+        ]
+        for i in stats.incidents
+    ]
+    listing = Section(t("export.report.incident_list"), table=Table(columns, rows))
+    return [Section(t("export.report.incidents_heading"), [text], counts), listing]
+
+
+def _inspections(report: Report) -> Section:
+    heading = t("export.report.inspections_heading")
+    if report.inspections is None:
+        return Section(heading, [t("export.report.no_inspection_records")])
+    columns = [
+        t("export.report.template"),
+        t("export.report.schedule"),
+        t("export.report.due"),
+        t("export.report.done"),
+        t("export.report.missed"),
+    ]
+    rows = [
+        [s.name, t(f"export.schedule.{s.schedule}"), str(s.due), str(s.done), str(s.missed)]
+        for s in report.inspections
+    ]
+    visitors = report.visitors
+    text = (
+        t("export.report.visitor_note", visitors=visitors.visitor_entries,
+          staff=visitors.staff_entries)
+        if visitors is not None
+        else NONE
+    )  # fmt: skip
+    return Section(heading, [text], Table(columns, rows))
+
+
+def _actions(report: Report) -> Section:
+    columns = [t("export.report.action"), t("export.report.ok"), t("export.report.failed")]
+    rows = [[name, str(ok), str(failed)] for name, (ok, failed) in report.actions.by_action.items()]
+    rows.append([t("export.report.total"), str(report.actions.ok), str(report.actions.failed)])
+    return Section(t("export.report.actions_heading"), table=Table(columns, rows))
