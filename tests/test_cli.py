@@ -55,6 +55,8 @@ def initialised(cli: Cli) -> Cli:
 def test_init_writes_a_valid_template_and_refuses_to_overwrite(initialised: Cli) -> None:
     code, out, _ = initialised("config", "check")
     assert code == 0 and "OK" in out
+    key = initialised.db.with_name(initialised.db.name + ".key")
+    assert key.stat().st_mode & 0o077 == 0  # the field key is readable by its owner only
     before = initialised.site.read_bytes()
     code, _, err = initialised("init", "--password-stdin", stdin=ADMIN_PW + "\n")
     assert code == 2 and "already exists" in err

@@ -25,6 +25,7 @@ from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_ac
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 NGINX_CMD = "sudo systemctl restart nginx"
+SSH_PASSWORD = "Ssh-secret-1"  # must never show on screen or in the audit trail
 
 
 def closed_port() -> int:
@@ -42,7 +43,7 @@ def device_site(language: str = "en", *, port: int = 2222, **action: Any) -> Sit
                             {"name": "夜班", "start": "17:30", "end": "08:30"}]},
         "zones": [{"id": "govnet", "name": "政府专网"}],
         "credentials": {
-            "ops": {"ssh": {"username": "ops", "client_keys": ["/nonexistent/key"],
+            "ops": {"ssh": {"username": "ops", "password": SSH_PASSWORD,
                             "known_hosts": "/nonexistent/known_hosts"}},
             "room": {"snmp": {"version": "2c", "community": "not-a-real-one"}},
         },
@@ -81,8 +82,9 @@ async def seed(db: Path, site: Site, *, recent_run: bool = False) -> None:
                          unit="°C", message="23.5 °C", at=ago(seconds=20))  # fmt: skip
         batch.add_result("web-1", "nginx", state="CRITICAL", hard=True, attempt=1, value=None,
                          unit=None, message="inactive", at=ago(seconds=40))  # fmt: skip
-        for check, at, was, now, message in (("nginx", ago(minutes=10), "OK", "CRITICAL", "inactive"),
-                                             ("temp", ago(hours=3), "WARNING", "OK", "23 °C")):  # fmt: skip
+        changes = [("nginx", ago(minutes=10), "OK", "CRITICAL", "inactive"),
+                   ("temp", ago(hours=3), "WARNING", "OK", "23 °C")]  # fmt: skip
+        for check, at, was, now, message in changes:
             batch.add_transition(TransitionRow("web-1", check, at, was, now, True, message))
         await CheckRecords(store).persist(batch)
         device = site.device("web-1")
@@ -245,6 +247,7 @@ async def test_a_dangerous_action_needs_the_password_then_runs_and_is_recorded(
         status = text(app, "#action-status")
         assert f"Not run: ssh port {port} refused." in status
         assert f"Recheck nginx: CRIT ssh port {port} refused" in status
+        assert SSH_PASSWORD not in status + text(app, "#action-facts")
     rows = await audit_rows(db)
     confirms = [(e.user, e.outcome) for e in rows if e.action == "action.confirm"]
     assert confirms == [("zhangsan", "failed"), ("zhangsan", "ok")]
@@ -252,6 +255,7 @@ async def test_a_dangerous_action_needs_the_password_then_runs_and_is_recorded(
     assert (run.user, run.object, run.outcome) == ("zhangsan", "web-1/restart-nginx", "failed")
     assert run.detail["outcome"] == "refused" and run.detail["command"] == NGINX_CMD
     assert run.detail["recheck"] == {"check": "nginx", "state": "CRITICAL"}
+    assert all(SSH_PASSWORD not in str(e.detail) for e in rows)
 
 
 async def test_a_repeat_within_a_minute_warns_and_asks_again(tmp_path: Path) -> None:

@@ -204,8 +204,9 @@ async def test_sealed_record_refuses_edits_and_is_amended_by_a_new_record(
     with pytest.raises(SealedRecordError) as sealed:
         await book.save_answer(inspector, draft, "temp", 30)
     assert sealed.value.code == "record_sealed"
-    [denied] = await audit.query(action="inspection.answer")
+    denied = (await audit.query(action="inspection.answer"))[0]  # the newest
     assert (denied.outcome, denied.object) == ("denied", f"inspection:{draft}")
+    assert denied.detail == {"reason": "record_sealed"}
 
     amendment = await book.start(inspector, "live-round", amends=draft)
     assert (await book.draft(amendment)).value("temp") == "22.5"  # answers copied
@@ -228,8 +229,12 @@ async def test_due_and_missed_across_a_month_boundary_in_shanghai(
         draft = await book.start(inspector, template)
         for item in (await book.draft(draft)).template.items():
             if item.required:
-                value = {"reading": 20, "passfail": "pass", "text": "无"}.get(item.kind)
-                await book.save_answer(inspector, draft, item.id, value or item.choices[0])
+                value: object = {"passfail": "pass", "text": "无"}.get(item.kind)
+                if item.kind == "choice":
+                    value = item.choices[0]
+                elif item.kind == "reading":
+                    value = next(v / 10 for v in range(1000) if item.range and item.range.holds(v / 10))
+                await book.save_answer(inspector, draft, item.id, value)
         await book.submit(inspector, draft, PASSWORD)
         return draft
 

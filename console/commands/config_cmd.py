@@ -8,6 +8,7 @@ from collections import Counter
 
 from console.commands import common
 from data.config import site_template
+from data.crypto import ensure_key
 from data.i18n import t
 from data.models import Site
 from data.passwords import check_policy
@@ -77,5 +78,6 @@ def run_init(args: argparse.Namespace) -> int:
             await services.close()
 
     common.run(create)
+    ensure_key(db_file)  # encrypts visitors' ID and phone numbers; readable by this user only
     print(t("init.done", site=site_file, db=db_file, admin=args.admin))
     return 0

@@ -15,6 +15,7 @@ import platformdirs
 from console.commands.common import CliError
 from console.services import open_services
 from data.config import load_site
+from data.crypto import ensure_key
 from data.i18n import t
 from data.models import Site
 
@@ -70,6 +71,7 @@ def _fresh_db(db_path: Path) -> None:
         db_path,
         db_path.with_name(db_path.name + "-wal"),
         db_path.with_name(db_path.name + "-shm"),
+        db_path.with_name(db_path.name + ".key"),
     ):
         stale.unlink(missing_ok=True)
     db_path.with_name(db_path.name + ".backups.json").unlink(missing_ok=True)
@@ -93,4 +95,5 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
                 await accounts.add(admin, name, password, role, FULL_NAMES[name])
     finally:
         await services.close()
+    ensure_key(db_path)
     return DemoPaths(site=site, site_path=site_path, db_path=db_path)
