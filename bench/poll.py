@@ -302,9 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_peer and not args.soak and not os.access(CHECK_SNMP, os.X_OK):
         parser.error(f"{CHECK_SNMP} missing: apt-get install monitoring-plugins-standard "
                      "(or pass --skip-peer)")  # fmt: skip
-    cpus = os.cpu_count()
-    print(f"Python {sys.version.split()[0]}, {cpus} CPUs, {TIMEOUT:g} s timeout, "
-          f"{RETRIES} retry; dutydesk: Scheduler.run_once, default Limits")  # fmt: skip
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs (load {load}), "
+          f"{TIMEOUT:g} s timeout, {RETRIES} retry; dutydesk: Scheduler.run_once, "
+          "default Limits")  # fmt: skip
     with SnmpdFarm(max(args.sizes)) as farm:
         print(f"snmpd farm: {farm.count} devices, {len(farm.pids)} snmpd processes, "
               f"port {farm.port}\n")  # fmt: skip

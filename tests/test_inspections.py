@@ -14,24 +14,14 @@ from data.audit import AuditTrail
 from data.checklist_templates import TEMPLATE_FILES, shipped_templates, template_path
 from data.checklists import Checklist, load_checklist
 from data.clock import ManualClock
-from data.models import SiteInfo
-from data.records.check_batch import LatestRow
+from data.records.check_batch import Key, LatestRow
 from data.records.inspections import InspectionBook, InspectionError, LiveReading, live_readings
 from data.records.sealing import SealedRecordError, verify_seal
 from data.roles import PermissionDenied
 from data.store import Store
+from tests.test_sealing import SITE, speaking
 
 PASSWORD = "Insp3ct-pw"
-SITE = SiteInfo.model_validate(
-    {
-        "name": "测试机房",
-        "timezone": "Asia/Shanghai",
-        "shifts": [
-            {"name": "白班", "start": "08:30", "end": "17:30"},
-            {"name": "夜班", "start": "17:30", "end": "08:30"},
-        ],
-    }
-)
 LIVE = Checklist.model_validate(
     {
         "id": "live-round",
@@ -43,8 +33,10 @@ LIVE = Checklist.model_validate(
                 "items": [
                     {"id": "temp", "text": "A列温度", "kind": "reading", "unit": "°C",
                      "range": "18..27", "source": {"device": "th-a", "check": "temp"}},
-                    {"id": "ups", "text": "UPS 正常", "source": {"device": "ups-1", "check": "ups"}},
-                    {"id": "fire", "text": "消防控制器", "kind": "choice", "choices": ["正常", "故障"]},
+                    {"id": "ups", "text": "UPS 正常",
+                     "source": {"device": "ups-1", "check": "ups"}},
+                    {"id": "fire", "text": "消防控制器", "kind": "choice",
+                     "choices": ["正常", "故障"]},
                     {"id": "notes", "text": "其他", "kind": "text", "required": False},
                 ],
             }
@@ -53,8 +45,8 @@ LIVE = Checklist.model_validate(
 )  # fmt: skip
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SITE.tz)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SITE.tz)
 
 
 @pytest.fixture
@@ -118,7 +110,10 @@ async def test_prefill_marks_live_values_and_an_override_is_recorded(
 ) -> None:
     read_at = clock() - timedelta(minutes=2)
     draft = await book.start(inspector, "live-round")
-    live = {("th-a", "temp"): LiveReading(24.0, read_at, "OK"), ("ups-1", "ups"): (None, read_at)}
+    live: dict[Key, LiveReading | tuple[float | None, datetime]] = {
+        ("th-a", "temp"): LiveReading(24.0, read_at, "OK"),
+        ("ups-1", "ups"): (None, read_at),
+    }
     assert await book.prefill(draft, live) == ["temp"]  # pass/fail needs the check's state
     stale = LatestRow("ups-1", "ups", "CRITICAL", True, 0, None, None, "", read_at, stale=True)
     fresh = LatestRow("ups-1", "ups", "OK", True, 0, None, None, "", read_at)
@@ -191,9 +186,7 @@ async def test_submit_needs_every_required_item_and_the_password(
     [seal_row] = await audit.query(action="inspection.seal")
     assert record.seal is not None and seal_row.detail == {"sha256": record.seal.sha256}
     signed = await audit.query(action="inspection.sign")  # newest first
-    assert [(row.outcome, row.object) for row in signed] == [("ok", "user:zhang")] + [
-        ("failed", "user:zhang")
-    ]
+    assert [(row.outcome, row.user) for row in signed] == [("ok", "zhang"), ("failed", "zhang")]
 
 
 async def test_sealed_record_refuses_edits_and_is_amended_by_a_new_record(
@@ -233,7 +226,9 @@ async def test_due_and_missed_across_a_month_boundary_in_shanghai(
                 if item.kind == "choice":
                     value = item.choices[0]
                 elif item.kind == "reading":
-                    value = next(v / 10 for v in range(1000) if item.range and item.range.holds(v / 10))
+                    value = next(
+                        v / 10 for v in range(1000) if item.range and item.range.holds(v / 10)
+                    )
                 await book.save_answer(inspector, draft, item.id, value)
         await book.submit(inspector, draft, PASSWORD)
         return draft
@@ -250,7 +245,9 @@ async def test_due_and_missed_across_a_month_boundary_in_shanghai(
     assert status["live-round"].done and status["live-round"].record_id == april
     assert not status["daily-room"].done and status["daily-room"].due_by == local(2026, 4, 2)
     assert status["monthly-system"].period.label == "2026-04"
-    assert not status["monthly-system"].done and status["monthly-system"].due_by == local(2026, 5, 1)
+    assert not status["monthly-system"].done and status["monthly-system"].due_by == local(
+        2026, 5, 1
+    )
 
     missed = [(s.template.id, s.period.label) for s in await book.missed(local(2026, 3, 29), now)]
     assert ("daily-room", "2026-03-29") in missed and ("daily-room", "2026-03-31") in missed
@@ -262,3 +259,41 @@ async def test_due_and_missed_across_a_month_boundary_in_shanghai(
                if s.template.id == "access-switch"]  # fmt: skip
     assert march.due_by == local(2026, 4, 1) and not march.done and march.record_id is None
     assert daily > 0
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_a_record_prints_with_prefilled_overridden_and_flagged_items(
+    book: InspectionBook, inspector: User, clock: ManualClock, language: str
+) -> None:
+    draft = await book.start(inspector, "live-round")
+    await book.prefill(draft, {("th-a", "temp"): LiveReading(28.5, clock(), "OK")})
+    await book.save_answer(inspector, draft, "temp", 28.5, note="回风口堵塞")
+    await book.save_answer(inspector, draft, "ups", "pass")
+    await book.prefill(draft, {("ups-1", "ups"): LiveReading(None, clock(), "CRITICAL")})
+    await book.save_answer(inspector, draft, "fire", "正常")
+    await book.submit(inspector, draft, PASSWORD)
+    with speaking(language):
+        document = book.to_document(await book.get(draft))
+    assert document.subtitle == SITE.name and len(document.signatures) == 2
+    [section, flagged] = document.sections
+    assert section.table is not None
+    assert [row[0] for row in section.table.rows] == ["A列温度", "UPS 正常", "消防控制器", "其他"]
+    temp = section.table.rows[0]
+    assert temp[1] == "28.5°C" and temp[2] == "18..27°C" and temp[3] == "!"
+    assert "回风口堵塞" in temp[4]
+    assert flagged.paragraphs == ["A列温度: 28.5°C — 回风口堵塞"]
+    words = [document.title, *(v for pair in document.meta for v in pair)]
+    words += [cell for row in section.table.rows for cell in row] + section.table.columns
+    assert not [w for w in words if "record_doc." in w]  # every label is in the catalog
+    if language == "zh_CN":
+        assert document.title == "带实时读数的巡检记录表" and section.table.rows[1][1] == "正常"
+
+
+async def test_only_a_submitted_record_is_amended(book: InspectionBook, inspector: User) -> None:
+    draft = await book.start(inspector, "live-round")
+    with pytest.raises(InspectionError) as error:
+        await book.start(inspector, "live-round", amends=draft)
+    assert error.value.code == "inspection_not_submitted"
+    with pytest.raises(InspectionError) as unknown:
+        await book.start(inspector, "no-such-round")
+    assert unknown.value.code == "no_such_template"

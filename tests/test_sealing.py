@@ -1,16 +1,22 @@
-"""Sealed records: the hash, its row in the audit chain, the triggers, tamper detection."""
+"""Sealed records: the hash, its row in the audit chain, the triggers, tamper detection.
+
+Also the site and the document helpers the handover and inspection tests share."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 
 import pytest
 
+from data import i18n
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.checklists import Checklist
 from data.clock import ManualClock
+from data.exports.document import Document
 from data.models import SiteInfo
 from data.records.inspections import InspectionBook
 from data.records.sealing import (
@@ -24,12 +30,38 @@ from data.store import Store
 
 PASSWORD = "S3aled-pw"
 SITE = SiteInfo.model_validate(
-    {"name": "机房", "shifts": [{"name": "全天", "start": "00:00", "end": "23:59"}]}
+    {
+        "name": "南宁市电子政务外网中心机房",
+        "timezone": "Asia/Shanghai",
+        "shifts": [
+            {"name": "白班", "start": "08:30", "end": "17:30"},
+            {"name": "夜班", "start": "17:30", "end": "08:30"},
+        ],
+    }
 )
 ROUND = Checklist.model_validate(
     {"id": "round", "name": "巡检", "schedule": "daily",
      "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}]}
 )  # fmt: skip
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    previous = i18n.language()
+    i18n.set_language(language)
+    try:
+        yield
+    finally:
+        i18n.set_language(previous)
+
+
+def words_of(document: Document) -> list[str]:
+    words = [document.title, *(value for pair in document.meta for value in pair)]
+    for section in document.sections:
+        words += [section.heading, *section.paragraphs]
+        if section.table is not None:
+            words += section.table.columns + [cell for row in section.table.rows for cell in row]
+    return words
 
 
 async def sealed_record(

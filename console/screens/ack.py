@@ -36,6 +36,7 @@ DIALOG_CSS = """
     }}
     {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
     {name} .dialog-error {{ color: $error; height: auto; }}
+    {name} .dialog-alarms {{ margin-bottom: 1; }}
     {name} RadioSet {{ layout: horizontal; width: 100%; height: auto; }}
     {name} .dialog-buttons {{ height: auto; margin-top: 1; }}
     {name} .dialog-buttons Button {{ margin-right: 2; }}
@@ -99,13 +100,14 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
         with Vertical():
             yield Static(t("ack.title", n=len(self.alarms)), classes="dialog-title")
             lines = [
-                f"{a.severity:<8} {devices.get(a.device_id, a.device_id)} / {a.check_id}: "
+                f"{t('wall.state.' + a.severity.lower())} "
+                f"{devices.get(a.device_id, a.device_id)} / {a.check_id}: "
                 f"{a.message[:40]}"
                 for a in self.alarms[:SHOWN_ALARMS]
             ]
             if len(self.alarms) > SHOWN_ALARMS:
                 lines.append(t("ack.more", n=len(self.alarms) - SHOWN_ALARMS))
-            yield Static("\n".join(lines), id="ack-alarms", markup=False)
+            yield Static("\n".join(lines), id="ack-alarms", classes="dialog-alarms", markup=False)
             yield Label(t("ack.comment"))
             yield Input(id="ack-comment")
             yield Label(t("ack.expiry"))

@@ -39,6 +39,11 @@ SECTIONS = ("title", "facts", "checks", "transitions", "incidents", "actions")
 
 
 class DeviceScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #device-body { padding: 0 1; }
+    .device-section { height: auto; margin-bottom: 1; }
+    #device-title { margin-bottom: 0; }
+    """
     BINDINGS = [
         Binding("escape", "back", "device.back", id="device.back"),
         Binding("x", "actions", "device.actions", id="device.actions"),

@@ -20,7 +20,7 @@ from data.records.actions import ActionRun
 from data.records.check_batch import TransitionRow
 from data.records.incident_rows import Incident
 from widgets.sparkline import sparkline
-from widgets.tile_render import STATE_GLYPH
+from widgets.tile_render import KIND_GLYPH, STATE_GLYPH
 
 TREND_WIDTH = 24
 WARRANTY_WARN_DAYS = 90
@@ -105,7 +105,7 @@ def facts(site: Site, device: Device, today: dt.date) -> Content:
     spots = (("room", where.room), ("row", where.row), ("rack", where.rack), ("u", where.u))
     place = " / ".join(f"{t('device.' + key)} {value}" for key, value in spots if value)
     pairs: list[tuple[str, Content | str | None]] = [
-        ("device.kind", device.kind),
+        ("device.kind", f"{KIND_GLYPH.get(device.kind, '')} {t('device.kinds.' + device.kind)}"),
         ("device.zone", zones.get(device.zone, device.zone)),
         ("device.host", device.host),
         ("device.location", place),
@@ -167,7 +167,10 @@ def transitions(rows: Sequence[TransitionRow], tz: ZoneInfo) -> Content:
             "\n",
             cell(when(row.at, tz, "%m-%d %H:%M:%S"), 14),
             cell(row.check_id, 14),
-            (f"{row.from_state} → {row.to_state}", STATE_STYLE[row.to_state]),
+            (
+                f"{state_word(row.from_state)} → {state_word(row.to_state)}",
+                STATE_STYLE[row.to_state],
+            ),
             f" ({kind}) ",
             (row.message[:60], "$text-muted"),
         )

@@ -47,7 +47,11 @@ def handover_document(handover: Handover, site: SiteInfo | None = None) -> Docum
     if handover.refusals:
         rows = [[when(r.refused_at), r.refused_by, r.reason] for r in handover.refusals]
         sections.append(_table("refusals", _cols("time", "who", "reason"), rows))
-    title = t("record_doc.handover.amendment") if handover.kind == "amendment" else t("record_doc.handover.title")
+    title = (
+        t("record_doc.handover.amendment")
+        if handover.kind == "amendment"
+        else t("record_doc.handover.title")
+    )
     return Document(
         title=title,
         subtitle=site.name if site else "",
@@ -67,7 +71,10 @@ def inspection_document(
         (t("record_doc.record_no"), f"#{record.id}"),
         (t("record_doc.inspection.inspector"), record.inspector),
         (t("record_doc.inspection.started"), when(record.started_at)),
-        (t("record_doc.inspection.submitted"), when(record.submitted_at) or t("record_doc.inspection.draft")),
+        (
+            t("record_doc.inspection.submitted"),
+            when(record.submitted_at) or t("record_doc.inspection.draft"),
+        ),
         (t("record_doc.inspection.period"), record.period or ""),
     ]
     if record.amends_id is not None:
@@ -101,7 +108,9 @@ def inspection_document(
 def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
     alarm_columns = _cols("time", "device", "check", "severity", "message", "ack")
     sections = [
-        Section(t("record_doc.handover.period"), [f"{when(summary.since)} – {when(summary.until)}"]),
+        Section(
+            t("record_doc.handover.period"), [f"{when(summary.since)} – {when(summary.until)}"]
+        ),
         _table(
             "pending",
             _cols("text", "who", "time", "closed"),
@@ -146,7 +155,9 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
         )
     incidents = summary.incidents
     if incidents is None:
-        sections.append(Section(t("record_doc.handover.incidents"), [t("record_doc.not_available")]))
+        sections.append(
+            Section(t("record_doc.handover.incidents"), [t("record_doc.not_available")])
+        )
     else:
         groups = (
             ("opened", incidents.opened),

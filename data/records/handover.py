@@ -143,11 +143,13 @@ class HandoverBook(HandoverRecords):
         now = self._clock()
         summary = await self.preview(watch.id, now)
         async with self._store.transaction():
-            await self._store.write(
+            updated = await self._store.write(
                 "UPDATE handovers SET status = 'signed_out', summary_json = ?, out_signed_at = ?"
-                " WHERE id = ? AND status = 'open'",
+                " WHERE id = ? AND status = 'open' RETURNING id",
                 (summary.model_dump_json(), to_db(now), watch.id),
             )
+            if not updated:  # signed meanwhile (another terminal)
+                raise HandoverError("signed already", code="handover_signed_out")
             stored = await self.get(watch.id)
             detail = {"summary_sha256": content_hash(stored.content["summary"])}
             await self._audit.record(
@@ -161,11 +163,13 @@ class HandoverBook(HandoverRecords):
         watch = await self._awaiting_incoming(user, handover_id, "handover.sign_in")
         now, obj = self._clock(), handover_obj(watch.id)
         async with self._store.transaction():
-            await self._store.write(
+            updated = await self._store.write(
                 "UPDATE handovers SET status = 'sealed', incoming = ?, in_signed_at = ?"
-                " WHERE id = ? AND status = 'signed_out'",
+                " WHERE id = ? AND status = 'signed_out' RETURNING id",
                 (user.name, to_db(now), watch.id),
             )
+            if not updated:  # taken over or refused meanwhile (another terminal)
+                raise HandoverError("no longer waiting for a signature", code="not_signed_out")
             signed = await self.get(watch.id)
             await seal_record(
                 self._store, self._audit, table="handovers", row_id=watch.id,

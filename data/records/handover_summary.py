@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,8 +34,10 @@ from data.records.handover_sources import (
     incident_summary,
     people_in_room,
 )
-from data.records.inspections import InspectionBook
 from data.store import Store
+
+if TYPE_CHECKING:  # imported only for its type: inspections' documents import this module
+    from data.records.inspections import InspectionBook
 
 __all__ = [
     "ActionRun",

@@ -15,8 +15,10 @@ from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.checklists import Checklist
 from data.clock import Clock, to_db, utc_now
+from data.exports.document import Document
 from data.models import Site, SiteInfo
 from data.records.alarm_rows import require_audited
+from data.records.documents import inspection_document
 from data.records.inspection_rows import (
     ANSWER_COLUMNS,
     INSPECTION_COLUMNS,
@@ -105,6 +107,10 @@ class InspectionRecords:
             (record_id,),
         )
         return [await self.get(int(row[0])) for row in rows]
+
+    def to_document(self, record: Inspection) -> Document:
+        """The record as a printable A4 form (see data.exports), with the site's name."""
+        return inspection_document(record, site=self._site)
 
     async def verify(self, record: Inspection) -> bool:
         """The record matches its seal and the seal's row in the audit chain."""

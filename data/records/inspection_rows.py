@@ -35,9 +35,10 @@ ANSWER_COLUMNS = (
 
 
 class InspectionError(DutyDeskError):
-    """Codes: no_such_template, no_such_draft, no_such_checklist_item, bad_answer (params
-    item, kind), text_too_long, answers_missing and note_required (param items: the item ids,
-    comma-separated), not_your_draft."""
+    """Codes: no_such_template, no_such_draft, inspection_not_submitted (amending a
+    draft), no_such_checklist_item, bad_answer (params item, kind), text_too_long,
+    answers_missing and note_required (param items: the item ids, comma-separated),
+    not_your_draft (param inspector)."""
 
     code = "inspection_error"
 

@@ -84,7 +84,9 @@ class InspectionBook(InspectionRecords):
         moment = now or self._clock()
         original = await self.get(amends) if amends is not None else None
         if original is not None and not original.sealed:
-            raise InspectionError("only a submitted record can be amended", code="no_such_draft")
+            raise InspectionError(
+                "only a submitted record can be amended", code="inspection_not_submitted"
+            )
         template = original.template if original else self._templates.get(template_id)
         if template is None or template.id != template_id:
             raise InspectionError(

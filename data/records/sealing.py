@@ -106,11 +106,13 @@ async def seal_record(
     digest = content_hash(content)
     async with store.transaction():
         audit_id = await audit.record(user, action, obj, detail={"sha256": digest})
-        await store.write(
+        updated = await store.write(
             f"UPDATE {table} SET seal_sha256 = ?, sealed_at = ?, seal_audit_id = ?"
-            " WHERE id = ? AND seal_sha256 IS NULL",
+            " WHERE id = ? AND seal_sha256 IS NULL RETURNING id",
             (digest, to_db(now), audit_id, row_id),
         )
+        if not updated:  # sealed meanwhile by another task: the audit row rolls back too
+            raise SealedRecordError(f"{obj} is already sealed", obj=obj)
     return Seal(digest, now, audit_id)
 
 

@@ -1,0 +1,310 @@
+"""The access log's dialogs: a visitor's entry, a staff entry, an exit, and a record's details.
+
+Each form dialog gets an async callback that does the work through data.records.visitors;
+a refusal (a DutyDeskError) is shown translated under the field it concerns, and the
+dialog stays open with everything typed. Resident ID numbers are checked as they are typed
+(GB 11643: 18 characters, a real birth date, the check digit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from console.bindings import translate_bindings
+from data.errors import DutyDeskError
+from data.i18n import explain, t
+from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
+from data.phones import PhoneError, parse_phone
+from data.records.visitors import AccessError, AccessRecord, Item, VisitorEntry
+from widgets.record_form import FormField, RecordForm, RowColumn
+
+Result = TypeVar("Result")
+DOC_TYPES = {
+    DocType.RESIDENT_ID: "visitors.doc.resident_id",
+    DocType.PASSPORT: "visitors.doc.passport",
+    DocType.HK_MACAU_PERMIT: "visitors.doc.hk_macau",
+    DocType.TAIWAN_PERMIT: "visitors.doc.taiwan",
+    DocType.OFFICER_CARD: "visitors.doc.officer",
+    DocType.OTHER: "visitors.doc.other",
+}
+ITEM_COLUMNS = (("description", "visitors.item.description", 0),
+                ("serial", "visitors.item.serial", 0), ("count", "visitors.item.count", 8))  # fmt: skip
+_FIELD_OF_CODE = {"id_bad_type": "id_type", "id_inside": "id_number", "name_required": "name",
+                  "person_inside": "name", "badge_inside": "badge", "bad_item": "items",
+                  "too_many_items": "items"}  # fmt: skip
+_LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+PHONE_DIGITS_TO_CHECK = 11  # a shorter number may still be being typed
+
+
+def error_field(error: DutyDeskError) -> str:
+    """The form field a refusal is about ("" when it concerns the whole form)."""
+    code = error.code
+    if code in _FIELD_OF_CODE:
+        return _FIELD_OF_CODE[code]
+    if code.startswith("id_"):
+        return "id_number"
+    if code.startswith(("phone_", "escort_")):
+        return code.split("_")[0]
+    if code == "text_too_long":
+        return str(error.params.get("what", ""))
+    return ""
+
+
+def check_id(today: dt.date) -> Callable[[str, Mapping[str, str]], str | None]:
+    """The live check of the ID number: a resident ID once it has its 18 characters (or
+    holds something that can never be one); other documents are checked on submit."""
+
+    def check(value: str, values: Mapping[str, str]) -> str | None:
+        number = normalise_id(value)
+        if (values.get("id_type") or DocType.RESIDENT_ID) != DocType.RESIDENT_ID:
+            return None
+        if len(number) < RESIDENT_ID_LENGTH and number.isdigit():
+            return None  # still typing
+        try:
+            validate_id(DocType.RESIDENT_ID, number, today)
+        except IdNumberError as error:
+            return explain(error)
+        return None
+
+    return check
+
+
+def check_phone(value: str, _: Mapping[str, str]) -> str | None:
+    if sum(char.isdigit() for char in value) < PHONE_DIGITS_TO_CHECK:
+        return None
+    try:
+        parse_phone(value)
+    except PhoneError as error:
+        return explain(error)
+    return None
+
+
+def items_from_rows(rows: Sequence[Mapping[str, str]]) -> list[Item]:
+    """Items from the form's rows; a count that is not a whole number >= 1 is refused."""
+    items = []
+    for row in rows:
+        text = row.get("count", "").strip() or "1"
+        if not text.isdigit() or int(text) < 1:
+            raise AccessError("bad item count", code="bad_item")
+        items.append(Item(row.get("description", ""), row.get("serial", "").strip() or None,
+                          int(text)))  # fmt: skip
+    return items
+
+
+def item_rows_field(name: str, label: str, items: Sequence[Item] = ()) -> FormField:
+    columns = tuple(RowColumn(col, t(key), width) for col, key, width in ITEM_COLUMNS)
+    rows = tuple((i.description, i.serial or "", str(i.count)) for i in items)
+    return FormField(name, label, kind="rows", columns=columns, rows=rows)
+
+
+def split_list(text: str) -> list[str]:
+    return [part for part in _LIST_SEPARATORS.split(text) if part]
+
+
+class RecordDialog(ModalScreen[Result | None], Generic[Result]):
+    """A title, a RecordForm and the footer of its keys; ``perform`` does the work."""
+
+    DEFAULT_CSS = """
+    RecordDialog { align: center middle; }
+    RecordDialog > Vertical { width: 96; height: auto; max-height: 95%; padding: 0 2;
+                              border: round $primary; background: $surface; }
+    RecordDialog .dialog-title { text-style: bold; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+
+    def __init__(self, title: str, fields: Sequence[FormField], submit: str, dialog_id: str):
+        super().__init__(id=dialog_id)
+        translate_bindings(self)
+        self.title_text = title
+        self.form = RecordForm(fields, submit)
+        translate_bindings(self.form)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield self.form
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.form.query("Input, Select").first().focus()
+
+    async def perform(self, form: RecordForm) -> Result:
+        raise NotImplementedError
+
+    @on(RecordForm.Submitted)
+    async def _submitted(self, event: RecordForm.Submitted) -> None:
+        try:
+            result = await self.perform(event.form)
+        except DutyDeskError as refused:  # say why under its field; keep what was typed
+            field = error_field(refused)
+            event.form.show_errors({field: explain(refused)} if field else {},
+                                   "" if field else explain(refused))  # fmt: skip
+            return
+        self.dismiss(result)
+
+    @on(RecordForm.Cancelled)
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class VisitorEntryDialog(RecordDialog[int]):
+    def __init__(self, escorts: Sequence[tuple[str, str]], today: dt.date,
+                 enter: Callable[[VisitorEntry], Awaitable[int]]) -> None:  # fmt: skip
+        docs = tuple((t(key), doc.value) for doc, key in DOC_TYPES.items())
+        fields = [
+            FormField("name", t("visitors.field.name"), required=True),
+            FormField("id_type", t("visitors.field.id_type"), kind="choice", choices=docs,
+                      value=DocType.RESIDENT_ID.value, blank=False),
+            FormField("id_number", t("visitors.field.id_number"), required=True,
+                      check=check_id(today), depends=("id_type",)),
+            FormField("organisation", t("visitors.field.organisation")),
+            FormField("phone", t("visitors.field.phone"), required=True, check=check_phone,
+                      placeholder=t("visitors.field.phone_hint")),
+            FormField("purpose", t("visitors.field.purpose")),
+            FormField("escort", t("visitors.field.escort"), kind="choice", required=True,
+                      choices=tuple(escorts), placeholder=t("visitors.field.escort_hint")),
+            FormField("badge", t("visitors.field.badge")),
+            FormField("work_on", t("visitors.field.work_on"),
+                      placeholder=t("visitors.field.work_on_hint")),
+            item_rows_field("items", t("visitors.field.items_in")),
+        ]  # fmt: skip
+        super().__init__(t("visitors.entry_title"), fields, t("visitors.enter"), "visitor-entry")
+        self.enter = enter
+
+    async def perform(self, form: RecordForm) -> int:
+        values = form.values()
+        entry = VisitorEntry(
+            name=values["name"], id_type=values["id_type"], id_number=values["id_number"],
+            organisation=values["organisation"], phone=values["phone"],
+            purpose=values["purpose"], escort=values["escort"], badge=values["badge"],
+            work_on=split_list(values["work_on"]), items_in=items_from_rows(form.rows("items")),
+        )  # fmt: skip
+        return await self.enter(entry)
+
+
+class StaffEntryDialog(RecordDialog[int]):
+    def __init__(self, enter: Callable[[str, str, str], Awaitable[int]]) -> None:
+        fields = [
+            FormField("name", t("visitors.field.staff_name"), required=True,
+                      placeholder=t("visitors.field.staff_hint")),
+            FormField("badge", t("visitors.field.badge")),
+            FormField("purpose", t("visitors.field.purpose")),
+        ]  # fmt: skip
+        super().__init__(t("visitors.staff_title"), fields, t("visitors.enter"), "staff-entry")
+        self.enter = enter
+
+    async def perform(self, form: RecordForm) -> int:
+        values = form.values()
+        return await self.enter(values["name"], values["badge"], values["purpose"])
+
+
+class ExitDialog(RecordDialog[AccessRecord]):
+    """Items carried out start as the items carried in: the operator removes or changes
+    what does not leave; a difference is flagged on the record, not refused."""
+
+    def __init__(self, record: AccessRecord,
+                 leave: Callable[[list[Item], str], Awaitable[AccessRecord]]) -> None:  # fmt: skip
+        carried = "; ".join(item_text(i) for i in record.items_in) or t("visitors.no_items")
+        fields = [
+            item_rows_field("items", t("visitors.field.items_out"), record.items_in),
+            FormField("note", t("visitors.field.exit_note")),
+        ]
+        title = t("visitors.exit_title", name=record.name, badge=record.badge or "-")
+        super().__init__(f"{title}\n{t('visitors.carried_in', items=carried)}", fields,
+                         t("visitors.exit"), "visitor-exit")  # fmt: skip
+        self.leave = leave
+
+    async def perform(self, form: RecordForm) -> AccessRecord:
+        return await self.leave(items_from_rows(form.rows("items")), form.values()["note"])
+
+
+class RecordDetails(ModalScreen[None]):
+    """Everything about one record, numbers masked unless ``revealed`` (a supervisor's
+    audited reveal) is given: it is shown only while this dialog is open."""
+
+    DEFAULT_CSS = """
+    RecordDetails { align: center middle; }
+    RecordDetails > Vertical { width: 90; height: auto; max-height: 90%; padding: 1 2;
+                               border: round $primary; background: $surface; }
+    """
+    BINDINGS = [Binding("escape", "close", "dialog.close", id="dialog.close")]
+
+    def __init__(self, record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None):
+        super().__init__(id="visitor-details")
+        translate_bindings(self)
+        self.record, self.tz, self.revealed = record, tz, revealed
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(describe(self.record, self.tz, self.revealed), id="details-text")
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def kind_label(kind: str) -> str:
+    return t("visitors.kind.visitor") if kind == "visitor" else t("visitors.kind.staff")
+
+
+def doc_label(doc: str | None) -> str:
+    try:
+        return t(DOC_TYPES[DocType(doc)])
+    except ValueError:
+        return doc or ""
+
+
+def item_text(item: Item) -> str:
+    serial = f" ({item.serial})" if item.serial else ""
+    return f"{item.description}{serial} ×{item.count}"
+
+
+def describe(record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None) -> Text:
+    def when(moment: dt.datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    id_text = f"{doc_label(record.id_type)} {revealed or record.id_masked or ''}".strip()
+    lines = [
+        (t("visitors.field.name"), f"{record.name} · {kind_label(record.kind)}"),
+        (t("visitors.field.organisation"), record.organisation),
+        (t("visitors.field.id_number"), id_text + (f"  {t('visitors.revealed')}" if revealed else "")),
+        (t("visitors.field.phone"), record.phone_masked or ""),
+        (t("visitors.field.purpose"), record.purpose),
+        (t("visitors.field.escort"), record.escort or ""),
+        (t("visitors.field.badge"), record.badge or ""),
+        (t("visitors.field.work_on"), ", ".join(record.work_on)),
+        (t("visitors.col.entered"), f"{when(record.entered_at)} · {record.entered_by}"),
+        (t("visitors.col.exited"), f"{when(record.exited_at)} · {record.exited_by}"
+                                   if record.exited_at else t("visitors.inside")),
+        (t("visitors.field.items_in"), "; ".join(map(item_text, record.items_in))),
+        (t("visitors.field.items_out"), "; ".join(map(item_text, record.items_out))),
+        (t("visitors.field.exit_note"), record.exit_note),
+    ]  # fmt: skip
+    text = Text()
+    for label, value in lines:
+        if value:
+            text.append(f"{label}: ", style="bold")
+            text.append(f"{value}\n")
+    if record.mismatch is not None:
+        text.append(mismatch_text(record) + "\n", style="bold")
+    return text
+
+
+def mismatch_text(record: AccessRecord) -> str:
+    mismatch = record.mismatch
+    if mismatch is None:
+        return ""
+    return t("visitors.mismatch", name=record.name,
+             missing="; ".join(map(item_text, mismatch.missing)) or "-",
+             extra="; ".join(map(item_text, mismatch.extra)) or "-")  # fmt: skip

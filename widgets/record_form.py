@@ -1,0 +1,256 @@
+"""A keyboard-first record form: one labelled line per field, a message under each field,
+and repeatable rows (e.g. the items a visitor carries in).
+
+The form takes plain ``FormField`` descriptions and never reads or writes records: the
+screen showing it listens for ``RecordForm.Submitted``, hands ``values()`` and ``rows()``
+to data/, and on a refusal calls ``show_errors``. Nothing typed is cleared by a refusal,
+and a field's message goes away as soon as that field is edited again.
+
+Keys: enter moves to the next field (from the last one to the submit button); ctrl+s
+submits from anywhere in the form; ctrl+n adds a row below the focused one (or at the end)
+of a rows field; ctrl+r removes the focused row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import count
+from typing import Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from data.i18n import t
+
+FieldCheck = Callable[[str, Mapping[str, str]], str | None]
+"""A live check: the field's value and all the form's values -> a message, or None when
+there is nothing to say (yet: a check may wait for the value to look complete)."""
+
+
+@dataclass(frozen=True)
+class RowColumn:
+    name: str
+    label: str  # shown as the placeholder of the column's input
+    width: int = 0  # 0: an equal share of the line
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: Literal["text", "choice", "rows"] = "text"
+    value: str = ""
+    placeholder: str = ""
+    required: bool = False  # only marks the label: the rules live in data/
+    choices: tuple[tuple[str, str], ...] = ()  # (label, value) of a choice
+    blank: bool = True  # a choice may be left unset (shown as the placeholder)
+    check: FieldCheck | None = None
+    depends: tuple[str, ...] = ()  # other fields whose change re-runs ``check``
+    columns: tuple[RowColumn, ...] = ()  # of a rows field
+    rows: tuple[tuple[str, ...], ...] = ()  # a rows field's first rows
+
+
+class RecordForm(VerticalScroll):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "form.submit", id="form.submit"),
+        Binding("ctrl+n", "add_row", "form.add_row", id="form.add_row"),
+        Binding("ctrl+r", "remove_row", "form.remove_row", id="form.remove_row"),
+    ]
+    DEFAULT_CSS = """
+    RecordForm { height: auto; max-height: 100%; }
+    RecordForm .form-line { height: 1; margin-top: 1; }
+    RecordForm .form-label { width: 18; }
+    RecordForm .form-line Input, RecordForm .form-line Select { width: 1fr; }
+    RecordForm .form-rows { height: auto; padding-left: 18; }
+    RecordForm .form-row { height: 1; }
+    RecordForm .form-row Input { width: 1fr; margin-right: 1; }
+    RecordForm .form-hint { color: $text-muted; padding-left: 18; }
+    RecordForm .form-field-error { color: $error; height: auto; padding-left: 18; }
+    RecordForm #form-error { color: $error; height: auto; margin-top: 1; }
+    RecordForm .-empty { display: none; }
+    RecordForm #form-buttons { height: auto; margin-top: 1; }
+    RecordForm #form-buttons Button { margin-right: 2; }
+    """
+
+    class Submitted(Message):
+        def __init__(self, form: RecordForm) -> None:
+            super().__init__()
+            self.form = form
+
+    class Cancelled(Message):
+        def __init__(self, form: RecordForm) -> None:
+            super().__init__()
+            self.form = form
+
+    def __init__(
+        self, fields: Sequence[FormField], submit_label: str, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.fields = {spec.name: spec for spec in fields}
+        self.submit_label = submit_label
+        self._row_ids = count(1)
+
+    # -- building ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        for spec in self.fields.values():
+            label = f"{spec.label} *" if spec.required else spec.label
+            if spec.kind == "rows":
+                yield Label(label, classes="form-label")
+                with Vertical(id=f"rows-{spec.name}", classes="form-rows"):
+                    for row in spec.rows or ((),):
+                        yield self._row(spec, row)
+                yield Static(t("form.rows_hint"), classes="form-hint")
+            else:
+                with Horizontal(classes="form-line"):
+                    yield Label(label, classes="form-label")
+                    yield self._control(spec)
+            yield Static("", id=f"error-{spec.name}", classes="form-field-error -empty")
+        yield Static("", id="form-error", classes="-empty")
+        with Horizontal(id="form-buttons"):
+            yield Button(self.submit_label, id="form-submit", variant="primary")
+            yield Button(t("dialog.cancel"), id="form-cancel")
+
+    def _control(self, spec: FormField) -> Widget:
+        if spec.kind == "choice":
+            values = {value for _, value in spec.choices}
+            return Select(
+                spec.choices,
+                prompt=spec.placeholder or t("form.choose"),
+                allow_blank=spec.blank,
+                value=spec.value if spec.value in values else Select.NULL,
+                id=f"field-{spec.name}",
+                compact=True,
+            )
+        return Input(spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}",
+                     compact=True)  # fmt: skip
+
+    def _row(self, spec: FormField, values: Sequence[str] = ()) -> Horizontal:
+        number = next(self._row_ids)
+        inputs = []
+        for position, column in enumerate(spec.columns):
+            value = values[position] if position < len(values) else ""
+            box = Input(value, placeholder=column.label, compact=True,
+                        id=f"row{number}-{column.name}", name=column.name)  # fmt: skip
+            if column.width:
+                box.styles.width = column.width
+            inputs.append(box)
+        return Horizontal(*inputs, classes=f"form-row rows-of-{spec.name}")
+
+    # -- reading ----------------------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        """Every text and choice field's value ("" for an unset choice)."""
+        found: dict[str, str] = {}
+        for spec in self.fields.values():
+            if spec.kind == "choice":
+                value = self.query_one(f"#field-{spec.name}", Select).value
+                found[spec.name] = value if isinstance(value, str) else ""
+            elif spec.kind == "text":
+                found[spec.name] = self.query_one(f"#field-{spec.name}", Input).value
+        return found
+
+    def rows(self, name: str) -> list[dict[str, str]]:
+        """The rows of a rows field, column name -> value; rows left blank are skipped."""
+        found = []
+        for line in self.query(f".rows-of-{name}").results(Horizontal):
+            row = {str(box.name): box.value for box in line.query(Input)}
+            if any(value.strip() for value in row.values()):
+                found.append(row)
+        return found
+
+    def error(self, name: str) -> str:
+        """The message shown under a field ("" when none); ``name=""``: the form's own."""
+        target = f"#error-{name}" if name else "#form-error"
+        return str(self.query_one(target, Static).render())
+
+    # -- messages ---------------------------------------------------------------------
+
+    def show_errors(self, errors: Mapping[str, str], general: str = "") -> None:
+        """Show ``errors`` under their fields (clearing the others) and ``general`` below."""
+        for name in self.fields:
+            self._set_error(name, errors.get(name, ""))
+        unplaced = [message for name, message in errors.items() if name not in self.fields]
+        self._set_message("#form-error", " ".join([general, *unplaced]).strip())
+
+    def _set_error(self, name: str, message: str) -> None:
+        self._set_message(f"#error-{name}", message)
+
+    def _set_message(self, selector: str, message: str) -> None:
+        box = self.query_one(selector, Static)
+        box.update(message)
+        box.set_class(not message, "-empty")
+
+    def _run_check(self, name: str) -> None:
+        spec = self.fields.get(name)
+        if spec is None or spec.check is None:
+            return
+        values = self.values()
+        value = values.get(name, "")
+        self._set_error(name, (spec.check(value, values) or "") if value.strip() else "")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self, event: Input.Changed | Select.Changed) -> None:
+        widget_id = event.control.id or ""
+        if not widget_id.startswith("field-"):
+            return
+        name = widget_id.removeprefix("field-")
+        self._set_error(name, "")  # a refused value that was edited is no longer refused
+        self._run_check(name)
+        for other in self.fields.values():
+            if name in other.depends:
+                self._run_check(other.name)
+
+    # -- keys -------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.screen.focus_next()
+
+    @on(Button.Pressed, "#form-submit")
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self))
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel(self) -> None:
+        self.post_message(self.Cancelled(self))
+
+    def _rows_field(self) -> FormField | None:
+        return next((spec for spec in self.fields.values() if spec.kind == "rows"), None)
+
+    def _focused_row(self) -> Horizontal | None:
+        focused = self.screen.focused
+        parent = focused.parent if focused is not None else None
+        return parent if isinstance(parent, Horizontal) and parent.has_class("form-row") else None
+
+    async def action_add_row(self, values: Sequence[str] = ()) -> None:
+        spec = self._rows_field()
+        if spec is None:
+            return
+        container = self.query_one(f"#rows-{spec.name}", Vertical)
+        row = self._row(spec, values)
+        current = self._focused_row()
+        if current is not None and current.parent is container:
+            await container.mount(row, after=current)
+        else:
+            await container.mount(row)
+        row.query(Input).first().focus()
+
+    async def action_remove_row(self) -> None:
+        current = self._focused_row()
+        if current is None:
+            return
+        siblings = list(current.parent.children) if current.parent is not None else []
+        index = siblings.index(current)
+        await current.remove()
+        remaining = [row for row in siblings if row is not current]
+        if remaining:
+            remaining[min(index, len(remaining) - 1)].query(Input).first().focus()
