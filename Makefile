@@ -23,11 +23,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/dutydesk demo
 
-# Debian's real peers for the interop tests: net-snmp and OpenSSH. Only as root.
+# Debian's real peers for the interop tests (net-snmp, OpenSSH), a CJK TrueType font for
+# the PDF exports and poppler-utils to render them back in the tests. Only as root.
+DEBIAN_PACKAGES := snmpd snmp openssh-server fonts-wqy-microhei poppler-utils
 peers:
 	@if [ "$$(id -u)" = "0" ]; then \
 	  missing=""; \
-	  for p in snmpd snmp openssh-server; do \
+	  for p in $(DEBIAN_PACKAGES); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	  done; \
 	  if [ -n "$$missing" ]; then \

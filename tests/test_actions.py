@@ -37,14 +37,15 @@ sshd = interop.sshd  # the real OpenSSH sshd the interop tests use (a fixture)
 
 
 def restart_site(
-    peer: SshPeer | None, folder: Path, *, port: int | None = None, **action: Any
+    peer: SshPeer | None, folder: Path, *, port: int | None = None, ssh: Any = None, **action: Any
 ) -> Site:
-    """A site whose device web-1 runs "nginx" on the given sshd: the service is simulated
-    by a file (the check tests it, the restart action creates it)."""
+    """A site whose device web-1 runs "nginx" on the given sshd (``ssh`` changes its
+    credential): the service is simulated by a file the check tests and the action makes."""
     cred = {"username": "nobody", "password": "x-not-used", "known_hosts": str(folder / "kh")}
     if peer is not None:
         cred = {"username": peer.user, "client_keys": [str(peer.client_key)],
                 "known_hosts": str(peer.known_hosts)}  # fmt: skip
+    cred.update(ssh or {})
     flag = folder / "nginx.active"
     return Site.model_validate({
         "site": {"name": "lab", "shifts": [{"name": "day", "start": "08:00", "end": "20:00"}]},
@@ -225,11 +226,7 @@ async def run_on(site: Site) -> tuple[ActionResult, list[tuple[float, str]]]:
 
 @pytest.mark.interop
 async def test_restart_brings_the_check_back_and_is_recorded(
-    sshd: SshPeer,
-    tmp_path: Path,
-    log: ActionLog,
-    audit: AuditTrail,
-    clock: ManualClock,
+    sshd: SshPeer, tmp_path: Path, log: ActionLog, audit: AuditTrail, clock: ManualClock
 ) -> None:
     site = restart_site(sshd, tmp_path)
     device, action = target(site)
@@ -267,15 +264,9 @@ async def test_output_streams_while_the_command_runs(sshd: SshPeer, tmp_path: Pa
 @pytest.mark.interop
 @pytest.mark.parametrize("which", ["known_hosts_empty", "known_hosts_changed"])
 async def test_an_untrusted_host_key_is_refused_and_nothing_runs(
-    sshd: SshPeer,
-    tmp_path: Path,
-    which: str,
+    sshd: SshPeer, tmp_path: Path, which: str
 ) -> None:
-    site = restart_site(sshd, tmp_path)
-    cred = site.credentials["ops"].ssh
-    assert cred is not None
-    trusting = cred.model_copy(update={"known_hosts": getattr(sshd, which)})
-    site.credentials["ops"] = site.credentials["ops"].model_copy(update={"ssh": trusting})
+    site = restart_site(sshd, tmp_path, ssh={"known_hosts": str(getattr(sshd, which))})
     result, seen = await run_on(site)
     assert result.outcome == Outcome.HOST_KEY and seen == []
     assert result.reason.startswith(f"host key not trusted: 127.0.0.1:{sshd.port}")
@@ -286,11 +277,7 @@ async def test_an_untrusted_host_key_is_refused_and_nothing_runs(
 
 @pytest.mark.interop
 async def test_a_refused_key_is_an_authentication_failure(sshd: SshPeer, tmp_path: Path) -> None:
-    site = restart_site(sshd, tmp_path)
-    cred = site.credentials["ops"].ssh
-    assert cred is not None
-    stranger = cred.model_copy(update={"client_keys": [sshd.stranger_key]})
-    site.credentials["ops"] = site.credentials["ops"].model_copy(update={"ssh": stranger})
+    site = restart_site(sshd, tmp_path, ssh={"client_keys": [str(sshd.stranger_key)]})
     result, _ = await run_on(site)
     assert (result.outcome, result.reason) == (
         Outcome.AUTH, f"authentication failed for user {sshd.user}",

@@ -32,6 +32,7 @@ from console.bindings import translate_bindings
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t
+from data.models import Device
 from data.records.actions import ActionLog, ActionRun
 
 if TYPE_CHECKING:
@@ -59,17 +60,17 @@ def open_actions(app: DutyDeskApp, device_id: str) -> None:
     if not device.actions:
         app.notify(t("action.none", device=device.name), severity="warning")
         return
-    app.push_screen(ActionList(device_id))
+    app.push_screen(ActionList(device))
 
 
 class ActionList(ModalScreen[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ActionList")
     BINDINGS = [Binding("escape", "close", "action.close", id="action.close")]
 
-    def __init__(self, device_id: str) -> None:
+    def __init__(self, device: Device) -> None:
         super().__init__(id="action-list")
         translate_bindings(self)
-        self.device = cast("DutyDeskApp", self.app).site.device(device_id)
+        self.device = device
 
     def compose(self) -> ComposeResult:
         with Vertical():
