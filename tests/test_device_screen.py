@@ -4,7 +4,6 @@ the device's sshd port is closed, so a confirmed run ends "not run", and is reco
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,11 @@ from data.records.check_batch import CheckBatch, TransitionRow
 from data.records.checks import CheckRecords
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.test_actions import closed_port
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 NGINX_CMD = "sudo systemctl restart nginx"
 SSH_PASSWORD = "Ssh-secret-1"  # must never show on screen or in the audit trail
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def device_site(language: str = "en", *, port: int = 2222, **action: Any) -> Site:

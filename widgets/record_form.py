@@ -128,16 +128,22 @@ class RecordForm(VerticalScroll):
                 id=f"field-{spec.name}",
                 compact=True,
             )
-        return Input(spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}",
-                     compact=True)  # fmt: skip
+        return Input(
+            spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}", compact=True
+        )
 
     def _row(self, spec: FormField, values: Sequence[str] = ()) -> Horizontal:
         number = next(self._row_ids)
         inputs = []
         for position, column in enumerate(spec.columns):
             value = values[position] if position < len(values) else ""
-            box = Input(value, placeholder=column.label, compact=True,
-                        id=f"row{number}-{column.name}", name=column.name)  # fmt: skip
+            box = Input(
+                value,
+                placeholder=column.label,
+                compact=True,
+                id=f"row{number}-{column.name}",
+                name=column.name,
+            )
             if column.width:
                 box.styles.width = column.width
             inputs.append(box)

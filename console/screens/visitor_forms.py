@@ -38,11 +38,20 @@ DOC_TYPES = {
     DocType.OFFICER_CARD: "visitors.doc.officer",
     DocType.OTHER: "visitors.doc.other",
 }
-ITEM_COLUMNS = (("description", "visitors.item.description", 0),
-                ("serial", "visitors.item.serial", 0), ("count", "visitors.item.count", 8))  # fmt: skip
-_FIELD_OF_CODE = {"id_bad_type": "id_type", "id_inside": "id_number", "name_required": "name",
-                  "person_inside": "name", "badge_inside": "badge", "bad_item": "items",
-                  "too_many_items": "items"}  # fmt: skip
+ITEM_COLUMNS = (
+    ("description", "visitors.item.description", 0),
+    ("serial", "visitors.item.serial", 0),
+    ("count", "visitors.item.count", 8),
+)
+_FIELD_OF_CODE = {
+    "id_bad_type": "id_type",
+    "id_inside": "id_number",
+    "name_required": "name",
+    "person_inside": "name",
+    "badge_inside": "badge",
+    "bad_item": "items",
+    "too_many_items": "items",
+}
 _LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 PHONE_DIGITS_TO_CHECK = 11  # a shorter number may still be being typed
 
@@ -97,8 +106,9 @@ def items_from_rows(rows: Sequence[Mapping[str, str]]) -> list[Item]:
         text = row.get("count", "").strip() or "1"
         if not text.isdigit() or int(text) < 1:
             raise AccessError("bad item count", code="bad_item")
-        items.append(Item(row.get("description", ""), row.get("serial", "").strip() or None,
-                          int(text)))  # fmt: skip
+        items.append(
+            Item(row.get("description", ""), row.get("serial", "").strip() or None, int(text))
+        )
     return items
 
 
@@ -148,8 +158,9 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
             result = await self.perform(event.form)
         except DutyDeskError as refused:  # say why under its field; keep what was typed
             field = error_field(refused)
-            event.form.show_errors({field: explain(refused)} if field else {},
-                                   "" if field else explain(refused))  # fmt: skip
+            event.form.show_errors(
+                {field: explain(refused)} if field else {}, "" if field else explain(refused)
+            )
             return
         self.dismiss(result)
 
@@ -159,48 +170,85 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
 
 
 class VisitorEntryDialog(RecordDialog[int]):
-    def __init__(self, escorts: Sequence[tuple[str, str]], today: dt.date,
-                 enter: Callable[[VisitorEntry], Awaitable[int]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        escorts: Sequence[tuple[str, str]],
+        today: dt.date,
+        enter: Callable[[VisitorEntry], Awaitable[int]],
+    ) -> None:
         docs = tuple((t(key), doc.value) for doc, key in DOC_TYPES.items())
         fields = [
             FormField("name", t("visitors.field.name"), required=True),
-            FormField("id_type", t("visitors.field.id_type"), kind="choice", choices=docs,
-                      value=DocType.RESIDENT_ID.value, blank=False),
-            FormField("id_number", t("visitors.field.id_number"), required=True,
-                      check=check_id(today), depends=("id_type",)),
+            FormField(
+                "id_type",
+                t("visitors.field.id_type"),
+                kind="choice",
+                choices=docs,
+                value=DocType.RESIDENT_ID.value,
+                blank=False,
+            ),
+            FormField(
+                "id_number",
+                t("visitors.field.id_number"),
+                required=True,
+                check=check_id(today),
+                depends=("id_type",),
+            ),
             FormField("organisation", t("visitors.field.organisation")),
-            FormField("phone", t("visitors.field.phone"), required=True, check=check_phone,
-                      placeholder=t("visitors.field.phone_hint")),
+            FormField(
+                "phone",
+                t("visitors.field.phone"),
+                required=True,
+                check=check_phone,
+                placeholder=t("visitors.field.phone_hint"),
+            ),
             FormField("purpose", t("visitors.field.purpose")),
-            FormField("escort", t("visitors.field.escort"), kind="choice", required=True,
-                      choices=tuple(escorts), placeholder=t("visitors.field.escort_hint")),
+            FormField(
+                "escort",
+                t("visitors.field.escort"),
+                kind="choice",
+                required=True,
+                choices=tuple(escorts),
+                placeholder=t("visitors.field.escort_hint"),
+            ),
             FormField("badge", t("visitors.field.badge")),
-            FormField("work_on", t("visitors.field.work_on"),
-                      placeholder=t("visitors.field.work_on_hint")),
+            FormField(
+                "work_on", t("visitors.field.work_on"), placeholder=t("visitors.field.work_on_hint")
+            ),
             item_rows_field("items", t("visitors.field.items_in")),
-        ]  # fmt: skip
+        ]
         super().__init__(t("visitors.entry_title"), fields, t("visitors.enter"), "visitor-entry")
         self.enter = enter
 
     async def perform(self, form: RecordForm) -> int:
         values = form.values()
         entry = VisitorEntry(
-            name=values["name"], id_type=values["id_type"], id_number=values["id_number"],
-            organisation=values["organisation"], phone=values["phone"],
-            purpose=values["purpose"], escort=values["escort"], badge=values["badge"],
-            work_on=split_list(values["work_on"]), items_in=items_from_rows(form.rows("items")),
-        )  # fmt: skip
+            name=values["name"],
+            id_type=values["id_type"],
+            id_number=values["id_number"],
+            organisation=values["organisation"],
+            phone=values["phone"],
+            purpose=values["purpose"],
+            escort=values["escort"],
+            badge=values["badge"],
+            work_on=split_list(values["work_on"]),
+            items_in=items_from_rows(form.rows("items")),
+        )
         return await self.enter(entry)
 
 
 class StaffEntryDialog(RecordDialog[int]):
     def __init__(self, enter: Callable[[str, str, str], Awaitable[int]]) -> None:
         fields = [
-            FormField("name", t("visitors.field.staff_name"), required=True,
-                      placeholder=t("visitors.field.staff_hint")),
+            FormField(
+                "name",
+                t("visitors.field.staff_name"),
+                required=True,
+                placeholder=t("visitors.field.staff_hint"),
+            ),
             FormField("badge", t("visitors.field.badge")),
             FormField("purpose", t("visitors.field.purpose")),
-        ]  # fmt: skip
+        ]
         super().__init__(t("visitors.staff_title"), fields, t("visitors.enter"), "staff-entry")
         self.enter = enter
 
@@ -213,16 +261,21 @@ class ExitDialog(RecordDialog[AccessRecord]):
     """Items carried out start as the items carried in: the operator removes or changes
     what does not leave; a difference is flagged on the record, not refused."""
 
-    def __init__(self, record: AccessRecord,
-                 leave: Callable[[list[Item], str], Awaitable[AccessRecord]]) -> None:  # fmt: skip
+    def __init__(
+        self, record: AccessRecord, leave: Callable[[list[Item], str], Awaitable[AccessRecord]]
+    ) -> None:
         carried = "; ".join(item_text(i) for i in record.items_in) or t("visitors.no_items")
         fields = [
             item_rows_field("items", t("visitors.field.items_out"), record.items_in),
             FormField("note", t("visitors.field.exit_note")),
         ]
         title = t("visitors.exit_title", name=record.name, badge=record.badge or "-")
-        super().__init__(f"{title}\n{t('visitors.carried_in', items=carried)}", fields,
-                         t("visitors.exit"), "visitor-exit")  # fmt: skip
+        super().__init__(
+            f"{title}\n{t('visitors.carried_in', items=carried)}",
+            fields,
+            t("visitors.exit"),
+            "visitor-exit",
+        )
         self.leave = leave
 
     async def perform(self, form: RecordForm) -> AccessRecord:
@@ -260,7 +313,7 @@ def kind_label(kind: str) -> str:
 
 def doc_label(doc: str | None) -> str:
     try:
-        return t(DOC_TYPES[DocType(doc)])
+        return t(DOC_TYPES[DocType(doc or "")])
     except ValueError:
         return doc or ""
 
@@ -275,22 +328,28 @@ def describe(record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None) -
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     id_text = f"{doc_label(record.id_type)} {revealed or record.id_masked or ''}".strip()
+    if revealed:
+        id_text += f"  {t('visitors.revealed')}"
     lines = [
         (t("visitors.field.name"), f"{record.name} · {kind_label(record.kind)}"),
         (t("visitors.field.organisation"), record.organisation),
-        (t("visitors.field.id_number"), id_text + (f"  {t('visitors.revealed')}" if revealed else "")),
+        (t("visitors.field.id_number"), id_text),
         (t("visitors.field.phone"), record.phone_masked or ""),
         (t("visitors.field.purpose"), record.purpose),
         (t("visitors.field.escort"), record.escort or ""),
         (t("visitors.field.badge"), record.badge or ""),
         (t("visitors.field.work_on"), ", ".join(record.work_on)),
         (t("visitors.col.entered"), f"{when(record.entered_at)} · {record.entered_by}"),
-        (t("visitors.col.exited"), f"{when(record.exited_at)} · {record.exited_by}"
-                                   if record.exited_at else t("visitors.inside")),
+        (
+            t("visitors.col.exited"),
+            f"{when(record.exited_at)} · {record.exited_by}"
+            if record.exited_at
+            else t("visitors.inside"),
+        ),
         (t("visitors.field.items_in"), "; ".join(map(item_text, record.items_in))),
         (t("visitors.field.items_out"), "; ".join(map(item_text, record.items_out))),
         (t("visitors.field.exit_note"), record.exit_note),
-    ]  # fmt: skip
+    ]
     text = Text()
     for label, value in lines:
         if value:
@@ -305,6 +364,9 @@ def mismatch_text(record: AccessRecord) -> str:
     mismatch = record.mismatch
     if mismatch is None:
         return ""
-    return t("visitors.mismatch", name=record.name,
-             missing="; ".join(map(item_text, mismatch.missing)) or "-",
-             extra="; ".join(map(item_text, mismatch.extra)) or "-")  # fmt: skip
+    return t(
+        "visitors.mismatch",
+        name=record.name,
+        missing="; ".join(map(item_text, mismatch.missing)) or "-",
+        extra="; ".join(map(item_text, mismatch.extra)) or "-",
+    )

@@ -46,6 +46,11 @@ class WallScreen(SectionScreen):
         self.refresh_live(None)
         self.query_one(TileWall).focus()
 
+    def on_screen_resume(self) -> None:
+        # Changes that arrived while another section was shown were not drawn here.
+        super().on_screen_resume()
+        self.refresh_live(None)
+
     @property
     def wall(self) -> TileWall:
         return self.query_one(TileWall)

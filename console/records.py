@@ -1,0 +1,57 @@
+"""The record books one app works with, built on first use and kept for the app's life.
+
+``handover_book(app)`` and ``inspection_book(app)`` share the app's store, audit trail,
+accounts and clock; the handover book lists inspections through the same inspection book.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from data.checklist_templates import shipped_templates
+from data.checklists import Checklist, load_checklist
+from data.config import load_site_config
+from data.models import Site
+from data.records.handover import HandoverBook
+from data.records.inspections import InspectionBook
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+_inspections: WeakKeyDictionary[DutyDeskApp, InspectionBook] = WeakKeyDictionary()
+_handovers: WeakKeyDictionary[DutyDeskApp, HandoverBook] = WeakKeyDictionary()
+
+
+def site_checklists(site: Site) -> list[Checklist]:
+    """The site's inspection templates: those its site.yaml lists (with the checks they
+    read validated), else the shipped ones (a site built in code, e.g. in tests)."""
+    if site.source is not None:
+        return list(load_site_config(site.source).checklists)
+    if site.inspections:
+        return [load_checklist(path) for path in site.inspections]
+    return shipped_templates()
+
+
+def inspection_book(app: DutyDeskApp) -> InspectionBook:
+    book = _inspections.get(app)
+    if book is None:
+        services = app.services
+        book = InspectionBook(
+            services.store, services.audit, services.accounts, app.site,
+            site_checklists(app.site), app.config.clock,
+        )  # fmt: skip
+        _inspections[app] = book
+    return book
+
+
+def handover_book(app: DutyDeskApp) -> HandoverBook:
+    book = _handovers.get(app)
+    if book is None:
+        services = app.services
+        book = HandoverBook(
+            services.store, services.audit, services.accounts, app.site, app.config.clock,
+            inspections=inspection_book(app),
+        )  # fmt: skip
+        _handovers[app] = book
+    return book
