@@ -20,8 +20,10 @@ from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.live import Background, CheckEvent, Live
 from console.live_state import LiveState
+from console.records import refresh_duty
 from console.screens.login import LoginScreen
 from console.screens.registry import all_section_screens
+from console.screens.visitor_log import room_count
 from console.services import Services, open_services
 from data.accounts import User
 from data.i18n import explain, resolve_language, set_language, t
@@ -65,6 +67,7 @@ class DutyDeskApp(App[int]):
         self.config = config
         self.site = config.site
         self.user: User | None = None
+        self.duty_operator: str | None = None  # who holds the watch (console.records)
         self.startup_error: str | None = None
         self._services: Services | None = None
         self.live: Live | None = None
@@ -137,7 +140,7 @@ class DutyDeskApp(App[int]):
             await self.pop_screen()
         if self.current_mode == self.DEFAULT_MODE:
             await self.switch_mode("wall")
-        self.refresh_header()
+        await refresh_duty(self)  # also refreshes the header
 
     def on_check_event(self, message: CheckEvent) -> None:
         """Bookkeeping now; the redraw of what changed is batched a fifth of a second later."""
@@ -209,7 +212,8 @@ class DutyDeskApp(App[int]):
         for header in self.screen.query(DutyHeader):
             header.site_name = self.site.site.name
             header.now = now.astimezone(self.site.site.tz)
-            header.operator = self.user.full_name or self.user.name if self.user else ""
+            user = self.user.full_name or self.user.name if self.user else ""
+            header.operator = self.duty_operator or user  # the duty operator, once on duty
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
             header.set_class(self.alarm_bell.flashing, FLASH_CLASS)
@@ -221,6 +225,8 @@ class DutyDeskApp(App[int]):
         parts = [t("header.count." + state.lower(), n=counts[state])
                  for state in ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
                  if counts[state]]  # fmt: skip
+        if room := room_count(self):  # people in the machine room (console/screens/visitor_log)
+            parts.append(t("header.room", n=room))
         return " ".join(parts)
 
 

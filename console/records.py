@@ -2,6 +2,8 @@
 
 ``handover_book(app)`` and ``inspection_book(app)`` share the app's store, audit trail,
 accounts and clock; the handover book lists inspections through the same inspection book.
+``refresh_duty(app)`` reads who holds the watch into ``app.duty_operator`` (the header
+shows the duty operator, who is not always the one logged in at this terminal).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from weakref import WeakKeyDictionary
 
 from data.checklist_templates import shipped_templates
 from data.checklists import Checklist, load_checklist
-from data.config import load_site_config
+from data.config import SiteConfigError, load_site_config
 from data.models import Site
 from data.records.handover import HandoverBook
 from data.records.inspections import InspectionBook
@@ -27,7 +29,10 @@ def site_checklists(site: Site) -> list[Checklist]:
     """The site's inspection templates: those its site.yaml lists (with the checks they
     read validated), else the shipped ones (a site built in code, e.g. in tests)."""
     if site.source is not None:
-        return list(load_site_config(site.source).checklists)
+        try:
+            return list(load_site_config(site.source).checklists)
+        except (SiteConfigError, OSError):  # changed on disk since start: the paths it had
+            pass
     if site.inspections:
         return [load_checklist(path) for path in site.inspections]
     return shipped_templates()
@@ -55,3 +60,16 @@ def handover_book(app: DutyDeskApp) -> HandoverBook:
         )  # fmt: skip
         _handovers[app] = book
     return book
+
+
+async def refresh_duty(app: DutyDeskApp) -> None:
+    """Put the duty operator's name (full name when known) into the header."""
+    on_duty = await handover_book(app).on_duty()
+    name = None
+    if on_duty is not None:
+        row = await app.services.store.fetchone(
+            "SELECT full_name FROM users WHERE name = ?", (on_duty.user,)
+        )
+        name = (row["full_name"] if row else "") or on_duty.user
+    app.duty_operator = name
+    app.refresh_header()

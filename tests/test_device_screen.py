@@ -160,7 +160,7 @@ async def test_the_detail_screen_shows_the_device(tmp_path: Path) -> None:
         assert "✔ OK" in temp and "23.5°C" in temp and "▁" in temp and "█" in temp
         nginx = next(line for line in checks if line.startswith("nginx"))
         assert "✖ CRIT" in nginx and "1/1" in nginx and "inactive" in nginx
-        assert "OK → CRITICAL (hard)" in text(app, "#device-transitions")
+        assert "✔ OK → ✖ CRIT (hard) inactive" in text(app, "#device-transitions")
         actions = text(app, "#device-actions")
         assert NGINX_CMD in actions and "zhangsan" in actions and "exit 0" in actions
         assert "—" in text(app, "#device-incidents")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 HOURS = 24
 LIVE_KEEP = 120  # live values kept per check for the trend
+RELOAD_AFTER = 1.5  # seconds: the recorder writes transitions about once a second
 SECTIONS = ("title", "facts", "checks", "transitions", "incidents", "actions")
 
 
@@ -61,6 +62,7 @@ class DeviceScreen(Screen[None]):
         self.transitions: list[TransitionRow] = []
         self.incidents: list[Incident] = []
         self.runs: list[ActionRun] = []
+        self._reload_armed = False
 
     @property
     def duty_app(self) -> DutyDeskApp:
@@ -115,6 +117,13 @@ class DeviceScreen(Screen[None]):
         """Called by the App with the devices whose checks changed (None: all)."""
         if changed is None or self.device_id in changed:
             self.redraw()
+            if not self._reload_armed:  # new transitions reach the database a bit later
+                self._reload_armed = True
+                self.set_timer(RELOAD_AFTER, self._reload_later)
+
+    async def _reload_later(self) -> None:
+        self._reload_armed = False
+        await self.reload()
 
     def check_lines(self) -> list[CheckLine | str]:
         """Each check's line (live first, else stored), or its id when nothing is known.

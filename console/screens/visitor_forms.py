@@ -1,4 +1,4 @@
-"""The access log's dialogs: a visitor's entry, a staff entry, an exit, and a record's details.
+"""The access log's forms: a visitor's entry, a staff entry, and an exit.
 
 Each form dialog gets an async callback that does the work through data.records.visitors;
 a refusal (a DutyDeskError) is shown translated under the field it concerns, and the
@@ -13,7 +13,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
+from console.screens.visitor_details import DOC_TYPES, item_text
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
@@ -30,14 +30,6 @@ from data.records.visitors import AccessError, AccessRecord, Item, VisitorEntry
 from widgets.record_form import FormField, RecordForm, RowColumn
 
 Result = TypeVar("Result")
-DOC_TYPES = {
-    DocType.RESIDENT_ID: "visitors.doc.resident_id",
-    DocType.PASSPORT: "visitors.doc.passport",
-    DocType.HK_MACAU_PERMIT: "visitors.doc.hk_macau",
-    DocType.TAIWAN_PERMIT: "visitors.doc.taiwan",
-    DocType.OFFICER_CARD: "visitors.doc.officer",
-    DocType.OTHER: "visitors.doc.other",
-}
 ITEM_COLUMNS = (
     ("description", "visitors.item.description", 0),
     ("serial", "visitors.item.serial", 0),
@@ -280,93 +272,3 @@ class ExitDialog(RecordDialog[AccessRecord]):
 
     async def perform(self, form: RecordForm) -> AccessRecord:
         return await self.leave(items_from_rows(form.rows("items")), form.values()["note"])
-
-
-class RecordDetails(ModalScreen[None]):
-    """Everything about one record, numbers masked unless ``revealed`` (a supervisor's
-    audited reveal) is given: it is shown only while this dialog is open."""
-
-    DEFAULT_CSS = """
-    RecordDetails { align: center middle; }
-    RecordDetails > Vertical { width: 90; height: auto; max-height: 90%; padding: 1 2;
-                               border: round $primary; background: $surface; }
-    """
-    BINDINGS = [Binding("escape", "close", "dialog.close", id="dialog.close")]
-
-    def __init__(self, record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None):
-        super().__init__(id="visitor-details")
-        translate_bindings(self)
-        self.record, self.tz, self.revealed = record, tz, revealed
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(describe(self.record, self.tz, self.revealed), id="details-text")
-        yield Footer()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-def kind_label(kind: str) -> str:
-    return t("visitors.kind.visitor") if kind == "visitor" else t("visitors.kind.staff")
-
-
-def doc_label(doc: str | None) -> str:
-    try:
-        return t(DOC_TYPES[DocType(doc or "")])
-    except ValueError:
-        return doc or ""
-
-
-def item_text(item: Item) -> str:
-    serial = f" ({item.serial})" if item.serial else ""
-    return f"{item.description}{serial} ×{item.count}"
-
-
-def describe(record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None) -> Text:
-    def when(moment: dt.datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-    id_text = f"{doc_label(record.id_type)} {revealed or record.id_masked or ''}".strip()
-    if revealed:
-        id_text += f"  {t('visitors.revealed')}"
-    lines = [
-        (t("visitors.field.name"), f"{record.name} · {kind_label(record.kind)}"),
-        (t("visitors.field.organisation"), record.organisation),
-        (t("visitors.field.id_number"), id_text),
-        (t("visitors.field.phone"), record.phone_masked or ""),
-        (t("visitors.field.purpose"), record.purpose),
-        (t("visitors.field.escort"), record.escort or ""),
-        (t("visitors.field.badge"), record.badge or ""),
-        (t("visitors.field.work_on"), ", ".join(record.work_on)),
-        (t("visitors.col.entered"), f"{when(record.entered_at)} · {record.entered_by}"),
-        (
-            t("visitors.col.exited"),
-            f"{when(record.exited_at)} · {record.exited_by}"
-            if record.exited_at
-            else t("visitors.inside"),
-        ),
-        (t("visitors.field.items_in"), "; ".join(map(item_text, record.items_in))),
-        (t("visitors.field.items_out"), "; ".join(map(item_text, record.items_out))),
-        (t("visitors.field.exit_note"), record.exit_note),
-    ]
-    text = Text()
-    for label, value in lines:
-        if value:
-            text.append(f"{label}: ", style="bold")
-            text.append(f"{value}\n")
-    if record.mismatch is not None:
-        text.append(mismatch_text(record) + "\n", style="bold")
-    return text
-
-
-def mismatch_text(record: AccessRecord) -> str:
-    mismatch = record.mismatch
-    if mismatch is None:
-        return ""
-    return t(
-        "visitors.mismatch",
-        name=record.name,
-        missing="; ".join(map(item_text, mismatch.missing)) or "-",
-        extra="; ".join(map(item_text, mismatch.extra)) or "-",
-    )

@@ -2,22 +2,16 @@
 records or a search, and the keys that register entries and exits, show a record, and let
 a supervisor reveal an ID number.
 
-The access log (data.records.visitors.AccessLog) is made here when first needed, one per
-app, with the database's field key (created beside the database when missing). The rules
-(escort required, ID checks, who may reveal, auditing) are all in data/: this screen shows
-its answers. ``room_count`` feeds the header; the header asks every second, so it returns
-the last count and re-counts in the background now and then (another desk may register
-people too).
+The rules (escort required, ID checks, who may reveal, auditing) are all in data/ (the
+access log, made per app by console.screens.visitor_log): this screen shows its answers.
+Visitors still inside when the shift ends within SHIFT_END_WARNING are flagged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import events, on
@@ -27,48 +21,28 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from console.screens.section import SectionScreen
-from console.screens.visitor_forms import (
-    ExitDialog,
+from console.screens.visitor_details import (
+    INSIDE_COLUMNS,
+    RECORD_COLUMNS,
     RecordDetails,
-    StaffEntryDialog,
-    VisitorEntryDialog,
-    kind_label,
+    cursor_id,
+    fill_table,
     mismatch_text,
+    presence_cells,
+    record_cells,
 )
-from data.crypto import ensure_key, open_cipher
+from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
+from console.screens.visitor_log import access_log, escort_choices, room_count, set_room_count
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.visitors import AccessLog, AccessRecord, Item, Presence, VisitorEntry
 from data.shifts import shift_at
-from data.store import Store
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
+__all__ = ["SECTION_SCREEN", "VisitorsScreen", "access_log", "room_count"]
 
 SHIFT_END_WARNING = dt.timedelta(minutes=30)  # visitors inside this close to shift end
-ROOM_COUNT_MAX_AGE = 15.0  # seconds before the header's count is re-read
-RELOAD_SECONDS = 30.0
-INSIDE_COLUMNS = ("name", "kind", "organisation", "escort", "badge", "since", "id", "flag")
-RECORD_COLUMNS = (
-    "name",
-    "kind",
-    "organisation",
-    "badge",
-    "entered",
-    "exited",
-    "escort",
-    "id",
-    "flag",
-)
+RELOAD_SECONDS = 30.0  # the lists are re-read this often (another desk may register people)
 FILTERS = ("name", "organisation", "from", "to", "badge")
-
-
-@dataclass
-class _AppState:
-    log: AccessLog | None = None
-    count: int = 0
-    counted_at: float | None = None
-    counting: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,74 +52,6 @@ class SearchTerms:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     badge: str | None = None
-
-
-_STATE: WeakKeyDictionary[DutyDeskApp, _AppState] = WeakKeyDictionary()
-
-
-def _state(app: DutyDeskApp) -> _AppState:
-    return _STATE.setdefault(app, _AppState())
-
-
-def access_log(app: DutyDeskApp) -> AccessLog:
-    """The app's access log; KeyFileError when the key file is unusable."""
-    state = _state(app)
-    if state.log is None:
-        db_path = app.config.db_path
-        ensure_key(db_path)  # created (mode 0600) when missing, else checked
-        services = app.services
-        state.log = AccessLog(
-            services.store,
-            services.audit,
-            open_cipher(db_path),
-            app.config.clock,
-            tz=app.site.site.tz,
-        )
-    return state.log
-
-
-async def escort_choices(store: Store) -> list[tuple[str, str]]:
-    """(label, account name) of every active operator and supervisor: who may escort."""
-    rows = await store.fetchall(
-        "SELECT name, full_name FROM users WHERE role IN ('operator', 'supervisor')"
-        " AND NOT disabled ORDER BY name"
-    )
-    return [
-        (f"{r['full_name']} ({r['name']})" if r["full_name"] else r["name"], r["name"])
-        for r in rows
-    ]
-
-
-def room_count(app: DutyDeskApp) -> int:
-    """People in the room as last counted (0 before the first count)."""
-    state = _state(app)
-    stale = state.counted_at is None or app.config.monotonic() - state.counted_at >= (
-        ROOM_COUNT_MAX_AGE
-    )
-    if stale and not state.counting:
-        state.counting = True
-        app.run_worker(_recount(app), group="room-count", exit_on_error=False)
-    return state.count
-
-
-async def _recount(app: DutyDeskApp) -> None:
-    try:
-        row = await app.services.store.fetchone(
-            "SELECT count(*) FROM access_records WHERE exited_at IS NULL"
-        )
-        set_room_count(app, int(row[0]) if row is not None else 0)
-    except (DutyDeskError, sqlite3.Error, ValueError, RuntimeError):
-        pass  # e.g. the store closing as the app exits: the header keeps the last count
-    finally:
-        _state(app).counting = False
-
-
-def set_room_count(app: DutyDeskApp, count: int) -> None:
-    state = _state(app)
-    state.counted_at = app.config.monotonic()
-    if state.count != count:
-        state.count = count
-        app.refresh_header()
 
 
 class VisitorsScreen(SectionScreen):
@@ -225,7 +131,7 @@ class VisitorsScreen(SectionScreen):
         self.records = {record.id: record for record in records}
         title = "visitors.found" if self.search_terms is not None else "visitors.today"
         self.query_one("#visitors-records-title", Static).update(t(title, n=len(records)))
-        self._fill(self.table("records"), [(r.id, self._record_cells(r)) for r in records])
+        fill_table(self.table("records"), [(r.id, record_cells(r, self._when)) for r in records])
 
     async def _search_records(self, log: AccessLog) -> list[AccessRecord]:
         user, terms = self.duty_app.user, self.search_terms
@@ -241,9 +147,7 @@ class VisitorsScreen(SectionScreen):
     def _local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.duty_app.site.site.tz)
 
-    def _when(self, moment: dt.datetime | None) -> str:
-        if moment is None:
-            return ""
+    def _when(self, moment: dt.datetime) -> str:
         local, today = self._local(moment), self._local(self.duty_app.config.clock()).date()
         return local.strftime("%H:%M" if local.date() == today else "%m-%d %H:%M")
 
@@ -261,51 +165,14 @@ class VisitorsScreen(SectionScreen):
         if flagged:
             title += " · " + t("visitors.shift_ending", n=flagged, time=f"{ending:%H:%M}")
         self.query_one("#visitors-inside-title", Static).update(title)
-        rows = []
-        for p in inside:
-            cells = [
-                p.name,
-                kind_label(p.kind),
-                p.organisation,
-                p.escort or "",
-                p.badge or "",
-                self._when(p.since),
-                p.id_masked or "",
-            ]
-            mark = Text(f"⚑ {flag}", style="bold") if flag and p.kind == "visitor" else Text()
-            rows.append((p.record_id, [*map(Text, cells), mark]))
-        self._fill(self.table("inside"), rows)
-
-    def _record_cells(self, r: AccessRecord) -> list[Text]:
-        exited = self._when(r.exited_at) if r.exited_at else t("visitors.inside")
-        cells = [
-            r.name,
-            kind_label(r.kind),
-            r.organisation,
-            r.badge or "",
-            self._when(r.entered_at),
-            exited,
-            r.escort or "",
-            r.id_masked or "",
-        ]
-        mark = Text(f"⚠ {t('visitors.flag.mismatch')}", style="bold") if r.mismatch else Text()
-        return [*map(Text, cells), mark]
-
-    @staticmethod
-    def _fill(table: DataTable[Text], rows: Sequence[tuple[int, list[Text]]]) -> None:
-        """Replace the rows; the cursor stays on the same record when it is still listed."""
-        current = _cursor_id(table)
-        table.clear()
-        for record_id, cells in rows:
-            table.add_row(*cells, key=str(record_id))
-        if current is not None and str(current) in {str(record_id) for record_id, _ in rows}:
-            table.move_cursor(row=table.get_row_index(str(current)), animate=False)
+        rows = [(p.record_id, presence_cells(p, self._when, flag)) for p in inside]
+        fill_table(self.table("inside"), rows)
 
     def selected_id(self) -> int | None:
         """The record under the cursor of the focused list (else the last one focused)."""
         focused = self.focused
         table = focused if isinstance(focused, DataTable) else self._last_table
-        return _cursor_id(table) if table is not None else None
+        return cursor_id(table) if table is not None else None
 
     # -- keys -------------------------------------------------------------------------
 
@@ -437,13 +304,6 @@ class VisitorsScreen(SectionScreen):
         self.show_note("")
         await self.reload()
         self.table("inside").focus()
-
-
-def _cursor_id(table: DataTable[Text]) -> int | None:
-    if not table.row_count:
-        return None
-    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    return int(key) if key is not None else None
 
 
 SECTION_SCREEN = VisitorsScreen
