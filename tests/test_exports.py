@@ -27,16 +27,15 @@ from data.exports import (
     Section,
     Table,
     fonts,
-    incident_document,
-    incident_list_document,
-    report_document,
     to_csv,
     to_csv_document,
     to_markdown,
 )
 from data.exports.fonts import FontError, find_font
 from data.exports.formatting import duration, masked_phone
+from data.exports.incident_doc import incident_document, incident_list_document
 from data.exports.pdf import column_widths, to_pdf
+from data.exports.report_doc import report_document
 from data.i18n import catalog
 from data.models import Site
 from data.records.incident_rows import CATEGORIES, ENTRY_KIND, SEVERITIES, STATUSES, IncidentError
@@ -224,7 +223,7 @@ async def test_report_and_incident_documents(
     md = to_markdown(doc)
     assert f"# 故障处置记录 #{opened.id}" in md and "138****5678" in md
     assert "13812345678" not in md and "华为" in md and "400-822-9999" in md
-    assert "数据库连接池耗尽" in md and "响应时限: 达标 (1小时00分)" in md
+    assert "数据库连接池耗尽" in md and "响应时限：达标 (1小时00分)" in md
     assert "| 2026-03-02 08:50 | wang | 提交厂商 | 华为 HW-1 |" in md
     listing = to_markdown(incident_list_document([incident], SITE_NAME, TZ, "2026-03", clock()))
     assert "业务系统无法登录" in listing and "20分钟" in listing

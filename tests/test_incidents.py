@@ -24,28 +24,20 @@ MINUTE = timedelta(minutes=1)
 
 
 def make_site() -> Site:
+    asset = {"vendor": "华为", "support": "400-822-9999", "contact": "李工"}
     return Site.model_validate(
         {
-            "site": {
-                "name": "测试机房",
-                "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"}],
-                "response_hours": {"workday": 1, "non_workday": 3},
-                "problem_age_days": 7,
-            },
+            "site": {"name": "测试机房", "problem_age_days": 7,
+                     "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"}],
+                     "response_hours": {"workday": 1, "non_workday": 3}},
             "zones": [{"id": "core", "name": "核心区"}],
             "devices": [
-                {
-                    "id": "db-1",
-                    "name": "数据库服务器",
-                    "kind": "server",
-                    "zone": "core",
-                    "host": "127.0.0.1",
-                    "asset": {"vendor": "华为", "support": "400-822-9999", "contact": "李工"},
-                },
+                {"id": "db-1", "name": "数据库服务器", "kind": "server", "zone": "core",
+                 "host": "127.0.0.1", "asset": asset},
                 {"id": "sw-1", "name": "核心交换机", "kind": "switch", "zone": "core", "host": "h"},
             ],
         }
-    )
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -92,18 +84,14 @@ async def test_lifecycle_from_phone_report_to_closed(
     with pytest.raises(IncidentError) as early:
         await book.close(OPERATOR, opened.id)
     assert early.value.code == "incident_not_resolved"
-    for cause, solution, code in (
-        ("", "重启", "cause_required"),
-        ("泄漏", "  ", "solution_required"),
-    ):
+    blanks = (("", "重启", "cause_required"), ("泄漏", "  ", "solution_required"))
+    for cause, solution, code in blanks:
         with pytest.raises(IncidentError) as blank:
             await book.resolve(OPERATOR, opened.id, cause, solution)
         assert blank.value.code == code
 
     clock.advance(40 * MINUTE)
-    resolved = await book.resolve(
-        OPERATOR, opened.id, "连接未释放导致连接池耗尽", "重启服务并调大连接池"
-    )
+    resolved = await book.resolve(OPERATOR, opened.id, "连接未释放", "重启服务并调大连接池")
     assert resolved.status == "resolved" and resolved.time_to_resolve == 60 * MINUTE
     closed = await book.close(OPERATOR, opened.id)
     assert closed.status == "closed" and closed.closed_by == "wang"
@@ -120,13 +108,8 @@ async def test_lifecycle_from_phone_report_to_closed(
     assert kinds == ["opened", "responded", "note", "resolved", "closed"]
     assert closed.timeline[2].text == "重启应用连接池" and closed.timeline[2].who == "wang"
     actions = [row.action for row in reversed(await audit.query())]
-    assert actions == [
-        "incident.open",
-        "incident.respond",
-        "incident.note",
-        "incident.resolve",
-        "incident.close",
-    ]
+    verbs = ("open", "respond", "note", "resolve", "close")
+    assert actions == [f"incident.{verb}" for verb in verbs]
     assert all(row.object == f"incident:{opened.id}" for row in await audit.query())
 
 
@@ -174,11 +157,8 @@ async def test_escalation_takes_vendor_and_contact_from_the_asset(
         await book.vendor_responded(OPERATOR, manual.id)
     assert not_escalated.value.code == "incident_not_escalated"
     given = await book.escalate(OPERATOR, manual.id, vendor="新华三", contact="400-810-0504")
-    assert (given.vendor, given.vendor_contact, given.vendor_ticket) == (
-        "新华三",
-        "400-810-0504",
-        None,
-    )
+    assert (given.vendor, given.vendor_contact) == ("新华三", "400-810-0504")
+    assert given.vendor_ticket is None
 
 
 async def test_opened_from_an_alarm_the_clock_starts_at_the_alarm(
@@ -251,18 +231,13 @@ async def test_open_list_problem_tracking_and_history(
     await book.resolve(OPERATOR, fixed.id, "原因", "办法")
     newer = await open_phone_report(book, title="新问题", severity="critical")
     assert [i.id for i in await book.open_list()] == [newer.id, old.id]  # severity first
-    assert [i.id for i in await book.open_list(include_resolved=True)] == [
-        fixed.id,
-        newer.id,
-        old.id,
-    ]
+    with_resolved = await book.open_list(include_resolved=True)
+    assert [i.id for i in with_resolved] == [fixed.id, newer.id, old.id]
     assert await book.problem_tracking() == []
     clock.advance(timedelta(days=4))  # the first one is now 7 days old
     assert [i.id for i in await book.problem_tracking()] == [old.id]
-    assert [i.id for i in await book.problem_tracking(clock() + timedelta(days=3))] == [
-        old.id,
-        newer.id,
-    ]
+    later = await book.problem_tracking(clock() + timedelta(days=3))
+    assert [i.id for i in later] == [old.id, newer.id]
     since = old.reported_at + MINUTE
     assert [i.id for i in await book.history(since=since)] == [newer.id, fixed.id]
     assert [i.id for i in await book.history(until=since)] == [old.id]
@@ -288,12 +263,14 @@ async def test_full_text_search_finds_chinese_and_short_words(book: IncidentBook
     assert await book.search("%") == [] and await book.search("   ") == []
 
 
-async def test_search_index_follows_changes(book: IncidentBook) -> None:
+async def test_search_index_follows_changes(book: IncidentBook, store: Store) -> None:
     opened = await open_phone_report(book, description="无")
     await book.resolve(OPERATOR, opened.id, "光模块故障", "更换光模块")
     assert [i.id for i in await book.search("光模块")] == [opened.id]
     await book.reopen(OPERATOR, opened.id, "复发")
     assert await book.search("光模块") == []
+    # External-content FTS5 tables can drift from their content; this one must not.
+    await store.write("INSERT INTO incidents_fts (incidents_fts) VALUES ('integrity-check')")
 
 
 async def test_similar_offers_same_check_then_device_then_text(
@@ -312,8 +289,8 @@ async def test_similar_offers_same_check_then_device_then_text(
     same_check = await fixed("db-1", "disk", "磁盘空间不足", "日志未轮转")
     same_device = await fixed("db-1", "cpu", "CPU 负载过高", "慢查询")
     by_text = await fixed("sw-1", "temp", "机房温度过高", "空调故障")
-    unrelated = await fixed("sw-1", "ports", "端口down", "网线松动")
-    still_open = await open_phone_report(book, title="磁盘空间不足 again")
+    await fixed("sw-1", "ports", "端口down", "网线松动")  # shares no text: never offered
+    await open_phone_report(book, title="磁盘空间不足 again")  # not fixed yet: not offered
 
     found = await book.similar("db-1", "disk", "磁盘空间不足 温度过高", limit=10)
     assert [(s.incident.id, s.reason) for s in found] == [
@@ -322,9 +299,7 @@ async def test_similar_offers_same_check_then_device_then_text(
         (by_text, "text"),
     ]
     assert found[0].incident.cause == "日志未轮转" and found[0].incident.solution == "处理办法"
-    assert still_open.id not in [s.incident.id for s in found] and unrelated
     assert [s.incident.id for s in await book.similar("db-1", "disk", "", limit=1)] == [same_check]
     assert [s.reason for s in await book.similar(None, None, "温度", limit=5)] == []
-    assert [s.incident.id for s in await book.similar(None, None, "空调故障了", limit=5)] == [
-        by_text
-    ]
+    by_words = await book.similar(None, None, "空调故障了", limit=5)
+    assert [s.incident.id for s in by_words] == [by_text]

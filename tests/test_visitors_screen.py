@@ -53,12 +53,25 @@ async def open_visitors(pilot: Pilot[int], user: str = "zhangsan") -> None:
     await wait_until(pilot, lambda: pilot.app.screen.id == "section-visitors")
 
 
-async def seed_visitor(app: DutyDeskApp, name: str = "Li Lei", sequence: int = 123,
-                       badge: str = "V-01", items: tuple[Item, ...] = ()) -> int:  # fmt: skip
+async def seed_visitor(
+    app: DutyDeskApp,
+    name: str = "Li Lei",
+    sequence: int = 123,
+    badge: str = "V-01",
+    items: tuple[Item, ...] = (),
+) -> int:
     assert app.user is not None
-    entry = VisitorEntry(name, "resident_id", resident_id(sequence), "Nanning Telecom",
-                         "13877123456", "replace a line card", "zhangsan", badge,
-                         items_in=items)  # fmt: skip
+    entry = VisitorEntry(
+        name,
+        "resident_id",
+        resident_id(sequence),
+        "Nanning Telecom",
+        "13877123456",
+        "replace a line card",
+        "zhangsan",
+        badge,
+        items_in=items,
+    )
     return await access_log(app).enter_visitor(app.user, entry)
 
 

@@ -1,9 +1,9 @@
 """The inspection checklist form: sections and items answered by keyboard alone.
 
-The form gets a ``Checklist`` and the answers so far as plain ``ItemAnswer``s; it never
-reads or writes records. Each committed answer is posted as ``AnswerChanged`` (the screen
-saves it at once and hands the stored answer back through ``set_answer``), ``i`` on a
-flagged item posts ``IncidentRequested``.
+It gets a ``Checklist`` and the answers so far as plain ``ItemAnswer``s and never reads or
+writes records: each committed answer is posted as ``AnswerChanged`` (the screen saves it
+at once and hands the stored answer back to ``set_answer``); ``i`` on a flagged item
+posts ``IncidentRequested``.
 
 Keys: up/down move between items; space/enter toggle pass ⇄ fail (p, f set it); digits
 type a reading (enter or moving away saves it, escape drops it, backspace edits it);
@@ -15,29 +15,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from textual import events, on
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from data.checklists import Checklist, ChecklistItem
 from data.i18n import t
+from widgets.checklist_editor import ChecklistEditor
 from widgets.checklist_rows import (
     FAIL,
     NUMBER_KEYS,
     PASS,
     ItemAnswer,
     LineStyles,
+    answered,
+    counts_text,
     guidance_text,
-    is_flagged,
+    is_number,
     item_line,
+    next_choice,
+    numbered_choice,
     section_line,
 )
-
-__all__ = ["ChecklistForm", "ItemAnswer"]
 
 
 class ChecklistForm(Vertical, can_focus=True):
@@ -45,7 +48,7 @@ class ChecklistForm(Vertical, can_focus=True):
         Binding("up", "move(-1)", "checklist.prev", id="checklist.prev", show=False),
         Binding("down", "move(1)", "checklist.next", id="checklist.next", show=False),
         Binding("enter", "activate", "checklist.answer", id="checklist.answer"),
-        Binding("space", "toggle", "checklist.toggle", id="checklist.toggle", show=False),
+        Binding("space", "set_passfail", "checklist.toggle", id="checklist.toggle", show=False),
         Binding("p", "set_passfail('pass')", "checklist.pass", id="checklist.pass", show=False),
         Binding("f", "set_passfail('fail')", "checklist.fail", id="checklist.fail", show=False),
         Binding("left", "choice(-1)", "checklist.choice", id="checklist.choice_prev", show=False),
@@ -69,33 +72,23 @@ class ChecklistForm(Vertical, can_focus=True):
     ChecklistForm:focus .checklist-item.-cursor { background: $accent 30%; }
     ChecklistForm #checklist-guidance { height: auto; max-height: 6; padding: 0 1;
         border-top: solid $primary-muted; color: $text-muted; }
-    ChecklistForm #checklist-editor-label { height: 1; padding: 0 1; }
     ChecklistForm #checklist-status { height: 1; padding: 0 1; }
-    ChecklistForm .-hidden { display: none; }
     """
 
     class AnswerChanged(Message):
         """An answer to save: ``value`` None clears it; ``note`` is the item's note."""
 
-        def __init__(self, form: ChecklistForm, item_id: str, value: str | None, note: str):
+        def __init__(self, item_id: str, value: str | None, note: str) -> None:
             super().__init__()
-            self.form, self.item_id, self.value, self.note = form, item_id, value, note
-
-        @property
-        def control(self) -> ChecklistForm:
-            return self.form
+            self.item_id, self.value, self.note = item_id, value, note
 
     class IncidentRequested(Message):
         """``i`` on a flagged item; ``device_id`` is the item's live source, if any."""
 
-        def __init__(self, form: ChecklistForm, item: ChecklistItem, answer: ItemAnswer):
+        def __init__(self, item: ChecklistItem, answer: ItemAnswer) -> None:
             super().__init__()
-            self.form, self.item, self.answer = form, item, answer
+            self.item, self.answer = item, answer
             self.device_id = item.source.device if item.source is not None else None
-
-        @property
-        def control(self) -> ChecklistForm:
-            return self.form
 
     def __init__(
         self,
@@ -113,41 +106,41 @@ class ChecklistForm(Vertical, can_focus=True):
         self.cursor = 0
         self.missing: set[str] = set()
         self.buffer: str | None = None  # a reading being typed
-        self.editing: str | None = None  # "note" or "text" while the field is open
 
     # -- building and drawing -----------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        position = 0  # rows are named by position: an item id may hold a "."
         with VerticalScroll(id="checklist-items", can_focus=False):
             for number, section in enumerate(self.checklist.sections):
                 yield Static(id=f"section-{number}", classes="checklist-section")
-                for item in section.items:
-                    yield Static(id=f"item-{item.id}", classes="checklist-item")
+                for _ in section.items:
+                    yield Static(id=f"item-{position}", classes="checklist-item")
+                    position += 1
         yield Static("", id="checklist-guidance", markup=False)
-        yield Static("", id="checklist-editor-label", classes="-hidden", markup=False)
-        yield Input(id="checklist-editor", classes="-hidden", compact=True)
+        yield ChecklistEditor()
         yield Static("", id="checklist-status", markup=False)
 
     def on_mount(self) -> None:
         self.redraw()
+        self.show_message()
+
+    @property
+    def editor(self) -> ChecklistEditor:
+        return self.query_one(ChecklistEditor)
 
     @property
     def item(self) -> ChecklistItem:
-        """The selected item."""
         return self.items[self.cursor]
-
-    def _styles(self) -> LineStyles:
-        style = self.get_component_rich_style
-        return LineStyles(style("checklist-form--flagged"), style("checklist-form--muted"),
-                          style("checklist-form--live"))  # fmt: skip
 
     def redraw(self, item_ids: Iterable[str] | None = None) -> None:
         """Redraw ``item_ids`` (None: every item), the section counts and the panels."""
-        styles = self._styles()
+        part = self.get_component_rich_style
+        styles = LineStyles(*(part(f"checklist-form--{n}") for n in ("flagged", "muted", "live")))
         for position, item in enumerate(self.items):
             if item_ids is not None and item.id not in item_ids:
                 continue
-            row = self.query_one(f"#item-{item.id}", Static)
+            row = self.query_one(f"#item-{position}", Static)
             cursor = position == self.cursor
             row.update(item_line(item, self.answers[item.id], styles, cursor=cursor,
                                  missing=item.id in self.missing,
@@ -163,11 +156,7 @@ class ChecklistForm(Vertical, can_focus=True):
 
     def show_message(self, text: str = "") -> None:
         """The status line; empty: the count of answers."""
-        answered = sum(1 for a in self.answers.values() if a.value is not None)
-        flagged = sum(1 for a in self.answers.values() if a.flagged and a.value is not None)
-        live = sum(1 for a in self.answers.values() if a.prefilled)
-        counts = t("checklist.counts", answered=answered, total=len(self.items),
-                   flagged=flagged, live=live)  # fmt: skip
+        counts = counts_text(self.answers.values())
         self.query_one("#checklist-status", Static).update(f"{counts}  {text}".rstrip())
 
     # -- the screen's side --------------------------------------------------------------
@@ -193,50 +182,42 @@ class ChecklistForm(Vertical, can_focus=True):
         self.read_only = read_only
         self.buffer = None
         self._close_editor()
-        self.redraw()
 
     def select(self, position: int) -> None:
         before = self.item.id
         self.cursor = max(0, min(position, len(self.items) - 1))
         self.redraw({before, self.item.id})
-        self.query_one(f"#item-{self.item.id}").scroll_visible(animate=False)
+        self.query_one(f"#item-{self.cursor}").scroll_visible(animate=False)
 
     # -- answering ----------------------------------------------------------------------
 
     def _commit(self, value: str | None, note: str | None = None) -> None:
         item, before = self.item, self.answers[self.item.id]
         note = before.note if note is None else note
-        self.answers[item.id] = ItemAnswer(value, note, before.live_value, before.live_at,
-                                           before.live_value is not None and value !=
-                                           before.live_value, is_flagged(item, value))  # fmt: skip
+        self.answers[item.id] = answered(item, before, value, note)
         self.redraw([item.id])
         self.show_message()
-        self.post_message(self.AnswerChanged(self, item.id, value, note))
+        self.post_message(self.AnswerChanged(item.id, value, note))
 
     def _commit_buffer(self) -> bool:
         """Save a typed reading; False (and a message) when it is not a number."""
         if self.buffer is None:
             return True
-        text, self.buffer = self.buffer, None
-        try:
-            float(text)
-        except ValueError:
-            self.buffer = text
-            self.show_message(t("checklist.bad_number", text=text))
+        if not is_number(self.buffer):
+            self.show_message(t("checklist.bad_number", text=self.buffer))
             return False
+        text, self.buffer = self.buffer, None
         self._commit(text)
         return True
 
     def on_key(self, event: events.Key) -> None:
-        if self.read_only or self.editing or event.character is None:
+        if self.read_only or self.editor.what or event.character is None:
             return
-        kind = self.item.kind
-        if kind == "reading" and event.character in NUMBER_KEYS:
+        choice = numbered_choice(self.item, event.character)
+        if self.item.kind == "reading" and event.character in NUMBER_KEYS:
             self.buffer = (self.buffer or "") + event.character
-        elif kind == "choice" and event.character.isdigit() and event.character != "0":
-            choices = self.item.choices
-            if int(event.character) <= len(choices):
-                self._commit(choices[int(event.character) - 1])
+        elif choice is not None:
+            self._commit(choice)
         else:
             return
         event.stop()
@@ -244,13 +225,11 @@ class ChecklistForm(Vertical, can_focus=True):
         self.redraw([self.item.id])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("move", "cancel", "incident"):
-            return True
-        return not self.read_only
+        return action in ("move", "cancel", "incident") or not self.read_only
 
     def action_move(self, step: int) -> None:
-        if self.editing:
-            self._submit_editor()
+        if self.editor.what is not None:
+            self._editor_done(ChecklistEditor.Done(self.editor.what, self.editor.text))
         if self._commit_buffer():
             self.select(self.cursor + step)
 
@@ -259,28 +238,18 @@ class ChecklistForm(Vertical, can_focus=True):
             self._commit_buffer()
         elif self.item.kind == "text":
             self.action_edit("text")
-        elif self.item.kind == "passfail":
-            self.action_toggle()
-        elif self.item.kind == "choice":
+        else:  # a reading waits for its digits
+            self.action_set_passfail()
             self.action_choice(1)
-        else:
-            self.show_message(t("checklist.keys.reading"))
 
-    def action_toggle(self) -> None:
+    def action_set_passfail(self, value: str = "") -> None:
+        """``p``/``f`` set the answer; space and enter toggle it (pass first)."""
         if self.item.kind == "passfail":
-            self._commit(FAIL if self.answers[self.item.id].value == PASS else PASS)
-
-    def action_set_passfail(self, value: str) -> None:
-        if self.item.kind == "passfail":
-            self._commit(value)
+            self._commit(value or (FAIL if self.answers[self.item.id].value == PASS else PASS))
 
     def action_choice(self, step: int) -> None:
-        choices = self.item.choices
-        if self.item.kind != "choice":
-            return
-        current = self.answers[self.item.id].value
-        position = choices.index(current) + step if current in choices else 0 if step > 0 else -1
-        self._commit(choices[position % len(choices)])
+        if self.item.kind == "choice":
+            self._commit(next_choice(self.item, self.answers[self.item.id].value, step))
 
     def action_backspace(self) -> None:
         if self.buffer is not None:
@@ -293,7 +262,7 @@ class ChecklistForm(Vertical, can_focus=True):
             self._commit(None)
 
     def action_cancel(self) -> None:
-        if self.editing:
+        if self.editor.what is not None:
             self._close_editor()
         elif self.buffer is not None:
             self.buffer = None
@@ -305,42 +274,32 @@ class ChecklistForm(Vertical, can_focus=True):
     def action_incident(self) -> None:
         answer = self.answers[self.item.id]
         if answer.flagged and answer.value is not None:
-            self.post_message(self.IncidentRequested(self, self.item, answer))
+            self.post_message(self.IncidentRequested(self.item, answer))
         else:
             self.show_message(t("checklist.incident_only_flagged"))
 
     # -- the text field (a text item's answer, or any item's note) ----------------------
 
     def action_edit(self, what: str) -> None:
-        if not self._commit_buffer():
-            return
-        answer = self.answers[self.item.id]
-        self.editing = what
-        label = self.query_one("#checklist-editor-label", Static)
-        label.update(t(f"checklist.editor.{what}", item=self.item.text))
-        editor = self.query_one("#checklist-editor", Input)
-        editor.value = (answer.value or "") if what == "text" else answer.note
-        for widget in (label, editor):
-            widget.remove_class("-hidden")
-        editor.focus()
+        if self._commit_buffer():
+            answer = self.answers[self.item.id]
+            value = (answer.value or "") if what == "text" else answer.note
+            self.editor.open(what, t(f"checklist.editor.{what}", item=self.item.text), value)
 
-    @on(Input.Submitted, "#checklist-editor")
-    def _editor_submitted(self, event: Input.Submitted) -> None:
+    def on_checklist_editor_done(self, event: ChecklistEditor.Done) -> None:
         event.stop()
-        self._submit_editor()
+        self._editor_done(event)
 
-    def _submit_editor(self) -> None:
-        text = self.query_one("#checklist-editor", Input).value.strip()
+    def _editor_done(self, event: ChecklistEditor.Done) -> None:
         current = self.answers[self.item.id]
-        if self.editing == "text":
-            self._commit(text or None)
-        elif self.editing == "note" and text != current.note:
-            self._commit(current.value, text)
+        if event.what == "text":
+            self._commit(event.text or None)
+        elif event.text != current.note:
+            self._commit(current.value, event.text)
         self._close_editor()
 
     def _close_editor(self) -> None:
-        self.editing = None
-        for selector in ("#checklist-editor-label", "#checklist-editor"):
-            self.query_one(selector).add_class("-hidden")
+        self.editor.close()
+        self.redraw()
         if self.is_mounted:
             self.focus()

@@ -7,6 +7,7 @@ colour alone: a flagged answer carries ⚑, a live value ⟲, an operator's over
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -147,3 +148,43 @@ def guidance_text(item: ChecklistItem, answer: ItemAnswer, read_only: bool) -> s
     if not read_only:
         parts.append(t(f"checklist.keys.{item.kind}"))
     return "\n".join(parts)
+
+
+def answered(item: ChecklistItem, before: ItemAnswer, value: str | None, note: str) -> ItemAnswer:
+    """The answer as the form shows it at once, before the stored one comes back."""
+    live = before.live_value
+    overridden = live is not None and value != live
+    return ItemAnswer(value, note, live, before.live_at, overridden, is_flagged(item, value))
+
+
+def counts_text(answers: Iterable[ItemAnswer]) -> str:
+    shown = list(answers)
+    return t(
+        "checklist.counts",
+        answered=sum(1 for a in shown if a.value is not None),
+        total=len(shown),
+        flagged=sum(1 for a in shown if a.flagged and a.value is not None),
+        live=sum(1 for a in shown if a.prefilled),
+    )
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def next_choice(item: ChecklistItem, current: str | None, step: int) -> str:
+    """The choice ``step`` places from ``current`` (the first or last when unset)."""
+    choices = item.choices
+    position = choices.index(current) + step if current in choices else 0 if step > 0 else -1
+    return choices[position % len(choices)]
+
+
+def numbered_choice(item: ChecklistItem, key: str) -> str | None:
+    """Digit ``n`` picks a choice item's n-th choice."""
+    if item.kind != "choice" or not key.isdigit() or not 1 <= int(key) <= len(item.choices):
+        return None
+    return item.choices[int(key) - 1]

@@ -64,10 +64,12 @@ class RecordForm(VerticalScroll):
     ]
     DEFAULT_CSS = """
     RecordForm { height: auto; max-height: 100%; }
-    RecordForm .form-line { height: 1; margin-top: 1; }
+    RecordForm .form-line { height: 1; }
     RecordForm .form-label { width: 18; }
     RecordForm .form-line Input, RecordForm .form-line Select { width: 1fr; }
-    RecordForm .form-rows { height: auto; padding-left: 18; }
+    RecordForm Input { background: $boost; }
+    RecordForm .form-rows-line { height: auto; margin-top: 1; }
+    RecordForm .form-rows { height: auto; width: 1fr; }
     RecordForm .form-row { height: 1; }
     RecordForm .form-row Input { width: 1fr; margin-right: 1; }
     RecordForm .form-hint { color: $text-muted; padding-left: 18; }
@@ -102,10 +104,11 @@ class RecordForm(VerticalScroll):
         for spec in self.fields.values():
             label = f"{spec.label} *" if spec.required else spec.label
             if spec.kind == "rows":
-                yield Label(label, classes="form-label")
-                with Vertical(id=f"rows-{spec.name}", classes="form-rows"):
-                    for row in spec.rows or ((),):
-                        yield self._row(spec, row)
+                with Horizontal(classes="form-rows-line"):
+                    yield Label(label, classes="form-label")
+                    with Vertical(id=f"rows-{spec.name}", classes="form-rows"):
+                        for row in spec.rows or ((),):
+                            yield self._row(spec, row)
                 yield Static(t("form.rows_hint"), classes="form-hint")
             else:
                 with Horizontal(classes="form-line"):
@@ -229,22 +232,21 @@ class RecordForm(VerticalScroll):
     def _cancel(self) -> None:
         self.post_message(self.Cancelled(self))
 
-    def _rows_field(self) -> FormField | None:
-        return next((spec for spec in self.fields.values() if spec.kind == "rows"), None)
-
     def _focused_row(self) -> Horizontal | None:
         focused = self.screen.focused
         parent = focused.parent if focused is not None else None
         return parent if isinstance(parent, Horizontal) and parent.has_class("form-row") else None
 
     async def action_add_row(self, values: Sequence[str] = ()) -> None:
-        spec = self._rows_field()
-        if spec is None:
-            return
-        container = self.query_one(f"#rows-{spec.name}", Vertical)
-        row = self._row(spec, values)
+        """A row below the focused one, else at the end of the first rows field."""
         current = self._focused_row()
-        if current is not None and current.parent is container:
+        container = current.parent if current is not None else None
+        if not isinstance(container, Vertical):
+            container = next(self.query(".form-rows").results(Vertical), None)
+        if container is None or container.id is None:
+            return
+        row = self._row(self.fields[container.id.removeprefix("rows-")], values)
+        if current is not None:
             await container.mount(row, after=current)
         else:
             await container.mount(row)

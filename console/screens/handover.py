@@ -9,7 +9,9 @@ Every rule (who may sign, two accounts, sealed records never change) is data.rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,12 +28,14 @@ from console.screens.handover_view import (
     render_sections,
 )
 from console.screens.section import SectionScreen
+from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.handover import Handover, HandoverSummary
+from data.records.handover import Handover, HandoverBook, HandoverSummary
 from data.records.handover_summary import PendingItem
 
 HISTORY_DAYS = 92  # the history lists the last quarter
+DialogMaker = Callable[[HandoverBook, User, Handover], dialogs.FormDialog]
 WATCH_ONLY = {"take_over", "notes", "add_pending", "close_pending"}
 
 
@@ -59,7 +63,7 @@ class HandoverScreen(SectionScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.watch: Handover | None = None
+        self.duty_watch: Handover | None = None
         self.summary: HandoverSummary | None = None
         self.pending_items: list[PendingItem] = []
         self.past: list[Handover] = []  # what the history table lists, in its order
@@ -86,16 +90,16 @@ class HandoverScreen(SectionScreen):
         history.add_columns(*(t(f"handover.history.col.{c}") for c in HISTORY_COLUMNS))
         await self.reload()
 
-    async def on_screen_resume(self) -> None:
+    def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        await self.reload()
+        self.call_later(self.reload)  # another terminal may have signed meanwhile
 
     # Showing.
 
     async def reload(self) -> None:
         book = handover_book(self.duty_app)
-        self.watch = await book.current()
-        self.summary = await book.preview(self.watch.id) if self.watch else None
+        self.duty_watch = await book.current()
+        self.summary = await book.preview(self.duty_watch.id) if self.duty_watch else None
         self.pending_items = await book.pending()
         if self.showing_history:
             await self.load_history()
@@ -105,11 +109,12 @@ class HandoverScreen(SectionScreen):
 
     def show_watch(self) -> None:
         tz = self.duty_app.site.site.tz
-        watch, lines = self.watch, []
+        watch, lines = self.duty_watch, []
         if watch is None:
             lines.append(t("handover.no_watch"))
         else:
-            span = f"{watch.shift_start.astimezone(tz):%m-%d %H:%M}–{watch.shift_end.astimezone(tz):%H:%M}"
+            start, end = watch.shift_start.astimezone(tz), watch.shift_end.astimezone(tz)
+            span = f"{start:%m-%d %H:%M}–{end:%H:%M}"
             lines.append(t("handover.watch", id=watch.id, shift=watch.shift_name, span=span,
                            operator=watch.operator,
                            since=f"{watch.period_start.astimezone(tz):%m-%d %H:%M}"))  # fmt: skip
@@ -129,7 +134,7 @@ class HandoverScreen(SectionScreen):
         table.clear()
         for item in self.pending_items:
             table.add_row(Text(item.text), item.opened_by, key=str(item.id))
-        body = Text(t("handover.no_summary"))
+        body: RenderableType = Text(t("handover.no_summary"))
         if watch is not None and self.summary is not None:
             doc = handover_doc(self.duty_app, watch, self.summary)
             skip = {t("record_doc.handover.notes"), t("record_doc.handover.pending")}
@@ -139,7 +144,8 @@ class HandoverScreen(SectionScreen):
     async def load_history(self) -> None:
         now = self.duty_app.config.clock()
         book = handover_book(self.duty_app)
-        self.past = list(reversed(await book.history(now - dt.timedelta(days=HISTORY_DAYS), now)))
+        since, until = now - dt.timedelta(days=HISTORY_DAYS), now + dt.timedelta(days=1)
+        self.past = list(reversed(await book.history(since, until)))  # newest first
         tz = self.duty_app.site.site.tz
         table = self.query_one("#handover-history", DataTable)
         table.clear()
@@ -155,9 +161,11 @@ class HandoverScreen(SectionScreen):
         if self.showing_history and action in WATCH_ONLY:
             return False
         if action == "open_shift":
-            return self.watch is None and not self.showing_history
+            return self.duty_watch is None and not self.showing_history
         if action in WATCH_ONLY:
-            return self.watch is not None and (action != "close_pending" or bool(self.pending_items))
+            return self.duty_watch is not None and (
+                action != "close_pending" or bool(self.pending_items)
+            )
         return True
 
     # Acting.
@@ -173,7 +181,7 @@ class HandoverScreen(SectionScreen):
         await self.reload()
 
     def action_take_over(self) -> None:
-        app, watch = self.duty_app, self.watch
+        app, watch = self.duty_app, self.duty_watch
         if app.user is None or watch is None:
             return
         book = handover_book(app)
@@ -206,7 +214,9 @@ class HandoverScreen(SectionScreen):
                                  sha=result.seal.sha256)  # fmt: skip
             self.notify(self.sealed_note)
         elif isinstance(result, Handover):
-            self.notify(t("handover.refusal_recorded", operator=result.operator), severity="warning")
+            self.notify(
+                t("handover.refusal_recorded", operator=result.operator), severity="warning"
+            )
         await self.reload()
 
     def action_notes(self) -> None:
@@ -215,9 +225,9 @@ class HandoverScreen(SectionScreen):
     def action_add_pending(self) -> None:
         self._open_dialog(dialogs.add_pending_dialog)
 
-    def _open_dialog(self, make: type[object] | object) -> None:
-        app, watch = self.duty_app, self.watch
-        if app.user is not None and watch is not None and callable(make):
+    def _open_dialog(self, make: DialogMaker) -> None:
+        app, watch = self.duty_app, self.duty_watch
+        if app.user is not None and watch is not None:
             app.push_screen(make(handover_book(app), app.user, watch), self._changed)
 
     def action_close_pending(self) -> None:
@@ -242,6 +252,8 @@ class HandoverScreen(SectionScreen):
         if self.showing_history:
             await self.load_history()
             history.focus()
+        else:
+            self.query_one("#handover-pending", DataTable).focus()
         self.refresh_bindings()
 
     def selected_past(self) -> Handover | None:
@@ -258,7 +270,7 @@ class HandoverScreen(SectionScreen):
 
     async def action_export(self) -> None:
         """The highlighted past handover in the history, else the watch as it stands."""
-        chosen = self.selected_past() if self.showing_history else self.watch
+        chosen = self.selected_past() if self.showing_history else self.duty_watch
         if chosen is None:
             self.notify(t("handover.export.nothing"), severity="warning")
             return

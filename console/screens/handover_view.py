@@ -90,7 +90,9 @@ async def export_handover(app: DutyDeskApp, handover: Handover, doc: Document) -
         app.notify(t("handover.export.no_pdf", reason=explain(error)), severity="warning")
     user = app.user.name if app.user else None
     detail = {"files": [path.name for path in written], "sealed": handover.sealed}
-    await app.services.audit.record(user, "handover.export", handover_obj(handover.id), detail=detail)
+    await app.services.audit.record(
+        user, "handover.export", handover_obj(handover.id), detail=detail
+    )
     return written
 
 

@@ -131,6 +131,7 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
         self.title_text = title
         self.form = RecordForm(fields, submit)
         translate_bindings(self.form)
+        self.done = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -146,6 +147,8 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
 
     @on(RecordForm.Submitted)
     async def _submitted(self, event: RecordForm.Submitted) -> None:
+        if self.done:  # a second ctrl+s queued while the first was saving
+            return
         try:
             result = await self.perform(event.form)
         except DutyDeskError as refused:  # say why under its field; keep what was typed
@@ -154,6 +157,7 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
                 {field: explain(refused)} if field else {}, "" if field else explain(refused)
             )
             return
+        self.done = True
         self.dismiss(result)
 
     @on(RecordForm.Cancelled)

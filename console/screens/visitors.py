@@ -33,6 +33,7 @@ from console.screens.visitor_details import (
 )
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from console.screens.visitor_log import access_log, escort_choices, room_count, set_room_count
+from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.visitors import AccessLog, AccessRecord, Item, Presence, VisitorEntry
@@ -77,7 +78,6 @@ class VisitorsScreen(SectionScreen):
     def __init__(self) -> None:
         super().__init__()
         self.search_terms: SearchTerms | None = None  # None: today's records
-        self.records: dict[int, AccessRecord] = {}
         self._last_table: DataTable[Text] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -115,8 +115,6 @@ class VisitorsScreen(SectionScreen):
         note.update(text)
         note.set_class(not text, "hidden")
 
-    # -- loading ----------------------------------------------------------------------
-
     async def reload(self) -> None:
         app = self.duty_app
         try:
@@ -128,7 +126,6 @@ class VisitorsScreen(SectionScreen):
             return
         set_room_count(app, len(inside))
         self._fill_inside(inside)
-        self.records = {record.id: record for record in records}
         title = "visitors.found" if self.search_terms is not None else "visitors.today"
         self.query_one("#visitors-records-title", Static).update(t(title, n=len(records)))
         fill_table(self.table("records"), [(r.id, record_cells(r, self._when)) for r in records])
@@ -174,8 +171,6 @@ class VisitorsScreen(SectionScreen):
         table = focused if isinstance(focused, DataTable) else self._last_table
         return cursor_id(table) if table is not None else None
 
-    # -- keys -------------------------------------------------------------------------
-
     async def action_new_visitor(self) -> None:
         app, user = self.duty_app, self.duty_app.user
         try:
@@ -205,16 +200,14 @@ class VisitorsScreen(SectionScreen):
 
     def _entered(self, record_id: int | None) -> None:
         if record_id is not None:
-            self.show_note("")
             self.notify(t("visitors.entered"))
 
     async def action_exit(self) -> None:
         found = await self._selected_record()
         if found is None:
             return
-        log, record = found
-        user = self.duty_app.user
-        if not record.inside or user is None:
+        log, user, record = found
+        if not record.inside:
             self.show_note(t("error.already_exited"))
             return
 
@@ -234,41 +227,37 @@ class VisitorsScreen(SectionScreen):
             self.notify(t("visitors.left", name=record.name))
 
     async def action_reveal(self) -> None:
-        record_id, user = self.selected_id(), self.duty_app.user
-        if record_id is None or user is None:
-            self.notify(t("visitors.none_selected"))
+        await self.action_details(reveal=True)
+
+    async def action_details(self, reveal: bool = False) -> None:
+        """The selected record; with ``reveal`` its full ID number, which data/ refuses
+        to all but supervisors (the refusal is shown; granted or not, it is audited)."""
+        found = await self._selected_record()
+        if found is None:
             return
+        log, user, record = found
         try:
-            log = access_log(self.duty_app)
-            number = await log.reveal(user, record_id, "id_number")  # refused and audited
-            record = await log.get(user, record_id)  # unless a supervisor asks
+            number = await log.reveal(user, record.id, "id_number") if reveal else None
         except DutyDeskError as error:
             self.show_note(explain(error))
             return
         self.app.push_screen(RecordDetails(record, self.duty_app.site.site.tz, number))
 
-    async def action_details(self) -> None:
-        found = await self._selected_record()
-        if found is not None:
-            self.app.push_screen(RecordDetails(found[1], self.duty_app.site.site.tz))
-
     @on(DataTable.RowSelected)
     async def _row_chosen(self) -> None:
         await self.action_details()
 
-    async def _selected_record(self) -> tuple[AccessLog, AccessRecord] | None:
+    async def _selected_record(self) -> tuple[AccessLog, User, AccessRecord] | None:
         record_id, user = self.selected_id(), self.duty_app.user
         if record_id is None or user is None:
             self.notify(t("visitors.none_selected"))
             return None
         try:
             log = access_log(self.duty_app)
-            return log, await log.get(user, record_id)
+            return log, user, await log.get(user, record_id)
         except DutyDeskError as error:
             self.show_note(explain(error))
             return None
-
-    # -- search -----------------------------------------------------------------------
 
     def action_search(self) -> None:
         self.query_one("#visitors-filters").remove_class("hidden")

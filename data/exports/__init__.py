@@ -1,24 +1,21 @@
 """Export writers: Markdown, CSV and PDF renderings of a ``Document``.
 
-Record services' data becomes a ``Document`` (``report_document``, ``incident_document``,
-``incident_list_document``, and other engineers' builders); a writer renders it. The PDF
-writer is imported from ``data.exports.pdf`` directly: it loads reportlab, which the
-other writers do not need.
+Record modules build a ``Document`` (data.exports.report_doc.report_document,
+data.exports.incident_doc.incident_document / incident_list_document, and the handover
+and inspection builders in data.records); a writer renders it. Only the plain writers are
+re-exported here: importing this package must stay cheap and free of record modules
+(they import ``data.exports.document`` themselves). The PDF writer lives in
+``data.exports.pdf`` because it loads reportlab.
 """
 
 from data.exports.csv_export import to_csv, to_csv_bytes, to_csv_document
 from data.exports.document import Document, Section, Table
-from data.exports.incident_doc import incident_document, incident_list_document
 from data.exports.markdown import to_markdown
-from data.exports.report_doc import report_document
 
 __all__ = [
     "Document",
     "Section",
     "Table",
-    "incident_document",
-    "incident_list_document",
-    "report_document",
     "to_csv",
     "to_csv_bytes",
     "to_csv_document",

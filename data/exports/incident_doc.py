@@ -52,7 +52,13 @@ def incident_document(
     sections = [
         Section(
             t("export.incident.response_heading"),
-            [f"{t('export.incident.response')}: {_response(incident, moment)}"],
+            [
+                t(
+                    "export.field",
+                    label=t("export.incident.response"),
+                    value=_response(incident, moment),
+                )
+            ],
             times,
         )
     ]
@@ -74,8 +80,12 @@ def incident_document(
         Section(
             t("export.incident.fix_heading"),
             [
-                f"{t('export.incident.cause')}: {incident.cause or NONE}",
-                f"{t('export.incident.solution')}: {incident.solution or NONE}",
+                t("export.field", label=t("export.incident.cause"), value=incident.cause or NONE),
+                t(
+                    "export.field",
+                    label=t("export.incident.solution"),
+                    value=incident.solution or NONE,
+                ),
             ],
         )
     )

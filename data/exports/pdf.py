@@ -51,8 +51,15 @@ class Styles:
             "title", base, fontSize=18, leading=24, alignment=1, spaceAfter=4 * mm
         )
         self.heading = ParagraphStyle(
-            "heading", base, fontSize=13, leading=18, spaceBefore=5 * mm, spaceAfter=2 * mm
+            "heading",
+            base,
+            fontSize=13,
+            leading=18,
+            spaceBefore=5 * mm,
+            spaceAfter=2 * mm,
+            keepWithNext=1,
         )
+        self.lead = ParagraphStyle("lead", base, keepWithNext=1)  # text right above a table
         self.meta = ParagraphStyle("meta", base, fontSize=9.5, leading=13)
 
 
@@ -139,7 +146,8 @@ def story(doc: doc_model.Document, styles: Styles) -> list[Flowable]:
         parts.append(_meta(doc.meta, styles))
     for section in doc.sections:
         parts.append(Paragraph(text(section.heading), styles.heading))
-        parts += [Paragraph(text(p), styles.body) for p in section.paragraphs if p.strip()]
+        style = styles.body if section.table is None else styles.lead
+        parts += [Paragraph(text(p), style) for p in section.paragraphs if p.strip()]
         if section.table is not None and section.table.columns:
             if section.paragraphs:
                 parts.append(Spacer(1, 2 * mm))

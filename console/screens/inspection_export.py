@@ -1,0 +1,53 @@
+"""Export one inspection record as files a supervisor can file: Markdown and an A4 PDF.
+
+Files go to an ``exports/`` folder next to the database, named after the record
+(``inspection-12-daily-room-2026-11-27.md``); writing happens in a thread so the console
+stays responsive. Each export is audited with the file names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.records import inspection_book
+from data.exports.markdown import to_markdown
+from data.exports.pdf import to_pdf
+from data.records.inspection_records import inspection_obj
+from data.records.inspections import Inspection
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+
+def export_folder(app: DutyDeskApp) -> Path:
+    return app.config.db_path.parent / "exports"
+
+
+def export_name(record: Inspection) -> str:
+    return f"inspection-{record.id}-{record.template_id}-{record.period or 'draft'}"
+
+
+async def export_inspection(app: DutyDeskApp, record: Inspection) -> list[Path]:
+    """Write the record's files; returns their paths (Markdown first)."""
+    document = inspection_book(app).to_document(record)
+    folder = export_folder(app)
+    markdown = folder / f"{export_name(record)}.md"
+
+    def write_markdown() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(to_markdown(document), encoding="utf-8")
+
+    pdf = folder / f"{export_name(record)}.pdf"
+    await asyncio.to_thread(write_markdown)
+    await asyncio.to_thread(to_pdf, document, pdf)
+    written = [markdown, pdf]
+    user = app.user.name if app.user is not None else None
+    await app.services.audit.record(
+        user,
+        "inspection.export",
+        inspection_obj(record.id),
+        detail={"files": [path.name for path in written]},
+    )
+    return written

@@ -1,0 +1,208 @@
+"""Pilot tests of the inspections section: the daily round filled in by keyboard with live
+readings pre-filled, an override and an out-of-range reading that needs a note, submit
+refused (a required item empty, a wrong password), the draft kept across a restart,
+export, and ``i`` on a flagged item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from console.app import DutyDeskApp
+from console.screens.inspection_form import InspectionFormScreen
+from console.screens.inspection_sign import SignDialog
+from data.audit import AuditTrail
+from data.records.inspection_rows import Inspection, inspection_from_rows
+from data.store import Store
+from tests.console_support import ACCOUNTS, wait_until
+from tests.inspections_support import inspection_app, open_section, seed_inspection_db
+from widgets.checklist_form import ChecklistForm
+
+pytestmark = pytest.mark.usefixtures("fast_scrypt")
+PASSWORD = ACCOUNTS["zhangsan"][0]
+
+
+@pytest.fixture
+async def seeded_db(tmp_path: Path) -> Path:
+    path = tmp_path / "inspections.db"
+    await seed_inspection_db(path)
+    return path
+
+
+async def stored(db: Path, inspection_id: int = 1) -> Inspection:
+    store = await Store.open(db)
+    try:
+        row = await store.fetchone("SELECT * FROM inspections WHERE id = ?", (inspection_id,))
+        answers = await store.fetchall(
+            "SELECT * FROM inspection_answers WHERE inspection_id = ?", (inspection_id,)
+        )
+        assert row is not None
+        return inspection_from_rows(row, answers)
+    finally:
+        await store.close()
+
+
+async def audit_actions(db: Path) -> list[tuple[str | None, str, str]]:
+    store = await Store.open(db)
+    try:
+        rows = await AuditTrail(store).query(limit=1000)
+    finally:
+        await store.close()
+    return [(r.user, r.action, r.outcome) for r in reversed(rows)]
+
+
+def form_of(app: DutyDeskApp) -> ChecklistForm:
+    return app.screen.query_one(ChecklistForm)
+
+
+async def open_daily_round(pilot: Pilot[int]) -> ChecklistForm:
+    await open_section(pilot)
+    await pilot.press("n")  # the cursor starts on the daily round
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, InspectionFormScreen))
+    return form_of(pilot.app)  # type: ignore[arg-type]
+
+
+async def answered(pilot: Pilot[int], form: ChecklistForm, item_id: str, value: str) -> None:
+    """Wait until the screen has stored the answer and handed it back to the form."""
+    await wait_until(pilot, lambda: form.answers[item_id].value == value)
+    await pilot.pause()
+
+
+async def test_fill_and_submit_the_daily_round_with_live_values(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    app = inspection_app(seeded_db, tmp_path, language="en")
+    async with app.run_test(size=(130, 36)) as pilot:
+        form = await open_daily_round(pilot)
+        temp, humidity, ups = form.answers["temp-a"], form.answers["rh-a"], form.answers["ups"]
+        assert temp.prefilled and temp.value == "23.4" and temp.live_at == "09:58"
+        assert humidity.prefilled and humidity.flagged  # 65 %RH is outside 40..60
+        assert ups.value == "pass" and ups.prefilled  # the check's OK state passes it
+        row = str(form.query_one("#item-0").render())
+        assert "⟲" in row and "live 09:58" in row
+
+        await pilot.press("ctrl+s")  # water, gas and fire-panel are still unanswered
+        await wait_until(pilot, lambda: form.missing == {"water", "gas", "fire-panel"})
+        assert not isinstance(app.screen, SignDialog)
+        assert form.item.id == "water" and "3 required item(s)" in str(
+            form.query_one("#checklist-status").render()
+        )
+
+        await pilot.press("space")  # water: pass
+        await answered(pilot, form, "water", "pass")
+        await pilot.press("down", "down", "2", ".", "5", "enter")  # gas 2.5 MPa
+        await answered(pilot, form, "gas", "2.5")
+        await pilot.press("down", "right")  # fire panel: the first choice
+        await answered(pilot, form, "fire-panel", "正常")
+        form.select(0)
+        await pilot.press("2", "4", "enter")  # the operator reads 24 °C: an override
+        await answered(pilot, form, "temp-a", "24.0")
+        assert form.answers["temp-a"].overridden and not form.answers["temp-a"].prefilled
+
+        await pilot.press("ctrl+s")  # the out-of-range humidity has no note yet
+        await wait_until(pilot, lambda: form.missing == {"rh-a"})
+        assert form.item.id == "rh-a" and "⚑" in str(form.query_one("#item-1").render())
+        await pilot.press("n", *"humidifier broken", "enter")
+        await wait_until(pilot, lambda: form.answers["rh-a"].note == "humidifier broken")
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignDialog))
+        dialog = app.screen
+        await pilot.press(*"not-my-password", "enter")
+        await wait_until(pilot, lambda: "Wrong" in dialog.error)  # type: ignore[attr-defined]
+        assert app.screen is dialog
+        assert (await stored(seeded_db)).seal is None  # a wrong password seals nothing
+
+        await pilot.press(*PASSWORD, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InspectionFormScreen))
+        await wait_until(pilot, lambda: form.read_only)
+        result = str(app.screen.query_one("#inspection-result").render())
+        assert "1 problem(s)" in result and "humidifier broken" in result
+        assert form.item.id == "rh-a"  # the cursor waits on the problem
+
+    record = await stored(seeded_db)
+    assert record.sealed and record.period == "2026-11-27" and record.inspector == "zhangsan"
+    assert record.answers["temp-a"].prefilled_value == "23.4"
+    assert record.answers["temp-a"].overridden and record.value("temp-a") == "24.0"
+    assert record.answers["rh-a"].prefilled and record.answers["rh-a"].flagged
+    assert [f.item_id for f in record.flagged()] == ["rh-a"]
+    actions = await audit_actions(seeded_db)
+    assert ("zhangsan", "inspection.override", "ok") in actions
+    assert ("zhangsan", "inspection.sign", "failed") in actions
+    assert ("zhangsan", "inspection.seal", "ok") in actions
+
+
+async def test_a_draft_survives_closing_the_console(seeded_db: Path, tmp_path: Path) -> None:
+    first = inspection_app(seeded_db, tmp_path)
+    async with first.run_test(size=(130, 36)) as pilot:
+        form = await open_daily_round(pilot)
+        form.select(2)
+        await pilot.press("f")  # water: fail, flagged
+        await answered(pilot, form, "water", "fail")
+        await pilot.press("n", *"east corner wet", "enter")
+        await wait_until(pilot, lambda: form.answers["water"].note == "east corner wet")
+        await pilot.press("down", "down", "2", ".", "6")
+        await pilot.press("down")  # moving away saves the typed reading
+        await answered(pilot, form, "gas", "2.6")
+
+    second = inspection_app(seeded_db, tmp_path)
+    async with second.run_test(size=(130, 36)) as pilot:
+        await open_section(pilot)
+        drafts = str(second.screen.query_one("#inspections-due").get_row_at(0)[4])  # type: ignore[attr-defined]
+        assert "#1" in drafts
+        await pilot.press("n")  # continues the draft instead of starting another
+        await wait_until(pilot, lambda: isinstance(second.screen, InspectionFormScreen))
+        form = form_of(second)
+        assert second.screen.record.id == 1  # type: ignore[attr-defined]
+        assert form.answers["water"].value == "fail" and form.answers["water"].flagged
+        assert form.answers["water"].note == "east corner wet"
+        assert form.answers["gas"].value == "2.6" and form.answers["temp-a"].prefilled
+
+
+async def test_export_and_an_incident_from_a_flagged_item(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    app = inspection_app(seeded_db, tmp_path)
+    opened: list[str] = []
+    app.open_incident = opened.append  # type: ignore[method-assign]
+    async with app.run_test(size=(130, 36)) as pilot:
+        form = await open_daily_round(pilot)
+        form.select(1)
+        await pilot.press("n", *"dry season", "enter")
+        await wait_until(pilot, lambda: form.answers["rh-a"].note == "dry season")
+        form.select(2)
+        await pilot.press("p", "down", "f")  # water passes, the UPS fails
+        await answered(pilot, form, "ups", "fail")
+        await pilot.press("n", *"on battery", "enter")
+        await wait_until(pilot, lambda: form.answers["ups"].note == "on battery")
+        await pilot.press("down", "2", ".", "4", "enter", "down", "1")
+        await answered(pilot, form, "fire-panel", "正常")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignDialog))
+        await pilot.press(*PASSWORD, "enter")
+        await wait_until(pilot, lambda: form.read_only)
+        assert form.item.id == "rh-a"
+        await pilot.press("i")  # the humidity sensor's incident
+        form.select(3)
+        await pilot.press("i")  # the UPS's incident
+        await wait_until(pilot, lambda: opened == ["th-a", "ups-1"])
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.id == "section-inspections")
+        records = app.screen.query_one("#inspections-records")
+        await wait_until(pilot, lambda: records.row_count == 1)  # type: ignore[attr-defined]
+        state = str(app.screen.query_one("#inspections-due").get_row_at(0)[3])  # type: ignore[attr-defined]
+        assert "#1" in state
+        await pilot.press("tab", "e")
+        screen = app.screen
+        await wait_until(pilot, lambda: bool(screen.exported), timeout=30)  # type: ignore[attr-defined]
+        folder = seeded_db.parent / "exports"
+        files = [folder / "inspection-1-daily-room-2026-11-27.md",
+                 folder / "inspection-1-daily-room-2026-11-27.pdf"]  # fmt: skip
+        assert screen.exported == files  # type: ignore[attr-defined]
+    markdown = files[0].read_text(encoding="utf-8")
+    assert "机房日常巡检" in markdown and "dry season" in markdown and "on battery" in markdown
+    assert files[1].read_bytes().startswith(b"%PDF")
+    assert ("zhangsan", "inspection.export", "ok") in await audit_actions(seeded_db)
