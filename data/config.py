@@ -98,6 +98,9 @@ def _resolve_paths(data: dict[Any, Any], base: Path) -> None:
                 check["ca_file"] = _path(check["ca_file"], base)
     if isinstance(data.get("inspections"), list):
         data["inspections"] = [_path(entry, base) for entry in data["inspections"]]
+    site = data.get("site")
+    if isinstance(site, dict) and "pdf_font" in site:
+        site["pdf_font"] = _path(site["pdf_font"], base)
 
 
 def _path(value: Any, base: Path) -> Any:

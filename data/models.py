@@ -96,6 +96,7 @@ class SiteInfo(Strict):
     idle_lock_minutes: int = Field(default=10, ge=1, le=240)
     problem_age_days: int = Field(default=7, ge=1, le=365)
     keymap: dict[str, str] = {}  # binding id -> key, e.g. {ack: "A"}
+    pdf_font: Path | None = None  # a TrueType CJK font for PDF exports (else found or built-in)
 
     @field_validator("timezone")
     @classmethod

@@ -64,7 +64,7 @@ class ChecklistForm(Vertical, can_focus=True):
     DEFAULT_CSS = """
     ChecklistForm { height: 1fr; }
     ChecklistForm > .checklist-form--flagged { color: $error; text-style: bold; }
-    ChecklistForm > .checklist-form--muted { color: $text-muted; }
+    ChecklistForm > .checklist-form--muted { text-style: dim; }
     ChecklistForm > .checklist-form--live { color: $success; }
     ChecklistForm #checklist-items { height: 1fr; }
     ChecklistForm .checklist-section { margin-top: 1; }
@@ -135,8 +135,9 @@ class ChecklistForm(Vertical, can_focus=True):
 
     def redraw(self, item_ids: Iterable[str] | None = None) -> None:
         """Redraw ``item_ids`` (None: every item), the section counts and the panels."""
-        part = self.get_component_rich_style
-        styles = LineStyles(*(part(f"checklist-form--{n}") for n in ("flagged", "muted", "live")))
+        names = (f"checklist-form--{n}" for n in ("flagged", "muted", "live"))
+        # partial: the colour only, so that the selected row's background shows through
+        styles = LineStyles(*(self.get_component_rich_style(n, partial=True) for n in names))
         for position, item in enumerate(self.items):
             if item_ids is not None and item.id not in item_ids:
                 continue

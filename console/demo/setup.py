@@ -96,4 +96,7 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     finally:
         await services.close()
     ensure_key(db_path)
+    from console.demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
+
+    await seed_history(site_path, db_path)
     return DemoPaths(site=site, site_path=site_path, db_path=db_path)
