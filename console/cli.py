@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         check_cmd,
         config_cmd,
         console_cmd,
+        export_cmd,
     )
 
     parser = argparse.ArgumentParser(prog="dutydesk", description=t("cli.description"))
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts_cmd.add_parser(sub, _global_options)
     audit_cmd.add_parser(sub, _global_options)
     backup_cmd.add_parsers(sub, _global_options)
+    export_cmd.add_parsers(sub, _global_options)
     return parser
 
 

@@ -5,19 +5,28 @@ export, and ``i`` on a flagged item."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from console.app import DutyDeskApp
+from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from console.screens.inspection_sign import SignDialog
+from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.records.inspection_rows import Inspection, inspection_from_rows
+from data.records.inspections import InspectionBook
 from data.store import Store
-from tests.console_support import ACCOUNTS, wait_until
-from tests.inspections_support import inspection_app, open_section, seed_inspection_db
+from tests.console_support import ACCOUNTS, FIXED_NOW, wait_until
+from tests.inspections_support import (
+    inspection_app,
+    inspection_site,
+    open_section,
+    seed_inspection_db,
+)
 from widgets.checklist_form import ChecklistForm
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -161,9 +170,7 @@ async def test_a_draft_survives_closing_the_console(seeded_db: Path, tmp_path: P
         assert form.answers["gas"].value == "2.6" and form.answers["temp-a"].prefilled
 
 
-async def test_export_and_an_incident_from_a_flagged_item(
-    seeded_db: Path, tmp_path: Path
-) -> None:
+async def test_export_and_an_incident_from_a_flagged_item(seeded_db: Path, tmp_path: Path) -> None:
     app = inspection_app(seeded_db, tmp_path)
     opened: list[str] = []
     app.open_incident = opened.append  # type: ignore[method-assign]
@@ -206,3 +213,44 @@ async def test_export_and_an_incident_from_a_flagged_item(
     assert "机房日常巡检" in markdown and "dry season" in markdown and "on battery" in markdown
     assert files[1].read_bytes().startswith(b"%PDF")
     assert ("zhangsan", "inspection.export", "ok") in await audit_actions(seeded_db)
+
+
+async def test_history_lists_older_records_and_opens_them_read_only(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    ten_days_ago = FIXED_NOW - dt.timedelta(days=10)
+    site = inspection_site(tmp_path)
+    store = await Store.open(seeded_db)
+    try:
+        audit = AuditTrail(store, terminal="test")
+        accounts = Accounts(store, audit)
+        book = InspectionBook(store, audit, accounts, site, site_checklists(site),
+                              lambda: ten_days_ago)  # fmt: skip
+        user = await accounts.authenticate("wangwu", ACCOUNTS["wangwu"][0])
+        old = await book.start(user, "monthly-system")
+        for item_id in ("app-web", "logs"):
+            await book.save_answer(user, old, item_id, "pass")
+        await book.submit(user, old, ACCOUNTS["wangwu"][0])
+    finally:
+        await store.close()
+
+    app = inspection_app(seeded_db, tmp_path, language="en")
+    async with app.run_test(size=(130, 36)) as pilot:
+        await open_section(pilot)
+        records = app.screen.query_one("#inspections-records")
+        await wait_until(pilot, lambda: "last 7 days: 0" in heading(app))
+        await pilot.press("h")
+        await wait_until(pilot, lambda: records.row_count == 1)  # type: ignore[attr-defined]
+        assert "last 366 days: 1" in heading(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InspectionFormScreen))
+        form = form_of(app)
+        assert form.read_only and form.answers["logs"].value == "pass"
+        assert "sealed" in str(app.screen.query_one("#inspection-title").render())
+        await pilot.press("space")  # a sealed record takes no answer
+        await pilot.pause()
+        assert (await stored(seeded_db)).value("logs") == "pass"
+
+
+def heading(app: DutyDeskApp) -> str:
+    return str(app.screen.query_one("#inspections-records-heading").render())

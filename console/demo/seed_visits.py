@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 
 from console.demo.seed_desk import Desk
 from data.idnumbers import DocType, check_character
@@ -81,14 +82,14 @@ def plan_visits(desk: Desk) -> None:
         else:
             entered = desk.watch_start(visit.watch) + timedelta(hours=visit.hours)
         key = f"visit-{number}"
-        desk.at(entered, lambda v=visit, k=key: _enter(desk, v.who, k))
+        desk.at(entered, partial(_enter, desk, visit.who, key))
         if visit.stay is not None:
-            desk.at(entered + visit.stay, lambda v=visit, k=key: _leave(desk, v, k))
+            desk.at(entered + visit.stay, partial(_leave, desk, visit, key))
     for watch, hours, stay, account, purpose in STAFF:
         entered = desk.watch_start(watch) + timedelta(hours=hours)
         key = f"staff-{account}"
-        desk.at(entered, lambda a=account, p=purpose, k=key: _staff(desk, a, p, k))
-        desk.at(entered + stay, lambda k=key: _staff_leaves(desk, k))
+        desk.at(entered, partial(_staff, desk, account, purpose, key))
+        desk.at(entered + stay, partial(_staff_leaves, desk, key))
 
 
 async def _enter(desk: Desk, who: VisitorEntry, key: str) -> None:

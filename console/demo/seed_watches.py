@@ -11,7 +11,8 @@ the monthly system inspection on the earliest, both pre-filled from the seeded c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 
 from console.demo.seed_checks import CheckHistory
 from console.demo.seed_desk import Desk, password
@@ -61,20 +62,20 @@ MONTHLY: Mapping[str, tuple[object, str]] = {
 
 def plan_watches(desk: Desk, history: CheckHistory) -> None:
     spans, operators = desk.spans, desk.operators
-    desk.at(spans[0].start + 5 * MINUTE, lambda: _open_first(desk))
+    desk.at(spans[0].start + 5 * MINUTE, partial(_open_first, desk))
     for index in range(len(spans) - 1):
         change = spans[index + 1].start
         outgoing, incoming = operators[index], operators[index + 1]
-        desk.at(change - 25 * MINUTE, lambda i=index: _write_notes(desk, NOTES[i]))
-        desk.at(change - 10 * MINUTE, lambda name=outgoing: _sign_out(desk, name))
-        desk.at(change + 5 * MINUTE, lambda name=incoming: _sign_in(desk, name))
+        desk.at(change - 25 * MINUTE, partial(_write_notes, desk, NOTES[index]))
+        desk.at(change - 10 * MINUTE, partial(_sign_out, desk, outgoing))
+        desk.at(change + 5 * MINUTE, partial(_sign_in, desk, incoming))
     for number, (watch, hours, text) in enumerate(PENDING):
         start = desk.now if watch is None else desk.watch_start(watch)
-        desk.at(start + timedelta(hours=hours), lambda n=number, s=text: _add_pending(desk, n, s))
+        desk.at(start + timedelta(hours=hours), partial(_add_pending, desk, number, text))
     for watch, hours, item, note in CLOSED:
         moment = desk.watch_start(watch) + timedelta(hours=hours)
-        desk.at(moment, lambda n=item, s=note: _close_pending(desk, n, s))
-    desk.at(desk.now, lambda: _write_notes(desk, NOTES[-1]))
+        desk.at(moment, partial(_close_pending, desk, item, note))
+    desk.at(desk.now, partial(_write_notes, desk, NOTES[-1]))
     _plan_inspections(desk, history)
 
 
@@ -126,9 +127,9 @@ def _plan_inspections(desk: Desk, history: CheckHistory) -> None:
         ("monthly-system", days[0], 5.0, MONTHLY),
     ):
         start = desk.watch_start(watch) + timedelta(hours=hours)
-        desk.at(start, lambda t=template: _start(desk, history, t))
-        desk.at(start + 15 * MINUTE, lambda t=template, a=answers: _answer(desk, t, a))
-        desk.at(start + 25 * MINUTE, lambda t=template: _submit(desk, t))
+        desk.at(start, partial(_start, desk, history, template))
+        desk.at(start + 15 * MINUTE, partial(_answer, desk, template, answers))
+        desk.at(start + 25 * MINUTE, partial(_submit, desk, template))
 
 
 async def _start(desk: Desk, history: CheckHistory, template_id: str) -> None:

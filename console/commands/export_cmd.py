@@ -1,0 +1,239 @@
+"""``dutydesk export handovers|visitors|inspections|incidents|audit`` and ``dutydesk report``.
+
+What a supervisor files and an auditor keeps: a date range of records as CSV, Markdown or
+PDF. Records need the export permission (supervisor), the audit trail the auditor's; both
+are checked in data/ terms and every export is audited. Visitors' ID and phone numbers
+stay masked in every export; the audit export carries the chain hashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from console.commands import common
+from console.services import Services
+from data.accounts import User
+from data.exports import to_csv, to_csv_document, to_markdown
+from data.exports.document import Document, Section, Table
+from data.i18n import t
+from data.models import Site
+from data.roles import Permission
+
+KINDS = ("handovers", "visitors", "inspections", "incidents", "audit")
+FORMATS = ("csv", "md", "pdf")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_date", value=text)) from None
+
+
+def _month(text: str) -> str:
+    try:
+        dt.date.fromisoformat(text + "-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_month", value=text)) from None
+    return text
+
+
+def add_parsers(sub: Any, global_options: Callable[..., None]) -> None:
+    e = sub.add_parser("export", help=t("cli.export"), description=t("cli.export"))
+    global_options(e, root=False)
+    e.add_argument("kind", choices=KINDS)
+    e.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
+    e.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
+    e.add_argument("--format", choices=FORMATS, default="csv")
+    e.add_argument("--out", type=Path, metavar="PATH", help=t("cli.export.out"))
+    e.set_defaults(handler=run_export)
+    r = sub.add_parser("report", help=t("cli.report"), description=t("cli.report"))
+    global_options(r, root=False)
+    r.add_argument("--month", type=_month, metavar="YYYY-MM", help=t("cli.report.month"))
+    r.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    r.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    r.add_argument("--zone", metavar="ID")
+    r.add_argument("--kind", dest="device_kind", metavar="KIND")
+    r.add_argument("--device", metavar="ID")
+    r.add_argument("--format", choices=FORMATS, default="md")
+    r.add_argument("--out", type=Path, metavar="PATH", help=t("cli.export.out"))
+    r.set_defaults(handler=run_report)
+
+
+def _span(site: Site, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Whole days of the site's time zone, both ends included, as UTC bounds [since, until)."""
+    tz = site.site.tz
+    since = dt.datetime.combine(start, dt.time(), tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+    return since.astimezone(dt.UTC), until.astimezone(dt.UTC)
+
+
+def _write(doc: Document, fmt: str, out: Path | None, site: Site) -> None:
+    if fmt == "pdf":
+        if out is None:
+            raise common.CliError(t("cli.export.pdf_needs_out"))
+        from data.exports.pdf import to_pdf
+
+        to_pdf(doc, out, font_path=site.site.pdf_font)
+    else:
+        tables = [section.table for section in doc.sections if section.table is not None]
+        if fmt == "md":
+            text = to_markdown(doc)
+        elif len(tables) == 1:  # one table (visitors, audit): a plain sheet a program can read
+            text = to_csv(tables[0])
+        else:
+            text = to_csv_document(doc)
+        if out is None:
+            sys.stdout.write(text.removeprefix("\ufeff") if fmt == "csv" else text)
+            return
+        out.write_text(text, encoding="utf-8", newline="")
+    print(t("export.written", path=out), file=sys.stderr)
+
+
+def _merge(title: str, site: Site, period: str, docs: list[Document]) -> Document:
+    """Many records (one document each) as one file: their sections one after another."""
+    sections: list[Section] = []
+    for doc in docs:
+        sections.append(Section(doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""),
+                                [f"{label}: {value}" for label, value in doc.meta]))  # fmt: skip
+        sections.extend(doc.sections)
+    if not docs:
+        sections.append(Section(t("export.none")))
+    return Document(title, site.site.name, [(t("export.report.period"), period)], sections,
+                    docs[0].signatures if docs else [])  # fmt: skip
+
+
+async def _build(kind: str, s: Services, user: User, since: dt.datetime, until: dt.datetime,
+                 period: str) -> Document:  # fmt: skip
+    site = s.site
+    tz = site.site.tz
+    if kind == "handovers":
+        from data.records.handover import HandoverBook
+
+        book = HandoverBook(s.store, s.audit, s.accounts, site)
+        handovers = await book.history(since, until)
+        return _merge(t("export.title.handovers"), site, period,
+                      [book.to_document(h) for h in handovers])  # fmt: skip
+    if kind == "inspections":
+        from console.records import site_checklists
+        from data.records.inspections import InspectionBook
+
+        inspections = InspectionBook(s.store, s.audit, s.accounts, site, site_checklists(site))
+        records = await inspections.records(since, until)
+        return _merge(t("export.title.inspections"), site, period,
+                      [inspections.to_document(r) for r in records])  # fmt: skip
+    if kind == "incidents":
+        from data.exports.incident_doc import incident_list_document
+        from data.records.incidents import IncidentBook
+
+        incidents = await IncidentBook(s.store, s.audit, site).history(since, until)
+        return incident_list_document(incidents, site.site.name, tz, period)
+    if kind == "visitors":
+        return await _visitors(s, user, since, until, period)
+    return await _audit(s, since, until, period)
+
+
+async def _visitors(s: Services, user: User, since: dt.datetime, until: dt.datetime,
+                    period: str) -> Document:  # fmt: skip
+    from data.crypto import open_cipher
+    from data.records.visitors import AccessLog
+
+    tz = s.site.site.tz
+    log = AccessLog(s.store, s.audit, open_cipher(s.store.path), tz=tz)
+    last_day = (until - dt.timedelta(seconds=1)).astimezone(tz).date()
+    records = await log.search(user, date_from=since.astimezone(tz).date(), date_to=last_day,
+                               limit=5000)  # fmt: skip
+
+    def when(moment: dt.datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    rows = [[str(r.id), r.kind, r.name, r.organisation, r.id_masked or "", r.phone_masked or "",
+             r.purpose, r.escort or "", r.badge or "", when(r.entered_at), when(r.exited_at),
+             t("export.visitors.mismatch") if r.mismatch else ""]
+            for r in sorted(records, key=lambda r: r.entered_at)]  # fmt: skip
+    columns = [t(f"export.visitors.{c}") for c in
+               ("id", "kind", "name", "organisation", "id_number", "phone", "purpose", "escort",
+                "badge", "entered", "exited", "items")]  # fmt: skip
+    return Document(
+        t("export.title.visitors"),
+        s.site.site.name,
+        [(t("export.report.period"), period)],
+        [Section("", [], Table(columns, rows))],
+    )
+
+
+async def _audit(s: Services, since: dt.datetime, until: dt.datetime, period: str) -> Document:
+    import json
+
+    entries = [e for e in await s.audit.query(since=since, limit=1_000_000) if e.ts < until]
+    rows = [[str(e.id), e.ts.isoformat(), e.user or "", e.terminal, e.action, e.object,
+             e.outcome, json.dumps(e.detail, ensure_ascii=False, sort_keys=True), e.prev_hash,
+             e.hash] for e in sorted(entries, key=lambda e: e.id)]  # fmt: skip
+    columns = ["id", "ts_utc", "user", "terminal", "action", "object", "outcome", "detail",
+               "prev_hash", "hash"]  # fmt: skip
+    return Document(
+        t("export.title.audit"),
+        s.site.site.name,
+        [(t("export.report.period"), period)],
+        [Section("", [], Table(columns, rows))],
+    )
+
+
+def run_export(args: argparse.Namespace) -> int:
+    site = common.load_site_or_fail(args)
+    if args.date_to < args.date_from:
+        raise common.CliError(t("cli.export.bad_range"))
+    source = common.passwords(args)
+    permission = Permission.EXPORT_AUDIT if args.kind == "audit" else Permission.EXPORT_RECORDS
+    since, until = _span(site, args.date_from, args.date_to)
+    period = f"{args.date_from} — {args.date_to}"
+
+    async def go() -> Document:
+        services = await common.open_or_fail(site, common.db_path(args))
+        try:
+            user = await common.login(services, args, source, permission)
+            doc = await _build(args.kind, services, user, since, until, period)
+            await services.audit.record(user.name, f"export.{args.kind}", period,
+                                        detail={"format": args.format})  # fmt: skip
+            return doc
+        finally:
+            await services.close()
+
+    _write(common.run(go), args.format, args.out, site)
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    site = common.load_site_or_fail(args)
+    if args.month:
+        period: Any = args.month
+    elif args.date_from and args.date_to:
+        period = (args.date_from, args.date_to)
+    else:
+        period = dt.datetime.now(site.site.tz).strftime("%Y-%m")
+    source = common.passwords(args)
+
+    async def go() -> Document:
+        from console.records import site_checklists
+        from data.exports.report_doc import report_document
+        from data.records.reports import monthly
+
+        services = await common.open_or_fail(site, common.db_path(args))
+        try:
+            user = await common.login(services, args, source, Permission.EXPORT_RECORDS)
+            report = await monthly(services.store, site, period, zone=args.zone,
+                                   kind=args.device_kind, device_id=args.device,
+                                   templates=site_checklists(site))  # fmt: skip
+            await services.audit.record(user.name, "report.export", str(period),
+                                        detail={"format": args.format})  # fmt: skip
+            return report_document(report)
+        finally:
+            await services.close()
+
+    _write(common.run(go), args.format, args.out, site)
+    return 0
