@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
 from data.config import load_site
@@ -116,5 +117,5 @@ async def open_section(pilot: Pilot[int], user: str = "zhangsan") -> None:
     await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
     await pilot.press("5")
     await wait_until(pilot, lambda: pilot.app.screen.id == "section-inspections")
-    table = pilot.app.screen.query_one("#inspections-due")
-    await wait_until(pilot, lambda: table.row_count >= 2)  # type: ignore[attr-defined]
+    table = pilot.app.screen.query_one("#inspections-due", DataTable)
+    await wait_until(pilot, lambda: table.row_count >= 2)

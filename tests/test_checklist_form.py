@@ -39,7 +39,7 @@ CHECKLIST = Checklist.model_validate(
 LIVE_TEMP = ItemAnswer("23.4", "", "23.4", "09:58")
 
 
-class FormApp(App[None]):
+class FormApp(App[int]):
     def __init__(self, answers: Mapping[str, ItemAnswer], read_only: bool = False) -> None:
         super().__init__()
         self.answers = answers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sqlite3
@@ -13,43 +12,10 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from tests.cli_support import ADMIN_PW, Cli
 from tests.console_support import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-ADMIN_PW = "Adm1n#pass"
-
-
-class Cli:
-    def __init__(
-        self, tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        self.site = tmp / "site.yaml"
-        self.db = tmp / "dutydesk.db"
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
-
-    def __call__(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(["--site", str(self.site), "--db", str(self.db), *args])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    return Cli(tmp_path, capsys, monkeypatch)
-
-
-@pytest.fixture
-def initialised(cli: Cli) -> Cli:
-    code, _, err = cli("init", "--password-stdin", stdin=ADMIN_PW + "\n")
-    assert code == 0, err
-    # English for assertions on messages; the template's own language is zh_CN.
-    cli.site.write_text(
-        cli.site.read_text("utf-8").replace("language: zh_CN", "language: en"), encoding="utf-8"
-    )
-    return cli
 
 
 def test_init_writes_a_valid_template_and_refuses_to_overwrite(initialised: Cli) -> None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import pytest
 
-from tests.test_cli import ADMIN_PW, Cli, cli, initialised  # noqa: F401  (fixtures)
+from tests.cli_support import ADMIN_PW, Cli
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 SUPER_PW, AUDIT_PW, OPER_PW = "Lead#2026c", "Audit#2026", "Duty#2026a"
 
 
 @pytest.fixture
-def staffed(initialised: Cli) -> Cli:  # noqa: F811
+def staffed(initialised: Cli) -> Cli:
     for name, role, password in [("wangwu", "supervisor", SUPER_PW),
                                  ("shenji", "auditor", AUDIT_PW),
                                  ("zhangsan", "operator", OPER_PW)]:  # fmt: skip
@@ -146,7 +147,7 @@ def test_audit_export_is_the_auditors_and_carries_the_chain(staffed: Cli) -> Non
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and all(len(r["hash"]) == 64 for r in rows)
     # the chain links: each row's prev_hash is the previous row's hash
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))
     assert ADMIN_PW not in out and SUPER_PW not in out
 
 

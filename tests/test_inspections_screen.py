@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
 from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from console.screens.inspection_sign import SignDialog
+from console.screens.inspections import InspectionsScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.records.inspection_rows import Inspection, inspection_from_rows
@@ -66,11 +69,15 @@ def form_of(app: DutyDeskApp) -> ChecklistForm:
     return app.screen.query_one(ChecklistForm)
 
 
+def table(app: DutyDeskApp, name: str) -> DataTable[Any]:
+    return app.screen.query_one(f"#inspections-{name}", DataTable)
+
+
 async def open_daily_round(pilot: Pilot[int]) -> ChecklistForm:
     await open_section(pilot)
     await pilot.press("n")  # the cursor starts on the daily round
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, InspectionFormScreen))
-    return form_of(pilot.app)  # type: ignore[arg-type]
+    return pilot.app.screen.query_one(ChecklistForm)
 
 
 async def answered(pilot: Pilot[int], form: ChecklistForm, item_id: str, value: str) -> None:
@@ -119,8 +126,9 @@ async def test_fill_and_submit_the_daily_round_with_live_values(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, SignDialog))
         dialog = app.screen
+        assert isinstance(dialog, SignDialog)
         await pilot.press(*"not-my-password", "enter")
-        await wait_until(pilot, lambda: "Wrong" in dialog.error)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "Wrong" in dialog.error)
         assert app.screen is dialog
         assert (await stored(seeded_db)).seal is None  # a wrong password seals nothing
 
@@ -159,21 +167,23 @@ async def test_a_draft_survives_closing_the_console(seeded_db: Path, tmp_path: P
     second = inspection_app(seeded_db, tmp_path)
     async with second.run_test(size=(130, 36)) as pilot:
         await open_section(pilot)
-        drafts = str(second.screen.query_one("#inspections-due").get_row_at(0)[4])  # type: ignore[attr-defined]
+        drafts = str(table(second, "due").get_row_at(0)[4])
         assert "#1" in drafts
         await pilot.press("n")  # continues the draft instead of starting another
         await wait_until(pilot, lambda: isinstance(second.screen, InspectionFormScreen))
         form = form_of(second)
-        assert second.screen.record.id == 1  # type: ignore[attr-defined]
+        assert isinstance(second.screen, InspectionFormScreen) and second.screen.record.id == 1
         assert form.answers["water"].value == "fail" and form.answers["water"].flagged
         assert form.answers["water"].note == "east corner wet"
         assert form.answers["gas"].value == "2.6" and form.answers["temp-a"].prefilled
 
 
-async def test_export_and_an_incident_from_a_flagged_item(seeded_db: Path, tmp_path: Path) -> None:
+async def test_export_and_an_incident_from_a_flagged_item(
+    seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = inspection_app(seeded_db, tmp_path)
     opened: list[str] = []
-    app.open_incident = opened.append  # type: ignore[method-assign]
+    monkeypatch.setattr(app, "open_incident", opened.append)
     async with app.run_test(size=(130, 36)) as pilot:
         form = await open_daily_round(pilot)
         form.select(1)
@@ -198,17 +208,18 @@ async def test_export_and_an_incident_from_a_flagged_item(seeded_db: Path, tmp_p
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen.id == "section-inspections")
-        records = app.screen.query_one("#inspections-records")
-        await wait_until(pilot, lambda: records.row_count == 1)  # type: ignore[attr-defined]
-        state = str(app.screen.query_one("#inspections-due").get_row_at(0)[3])  # type: ignore[attr-defined]
+        records = table(app, "records")
+        await wait_until(pilot, lambda: records.row_count == 1)
+        state = str(table(app, "due").get_row_at(0)[3])
         assert "#1" in state
         await pilot.press("tab", "e")
         screen = app.screen
-        await wait_until(pilot, lambda: bool(screen.exported), timeout=30)  # type: ignore[attr-defined]
+        assert isinstance(screen, InspectionsScreen)
+        await wait_until(pilot, lambda: bool(screen.exported), timeout=30)
         folder = seeded_db.parent / "exports"
         files = [folder / "inspection-1-daily-room-2026-11-27.md",
                  folder / "inspection-1-daily-room-2026-11-27.pdf"]  # fmt: skip
-        assert screen.exported == files  # type: ignore[attr-defined]
+        assert screen.exported == files
     markdown = files[0].read_text(encoding="utf-8")
     assert "机房日常巡检" in markdown and "dry season" in markdown and "on battery" in markdown
     assert files[1].read_bytes().startswith(b"%PDF")
@@ -237,10 +248,10 @@ async def test_history_lists_older_records_and_opens_them_read_only(
     app = inspection_app(seeded_db, tmp_path, language="en")
     async with app.run_test(size=(130, 36)) as pilot:
         await open_section(pilot)
-        records = app.screen.query_one("#inspections-records")
+        records = table(app, "records")
         await wait_until(pilot, lambda: "last 7 days: 0" in heading(app))
         await pilot.press("h")
-        await wait_until(pilot, lambda: records.row_count == 1)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: records.row_count == 1)
         assert "last 366 days: 1" in heading(app)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, InspectionFormScreen))

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
@@ -75,7 +76,7 @@ def test_inspections_list(
 
     async def on_list(pilot: Pilot[Any]) -> None:
         await open_section(pilot)
-        records = pilot.app.screen.query_one("#inspections-records")
+        records = pilot.app.screen.query_one("#inspections-records", DataTable)
         await wait_until(pilot, lambda: records.row_count == 1)
 
     assert snap_compare(app, terminal_size=(130, 18), run_before=on_list)

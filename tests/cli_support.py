@@ -1,0 +1,46 @@
+"""Running the command line in-process for tests: ``Cli`` and its fixtures."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+ADMIN_PW = "Adm1n#pass"
+
+
+class Cli:
+    def __init__(
+        self, tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.site = tmp / "site.yaml"
+        self.db = tmp / "dutydesk.db"
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(["--site", str(self.site), "--db", str(self.db), *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+
+def make_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    return Cli(tmp_path, capsys, monkeypatch)
+
+
+def initialise(cli: Cli) -> Cli:
+    code, _, err = cli("init", "--password-stdin", stdin=ADMIN_PW + "\n")
+    assert code == 0, err
+    # English for assertions on messages; the template's own language is zh_CN.
+    cli.site.write_text(
+        cli.site.read_text("utf-8").replace("language: zh_CN", "language: en"), encoding="utf-8"
+    )
+    return cli
