@@ -1,7 +1,8 @@
 """The record books one app works with, built on first use and kept for the app's life.
 
-``handover_book(app)`` and ``inspection_book(app)`` share the app's store, audit trail,
-accounts and clock; the handover book lists inspections through the same inspection book.
+``handover_book(app)``, ``inspection_book(app)`` and ``incident_book(app)`` share the app's
+store, audit trail, accounts and clock; the handover book lists inspections through the same
+inspection book.
 ``refresh_duty(app)`` reads who holds the watch into ``app.duty_operator`` (the header
 shows the duty operator, who is not always the one logged in at this terminal).
 """
@@ -16,6 +17,7 @@ from data.checklists import Checklist, load_checklist
 from data.config import SiteConfigError, load_site_config
 from data.models import Site
 from data.records.handover import HandoverBook
+from data.records.incidents import IncidentBook
 from data.records.inspections import InspectionBook
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 _inspections: WeakKeyDictionary[DutyDeskApp, InspectionBook] = WeakKeyDictionary()
 _handovers: WeakKeyDictionary[DutyDeskApp, HandoverBook] = WeakKeyDictionary()
+_incidents: WeakKeyDictionary[DutyDeskApp, IncidentBook] = WeakKeyDictionary()
 
 
 def site_checklists(site: Site) -> list[Checklist]:
@@ -59,6 +62,15 @@ def handover_book(app: DutyDeskApp) -> HandoverBook:
             inspections=inspection_book(app),
         )  # fmt: skip
         _handovers[app] = book
+    return book
+
+
+def incident_book(app: DutyDeskApp) -> IncidentBook:
+    book = _incidents.get(app)
+    if book is None:
+        services = app.services
+        book = IncidentBook(services.store, services.audit, app.site, app.config.clock)
+        _incidents[app] = book
     return book
 
 

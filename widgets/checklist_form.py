@@ -1,9 +1,8 @@
 """The inspection checklist form: sections and items answered by keyboard alone.
 
-It gets a ``Checklist`` and the answers so far as plain ``ItemAnswer``s and never reads or
-writes records: each committed answer is posted as ``AnswerChanged`` (the screen saves it
-at once and hands the stored answer back to ``set_answer``); ``i`` on a flagged item
-posts ``IncidentRequested``.
+It gets a ``Checklist`` and plain ``ItemAnswer``s and never touches records: a committed
+answer is posted as ``AnswerChanged`` (the screen saves it at once and hands the stored
+answer back to ``set_answer``); ``i`` on a flagged item posts ``IncidentRequested``.
 
 Keys: up/down move between items; space/enter toggle pass ⇄ fail (p, f set it); digits
 type a reading (enter or moving away saves it, escape drops it, backspace edits it);
@@ -90,14 +89,8 @@ class ChecklistForm(Vertical, can_focus=True):
             self.item, self.answer = item, answer
             self.device_id = item.source.device if item.source is not None else None
 
-    def __init__(
-        self,
-        checklist: Checklist,
-        answers: Mapping[str, ItemAnswer],
-        *,
-        read_only: bool = False,
-        id: str | None = None,
-    ) -> None:
+    def __init__(self, checklist: Checklist, answers: Mapping[str, ItemAnswer], *,
+                 read_only: bool = False, id: str | None = None) -> None:  # fmt: skip
         super().__init__(id=id)
         self.checklist = checklist
         self.items = list(checklist.items())

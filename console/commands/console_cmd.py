@@ -34,6 +34,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     site_file = Path(args.site) if getattr(args, "site", None) else None
     db_file = Path(args.db) if getattr(args, "db", None) else None
+    print(t("demo.preparing"), flush=True)
     prepared = common.run(lambda: setup.prepare(site_file, db_file))
     set_language(resolve_language(prepared.site.site.language))
     if args.lab_only:

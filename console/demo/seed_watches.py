@@ -1,11 +1,12 @@
 """The demo's watches: three handed over and sealed, the fourth open now, and the room
 inspections done on them.
 
-The two operators take turns. Each handover is signed by both with their passwords (one
-password check each: see ``AUTHENTICATIONS``), a few minutes either side of the shift
-change; the watch open now has notes and a pending item, so the handover screen shows a
-watch in progress. The daily room inspection is done on the latest finished day shift and
-the monthly system inspection on the earliest, both pre-filled from the seeded checks.
+The two operators take turns. Each handover is signed by both with their passwords (a
+password check each, the costly part of seeding), a few minutes either side of the shift
+change (never later than now); the watch open now has notes and a pending item, so the
+handover screen shows a watch in progress. The daily room inspection is done on the latest
+finished day shift and the monthly system inspection on the earliest, both pre-filled from
+the seeded checks.
 """
 
 from __future__ import annotations

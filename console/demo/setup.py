@@ -6,6 +6,7 @@ marker file beside it proves it is a demo database before anything is deleted.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -13,11 +14,14 @@ from pathlib import Path
 import platformdirs
 
 from console.commands.common import CliError
-from console.services import open_services
+from data.accounts import Accounts
+from data.audit import AuditTrail
+from data.clock import ManualClock, utc_now
 from data.config import load_site
 from data.crypto import ensure_key
 from data.i18n import t
 from data.models import Site
+from data.store import Store
 
 # Demo only: these are printed on the demo login screen.
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
@@ -34,6 +38,9 @@ FULL_NAMES = {
     "admin": "管理员",
     "shenji": "审计员",
 }
+
+
+ACCOUNTS_AGE = dt.timedelta(days=4)  # the seeded history covers about the last two days
 
 
 @dataclass(frozen=True)
@@ -85,16 +92,20 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     copy_demo_site(site_path)
     site = load_site(site_path)
     _fresh_db(db_path)
-    services = await open_services(site, db_path, terminal="demo")
+    # The accounts exist before the seeded history begins, so the audit trail reads in time
+    # order: they are created on a clock set back before the first seeded watch.
+    store = await Store.open(db_path)
+    clock = ManualClock(utc_now() - ACCOUNTS_AGE)
+    audit = AuditTrail(store, terminal="demo", clock=clock)
     try:
-        accounts = services.accounts
+        accounts = Accounts(store, audit, clock=clock)
         admin_name, admin_pw, _ = next(a for a in DEMO_ACCOUNTS if a[2] == "admin")
         admin = await accounts.bootstrap_admin(admin_name, admin_pw, FULL_NAMES[admin_name])
         for name, password, role in DEMO_ACCOUNTS:
             if name != admin_name:
                 await accounts.add(admin, name, password, role, FULL_NAMES[name])
     finally:
-        await services.close()
+        await store.close()
     ensure_key(db_path)
     from console.demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 

@@ -1,0 +1,58 @@
+"""Write a printable Document as files a supervisor can file: Markdown, CSV and an A4 PDF
+in the ``exports/`` folder next to the database (the incidents and reports sections).
+
+Exporting records is a supervisor's permission (data.roles: EXPORT_RECORDS, as for
+``dutydesk export`` and ``dutydesk report``); a refusal is audited. Files are written in a
+thread so the console stays responsive, and the export is audited with the file names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.screens.inspection_export import export_folder
+from data.exports.csv_export import to_csv_document
+from data.exports.document import Document
+from data.exports.markdown import to_markdown
+from data.exports.pdf import to_pdf
+from data.records.alarm_rows import require_audited
+from data.roles import Permission
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+FORMATS = ("md", "csv", "pdf")
+
+
+async def write_exports(
+    app: DutyDeskApp, document: Document, stem: str, formats: Sequence[str], action: str,
+    obj: str,
+) -> list[Path]:  # fmt: skip
+    """Write ``document`` as ``exports/<stem>.<format>`` for each of ``formats`` (in that
+    order); returns the paths. Raises PermissionDenied for a role that may not export."""
+    user = app.user
+    if user is None:
+        return []
+    await require_audited(app.services.audit, user, [Permission.EXPORT_RECORDS], action, [obj])
+    folder = export_folder(app)
+    written = [folder / f"{stem}.{fmt}" for fmt in formats]
+
+    def write_text() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in written:
+            if path.suffix == ".md":
+                path.write_text(to_markdown(document), encoding="utf-8")
+            elif path.suffix == ".csv":  # CRLF kept as CSV wants it; BOM for Excel
+                path.write_text(to_csv_document(document), encoding="utf-8", newline="")
+
+    await asyncio.to_thread(write_text)
+    for path in written:
+        if path.suffix == ".pdf":
+            await asyncio.to_thread(to_pdf, document, path)
+    await app.services.audit.record(
+        user.name, action, obj, detail={"files": [path.name for path in written]}
+    )
+    return written

@@ -1,0 +1,258 @@
+"""The incident dialogs: open (from an alarm or by hand), respond, timeline entry, escalate
+to the vendor, vendor responded, resolve, reopen.
+
+Each is a RecordForm whose submit calls data.records.incidents; a refusal (a DutyDeskError:
+no cause, no vendor, a closed incident...) is shown under the field it concerns and the
+dialog stays open with everything typed. The new-incident dialog also lists past fixes:
+resolved incidents of the same device and check, and those whose text matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Select, Static
+
+from console.bindings import translate_bindings
+from console.records import incident_book
+from console.screens.incident_view import past_fixes
+from data.accounts import User
+from data.errors import DutyDeskError
+from data.i18n import explain, t
+from data.models import Device
+from data.records.alarms import Alarm
+from data.records.incidents import (
+    CATEGORIES,
+    SEVERITIES,
+    Incident,
+    SimilarIncident,
+    severity_for_alarm,
+)
+from widgets.record_form import FormField, RecordForm
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+Perform = Callable[[dict[str, str]], Awaitable[Incident]]
+# Which field a refusal is about; anything else is shown under the whole form.
+FIELD_OF_CODE = {
+    "title_required": "title", "bad_severity": "severity", "bad_category": "category",
+    "no_such_device": "device", "cause_required": "cause", "solution_required": "solution",
+    "text_required": "note", "vendor_required": "vendor", "bad_vendor_time": "note",
+}  # fmt: skip
+# The category an alarm on a device of this kind suggests (the operator may change it).
+CATEGORY_OF_KIND = {
+    "switch": "network", "router": "network", "firewall": "network", "server": "hardware",
+    "storage": "hardware", "service": "application", "ups": "environment",
+    "aircon": "environment", "sensor": "environment",
+}  # fmt: skip
+SIMILAR_LIMIT = 5
+
+
+class IncidentForm(ModalScreen[Incident | None]):
+    """A title, a RecordForm and the footer of its keys; ``perform`` does the work with
+    the form's values and returns the changed incident."""
+
+    DEFAULT_CSS = """
+    IncidentForm { align: center middle; }
+    IncidentForm > Vertical { width: 100; height: auto; max-height: 95%; padding: 0 2;
+                              border: round $primary; background: $surface; }
+    IncidentForm .dialog-title { text-style: bold; }
+    IncidentForm #incident-similar { height: auto; max-height: 12; margin-top: 1;
+                                     border-top: solid $primary-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+
+    def __init__(
+        self, title: str, fields: Sequence[FormField], submit: str, perform: Perform,
+        dialog_id: str, focus_submit: bool = False,
+    ) -> None:  # fmt: skip
+        super().__init__(id=dialog_id)
+        translate_bindings(self)
+        self.title_text = title
+        self.form = RecordForm(fields, submit)
+        translate_bindings(self.form)
+        self.perform = perform
+        self.focus_submit = focus_submit
+        self.done = False
+
+    @property
+    def duty_app(self) -> DutyDeskApp:
+        return cast("DutyDeskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield self.form
+            yield from self.compose_extra()
+        yield Footer()
+
+    def compose_extra(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        if self.focus_submit:
+            self.form.query_one("#form-submit", Button).focus()
+        else:
+            self.form.query("Input, Select").first().focus()
+
+    @on(RecordForm.Submitted)
+    async def _submitted(self, event: RecordForm.Submitted) -> None:
+        if self.done:  # a second ctrl+s queued while the first was saving
+            return
+        try:
+            result = await self.perform(event.form.values())
+        except DutyDeskError as refused:  # say why under its field; keep what was typed
+            field = FIELD_OF_CODE.get(refused.code, "")
+            field = field if field in event.form.fields else ""
+            general = "" if field else explain(refused)
+            event.form.show_errors({field: explain(refused)} if field else {}, general)
+            return
+        self.done = True
+        self.dismiss(result)
+
+    @on(RecordForm.Cancelled)
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def choices(prefix: str, values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((t(f"{prefix}.{value}"), value) for value in values)
+
+
+class NewIncidentDialog(IncidentForm):
+    """Open an incident from ``alarm`` (device, check and message filled in; enter opens
+    it) or by hand (e.g. a phone report: caller, department, phone)."""
+
+    def __init__(self, user: User, devices: Sequence[Device], alarm: Alarm | None = None,
+                 device_id: str | None = None) -> None:  # fmt: skip
+        names = {d.id: d.name for d in devices}
+        wanted = alarm.device_id if alarm else device_id
+        device = next((d for d in devices if d.id == wanted), None)
+        severity = severity_for_alarm(alarm.severity) if alarm else "major"
+        fields = [
+            FormField("title", t("incidents.field.title"), required=True,
+                      value=_alarm_title(alarm, names) if alarm else ""),
+            FormField("severity", t("incidents.field.severity"), kind="choice", blank=False,
+                      choices=choices("incident.severity", SEVERITIES), value=severity),
+            FormField("category", t("incidents.field.category"), kind="choice", required=True,
+                      choices=choices("incident.category", CATEGORIES),
+                      value=CATEGORY_OF_KIND.get(device.kind, "") if device else ""),
+        ]  # fmt: skip
+        if alarm is None:
+            fields += [
+                FormField("device", t("incidents.field.device"), kind="choice",
+                          choices=tuple((f"{d.name} ({d.id})", d.id) for d in devices),
+                          value=device.id if device else ""),
+                FormField("caller", t("incidents.field.caller_name")),
+                FormField("department", t("incidents.field.department")),
+                FormField("phone", t("incidents.field.phone")),
+                FormField("description", t("incidents.field.description")),
+            ]  # fmt: skip
+            title = t("incidents.new_title")
+        else:
+            title = t("incidents.new_from_alarm", device=names.get(alarm.device_id,
+                      alarm.device_id), check=alarm.check_id, message=alarm.message)  # fmt: skip
+        super().__init__(title, fields, t("incidents.open"), self._open, "incident-new",
+                         focus_submit=alarm is not None)  # fmt: skip
+        self.user = user
+        self.alarm = alarm
+        self.device_id = device.id if device else None
+        self.check_id = alarm.check_id if alarm else None
+        self.similar: list[SimilarIncident] = []  # the past fixes shown
+
+    def compose_extra(self) -> ComposeResult:
+        with VerticalScroll(id="incident-similar"):
+            yield Static("", id="incident-similar-text")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.look_up(self.alarm.message if self.alarm else "")
+
+    @on(Input.Changed, "#field-title")
+    @on(Select.Changed, "#field-device")
+    def _edited(self) -> None:
+        values = self.form.values()
+        if self.alarm is None:
+            self.device_id = values.get("device") or None
+        self.look_up(values.get("title", ""))
+
+    @work(exclusive=True, group="incident-similar")
+    async def look_up(self, text: str) -> None:
+        book = incident_book(self.duty_app)
+        found = await book.similar(self.device_id, self.check_id, text, SIMILAR_LIMIT)
+        self.similar = found
+        text_widget = self.query_one("#incident-similar-text", Static)
+        text_widget.update(past_fixes(found, self.duty_app.site.site.tz))
+
+    async def _open(self, values: dict[str, str]) -> Incident:
+        book = incident_book(self.duty_app)
+        severity, category, title = values["severity"], values["category"], values["title"]
+        if self.alarm is not None:
+            return await book.open_from_alarm(self.user, self.alarm, severity, category, title)
+        return await book.open_manual(
+            self.user, title, severity, category, device_id=values["device"] or None,
+            caller=values["caller"], department=values["department"], phone=values["phone"],
+            description=values["description"],
+        )  # fmt: skip
+
+
+def _alarm_title(alarm: Alarm, names: dict[str, str]) -> str:
+    return f"{names.get(alarm.device_id, alarm.device_id)} {alarm.check_id}: {alarm.message}"[:200]
+
+
+def note_dialog(
+    title: str, label: str, perform: Callable[[str], Awaitable[Incident]], dialog_id: str,
+    required: bool = True,
+) -> IncidentForm:  # fmt: skip
+    """One line of text (a response, a timeline entry, a reason, a vendor's answer)."""
+
+    async def run(values: dict[str, str]) -> Incident:
+        return await perform(values["note"])
+
+    fields = [FormField("note", label, required=required)]
+    return IncidentForm(title, fields, t("incidents.save"), run, dialog_id)
+
+
+def escalate_dialog(app: DutyDeskApp, user: User, incident: Incident) -> IncidentForm:
+    """Vendor and contact start as the device's asset data (vendor; contact and hotline)."""
+    book = incident_book(app)
+    asset = book.asset_of(incident.device_id)
+    contact = " / ".join(x for x in (asset.contact, asset.support) if x)
+    fields = [
+        FormField("vendor", t("incidents.field.vendor"), required=True,
+                  value=incident.vendor or asset.vendor or ""),
+        FormField("contact", t("incidents.field.contact"),
+                  value=incident.vendor_contact or contact),
+        FormField("ticket", t("incidents.field.ticket"), value=incident.vendor_ticket or ""),
+        FormField("note", t("incidents.field.note")),
+    ]  # fmt: skip
+
+    async def run(values: dict[str, str]) -> Incident:
+        return await book.escalate(user, incident.id, values["vendor"], values["contact"],
+                                   values["ticket"], values["note"])  # fmt: skip
+
+    title = t("incidents.escalate_title", id=incident.id, title=incident.title)
+    return IncidentForm(title, fields, t("incidents.escalate"), run, "incident-escalate")
+
+
+def resolve_dialog(app: DutyDeskApp, user: User, incident: Incident) -> IncidentForm:
+    """Cause and solution, both required: the next operator reuses them."""
+    book = incident_book(app)
+    fields = [
+        FormField("cause", t("incidents.field.cause"), required=True, value=incident.cause or ""),
+        FormField("solution", t("incidents.field.solution"), required=True,
+                  value=incident.solution or ""),
+    ]  # fmt: skip
+
+    async def run(values: dict[str, str]) -> Incident:
+        return await book.resolve(user, incident.id, values["cause"], values["solution"])
+
+    title = t("incidents.resolve_title", id=incident.id, title=incident.title)
+    return IncidentForm(title, fields, t("incidents.resolve"), run, "incident-resolve")
