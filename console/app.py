@@ -21,6 +21,7 @@ from console.bindings import translate_bindings
 from console.live import Background, CheckEvent, Live
 from console.live_state import LiveState
 from console.records import refresh_duty
+from console.screens.incident_hooks import header_status
 from console.screens.login import LoginScreen
 from console.screens.registry import all_section_screens
 from console.screens.visitor_log import room_count
@@ -180,7 +181,9 @@ class DutyDeskApp(App[int]):
         open_actions(self, device_id)
 
     def open_incident(self, device_id: str) -> None:
-        self.notify(t("section.pending", name=t("nav.incidents")))
+        from console.screens.incident_hooks import open_incident
+
+        open_incident(self, device_id)
 
     def action_section(self, section_id: str) -> None:
         if self.user is not None:
@@ -227,6 +230,8 @@ class DutyDeskApp(App[int]):
                  if counts[state]]  # fmt: skip
         if room := room_count(self):  # people in the machine room (console/screens/visitor_log)
             parts.append(t("header.room", n=room))
+        if incidents := header_status(self):  # open, near or past the deadline (cached 30 s)
+            parts.append(incidents)
         return " ".join(parts)
 
 

@@ -284,7 +284,9 @@ class ActionDialog(ModalScreen[None]):
 
 
 async def attach_to_open_incident(app: DutyDeskApp, run: ActionRun | None) -> None:
-    """Hook for the incidents issue (DESIGN.md: the result is attached to the open
-    incident if there is one): look up ``IncidentReader.open_for(run.device_id)`` and add
-    a timeline entry naming the run (action, exit status, audit row). Nothing yet."""
-    del app, run
+    """DESIGN.md: the result is attached to the open incident if there is one: a timeline
+    entry on the device's newest open incident naming the run (action, outcome, exit
+    status, recheck, audit row). A failure to attach is shown, never raised."""
+    from console.screens.incident_hooks import attach_action_run
+
+    await attach_action_run(app, run)

@@ -19,6 +19,7 @@ from textual.widgets import Input, Select, Static
 
 from console.bindings import translate_bindings
 from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm_changes
+from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
 from data.records.alarms import SEVERITIES, Alarm, BellMute
@@ -36,6 +37,7 @@ class AlarmsScreen(SectionScreen):
         Binding("u", "unack", "alarms.unack", id="alarms.unack"),
         Binding("h", "history", "alarms.history", id="alarms.history"),
         Binding("m", "mute", "alarms.mute", id="alarms.mute"),
+        Binding("i", "incident", "alarms.incident", id="alarms.incident"),
     ]
     DEFAULT_CSS = """
     AlarmsScreen #alarms-summary { height: 1; padding: 0 1; color: $text-muted; }
@@ -164,6 +166,14 @@ class AlarmsScreen(SectionScreen):
 
         dialog = ReasonDialog(t("alarms.mute_title"), mute, minutes=MUTE_MINUTES)
         self.app.push_screen(dialog, lambda _: self._update_summary())
+
+    def action_incident(self) -> None:
+        """Open an incident from the alarm under the cursor (filled in from it)."""
+        alarm = self.shown.get(self.table.current_id or -1)
+        if alarm is None:
+            self.notify(t("alarms.none_selected"))
+        else:  # a cleared one from the history too: it flapped, the fault is worth a record
+            open_incident(self.duty_app, alarm.device_id, alarm)
 
     def _after_change(self) -> None:
         """After an ack or a withdrawal: the history is re-read, the live list redrawn."""

@@ -50,7 +50,7 @@ FIELD_OF_CODE = {
 CATEGORY_OF_KIND = {
     "switch": "network", "router": "network", "firewall": "network", "server": "hardware",
     "storage": "hardware", "service": "application", "ups": "environment",
-    "aircon": "environment", "sensor": "environment",
+    "aircon": "environment", "sensor": "environment", "ids": "security", "access": "security",
 }  # fmt: skip
 SIMILAR_LIMIT = 5
 

@@ -1,0 +1,325 @@
+"""The incidents section (故障处置): the open incidents with their response clocks, problem
+tracking (unresolved and older than the site's ``problem_age_days``), the history with
+filters, full-text search, and the selected incident's details, timeline and past fixes.
+
+The rules (what may change when, cause and solution required, roles) live in
+data.records.incidents; this screen shows its answers and its refusals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from console.records import incident_book
+from console.screens.export_files import write_exports
+from console.screens.incident_dialogs import (
+    IncidentForm,
+    NewIncidentDialog,
+    escalate_dialog,
+    note_dialog,
+    resolve_dialog,
+)
+from console.screens.incident_hooks import incidents_changed, wanted_incident
+from console.screens.incident_view import IncidentTable, details, past_fixes
+from console.screens.section import SectionScreen
+from data.calendar import ResponseStatus
+from data.errors import DutyDeskError
+from data.exports.incident_doc import incident_document
+from data.i18n import explain, t
+from data.records.incidents import Incident
+
+HISTORY_DAYS = 31  # the history opens on the last month
+RELOAD_SECONDS = 30.0  # clocks tick on; another desk may change incidents
+SIMILAR_LIMIT = 5
+
+
+class IncidentsScreen(SectionScreen):
+    SECTION = "incidents"
+    BINDINGS = [
+        Binding("n", "new", "incidents.key.new", id="incidents.new"),
+        Binding("r", "respond", "incidents.key.respond", id="incidents.respond"),
+        Binding("e", "entry", "incidents.key.entry", id="incidents.entry"),
+        Binding("v", "escalate", "incidents.key.escalate", id="incidents.escalate"),
+        Binding("w", "vendor_responded", "incidents.key.vendor_responded",
+                id="incidents.vendor_responded", show=False),
+        Binding("s", "resolve", "incidents.key.resolve", id="incidents.resolve"),
+        Binding("c", "close", "incidents.key.close", id="incidents.close"),
+        Binding("o", "reopen", "incidents.key.reopen", id="incidents.reopen", show=False),
+        Binding("x", "export", "incidents.key.export", id="incidents.export"),
+        Binding("slash", "search", "incidents.key.search", id="incidents.search"),
+        Binding("h", "history", "incidents.key.history", id="incidents.history"),
+        Binding("escape", "back", "incidents.key.back", id="incidents.back", show=False),
+    ]  # fmt: skip
+    DEFAULT_CSS = """
+    IncidentsScreen #incidents-summary { height: 1; padding: 0 1; }
+    IncidentsScreen #incidents-filters { height: 1; margin: 0 1; }
+    IncidentsScreen #incidents-filters Input { width: 1fr; margin-right: 1; }
+    IncidentsScreen .incidents-heading { height: 1; padding: 0 1; text-style: bold; }
+    IncidentsScreen #incidents-list { height: 1fr; min-height: 5; }
+    IncidentsScreen #incidents-problems { height: auto; max-height: 6; }
+    IncidentsScreen #incidents-bottom { height: 2fr; min-height: 8; }
+    IncidentsScreen #incidents-details { width: 3fr; border-top: solid $primary-muted; }
+    IncidentsScreen #incidents-similar { width: 2fr; border-top: solid $primary-muted;
+                                         border-left: solid $primary-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = "open"  # open, history or search
+        self.selected: Incident | None = None  # with its timeline
+        self.problems: list[Incident] = []
+        self.note = ""  # e.g. a bad date in the history filter
+        self.exported: list[Path] = []  # the files of the last export
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="incidents-summary")
+        with Horizontal(id="incidents-filters", classes="hidden"):
+            yield Input(placeholder=t("incidents.search_hint"), id="incidents-query",
+                        compact=True)  # fmt: skip
+            for name in ("from", "to", "device"):
+                yield Input(placeholder=t(f"incidents.filter.{name}"), id=f"incidents-{name}",
+                            compact=True, classes="history-filter")  # fmt: skip
+        yield IncidentTable(id="incidents-list")
+        yield Static("", id="incidents-problems-heading", classes="incidents-heading")
+        yield IncidentTable(id="incidents-problems")
+        with Horizontal(id="incidents-bottom"):
+            with VerticalScroll(id="incidents-details"):
+                yield Static("", id="incidents-details-text")
+            with VerticalScroll(id="incidents-similar"):
+                yield Static("", id="incidents-similar-text")
+
+    def table(self, name: str) -> IncidentTable:
+        return self.query_one(f"#incidents-{name}", IncidentTable)
+
+    def on_mount(self) -> None:
+        self.table("list").focus()
+        self.set_interval(RELOAD_SECONDS, self.reload)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.reload()  # also after each dialog: it changed an incident
+
+    # -- loading ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="incidents-reload")
+    async def reload(self) -> None:
+        app = self.duty_app
+        book, now, tz = incident_book(app), app.config.clock(), app.site.site.tz
+        names = {device.id: device.name for device in app.site.devices}
+        listed = await self._listed()
+        self.problems = await book.problem_tracking(now)
+        alerts = await book.response_alerts(now)
+        wanted = wanted_incident(app)
+        if wanted is not None and wanted not in {i.id for i in listed}:
+            listed.insert(0, await book.get(wanted))
+        self.table("list").show(listed, now, tz, names)
+        self.table("problems").show(self.problems, now, tz, names)
+        if wanted is not None:
+            self.table("list").move_cursor(row=self.table("list").get_row_index(str(wanted)))
+        heading = t("incidents.problems", n=len(self.problems),
+                    days=app.site.site.problem_age_days)  # fmt: skip
+        self.query_one("#incidents-problems-heading", Static).update(heading)
+        states = [clock.status for _, clock in alerts]
+        summary = Text(t(f"incidents.summary.{self.mode}", n=len(listed)))
+        if states.count(ResponseStatus.AT_RISK):
+            summary.append(" · " + t("header.incidents_at_risk", n=states.count(
+                ResponseStatus.AT_RISK)), style="bold")  # fmt: skip
+        if states.count(ResponseStatus.BREACHED):
+            summary.append(" · " + t("header.incidents_breached", n=states.count(
+                ResponseStatus.BREACHED)), style="bold reverse")  # fmt: skip
+        if self.note:
+            summary.append(" · " + self.note, style="bold")
+        self.query_one("#incidents-summary", Static).update(summary)
+        await self._show_details(self._current_id())
+
+    async def _listed(self) -> list[Incident]:
+        book, tz = incident_book(self.duty_app), self.duty_app.site.site.tz
+        self.note = ""
+        if self.mode == "search":
+            query = self.query_one("#incidents-query", Input).value
+            return await book.search(query) if query.strip() else []
+        if self.mode == "open":
+            return await book.open_list(include_resolved=True)
+        try:
+            since = _day_start(self.query_one("#incidents-from", Input).value, tz)
+            until = _day_start(self.query_one("#incidents-to", Input).value, tz)
+        except ValueError:
+            self.note = t("incidents.bad_date")
+            return []
+        found = await book.history(since, until + dt.timedelta(days=1) if until else None)
+        text = self.query_one("#incidents-device", Input).value.strip().casefold()
+        names = {device.id: device.name for device in self.duty_app.site.devices}
+        return [i for i in found if not text or text in (i.device_id or "").casefold()
+                or text in names.get(i.device_id or "", "").casefold()]  # fmt: skip
+
+    def _current_id(self) -> int | None:
+        focused = self.focused
+        table = focused if isinstance(focused, IncidentTable) else self.table("list")
+        return table.current_id if table.current_id is not None else self.table("list").current_id
+
+    @on(DataTable.RowHighlighted)
+    async def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None and (self.selected is None or self.selected.id != int(key)):
+            await self._show_details(int(key))
+
+    async def _show_details(self, incident_id: int | None) -> None:
+        app, tz = self.duty_app, self.duty_app.site.site.tz
+        details_text = self.query_one("#incidents-details-text", Static)
+        similar_text = self.query_one("#incidents-similar-text", Static)
+        if incident_id is None:
+            self.selected = None
+            details_text.update(t("incidents.none"))
+            similar_text.update("")
+            return
+        book = incident_book(app)
+        incident = self.selected = await book.get(incident_id)
+        names = {device.id: device.name for device in app.site.devices}
+        name = names.get(incident.device_id or "", incident.device_id or "")
+        details_text.update(details(incident, app.config.clock(), tz, name))
+        text = " ".join((incident.title, incident.description))
+        found = await book.similar(incident.device_id, incident.check_id, text, SIMILAR_LIMIT)
+        similar_text.update(past_fixes(found, tz))
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if self.duty_app.user is not None:
+            dialog = NewIncidentDialog(self.duty_app.user, self.duty_app.site.devices)
+            self.app.push_screen(dialog, self._done)
+
+    def _done(self, incident: Incident | None) -> None:
+        if incident is not None:
+            self.notify(t("incidents.saved", id=incident.id))
+            incidents_changed(self.duty_app)
+            self.reload()
+
+    def _dialog(self, make: str) -> None:
+        app, incident = self.duty_app, self.selected
+        if app.user is None or incident is None:
+            self.notify(t("incidents.none_selected"))
+            return
+        user, book = app.user, incident_book(app)
+        dialog: IncidentForm
+        if make == "escalate":
+            dialog = escalate_dialog(app, user, incident)
+        elif make == "resolve":
+            dialog = resolve_dialog(app, user, incident)
+        else:
+            perform = {
+                "respond": lambda text: book.respond(user, incident.id, text),
+                "entry": lambda text: book.add_entry(user, incident.id, text),
+                "vendor_responded": lambda text: book.vendor_responded(user, incident.id,
+                                                                       note=text),
+                "reopen": lambda text: book.reopen(user, incident.id, text),
+            }[make]  # fmt: skip
+            title = t(f"incidents.{make}_title", id=incident.id, title=incident.title)
+            label = t("incidents.field.reason" if make == "reopen" else "incidents.field.note")
+            dialog = note_dialog(title, label, perform, f"incident-{make}",
+                                 required=make != "vendor_responded")  # fmt: skip
+        self.app.push_screen(dialog, self._done)
+
+    def action_respond(self) -> None:
+        self._dialog("respond")
+
+    def action_entry(self) -> None:
+        self._dialog("entry")
+
+    def action_escalate(self) -> None:
+        self._dialog("escalate")
+
+    def action_vendor_responded(self) -> None:
+        self._dialog("vendor_responded")
+
+    def action_resolve(self) -> None:
+        self._dialog("resolve")
+
+    def action_reopen(self) -> None:
+        self._dialog("reopen")
+
+    async def action_close(self) -> None:
+        app, incident = self.duty_app, self.selected
+        if app.user is None or incident is None:
+            self.notify(t("incidents.none_selected"))
+            return
+        try:
+            closed = await incident_book(app).close(app.user, incident.id)
+        except DutyDeskError as error:
+            self.notify(explain(error), severity="error")
+            return
+        self._done(closed)
+
+    def action_export(self) -> None:
+        if self.selected is None:
+            self.notify(t("incidents.none_selected"))
+        else:
+            self._export(self.selected)
+
+    @work(group="incidents-export")
+    async def _export(self, incident: Incident) -> None:
+        app = self.duty_app
+        doc = incident_document(incident, app.site.site.name, app.site.site.tz,
+                                app.config.clock())  # fmt: skip
+        try:
+            paths = await write_exports(app, doc, f"incident-{incident.id}", ("md", "pdf"),
+                                        "incident.export", f"incident:{incident.id}")  # fmt: skip
+        except (OSError, DutyDeskError) as error:
+            self.notify(t("incidents.export_failed", reason=explain(error)), severity="error")
+            return
+        self.exported = paths
+        self.notify(t("incidents.exported", files=", ".join(str(p) for p in paths)))
+
+    # -- views --------------------------------------------------------------------------
+
+    def _show_filters(self, search: bool, history: bool) -> None:
+        self.query_one("#incidents-filters").set_class(not (search or history), "hidden")
+        self.query_one("#incidents-query").set_class(not search, "hidden")
+        for box in self.query(".history-filter"):
+            box.set_class(not history, "hidden")
+
+    def action_search(self) -> None:
+        self.mode = "search"
+        self._show_filters(search=True, history=False)
+        self.query_one("#incidents-query", Input).focus()
+
+    def action_history(self) -> None:
+        self.mode = "open" if self.mode == "history" else "history"
+        self._show_filters(search=False, history=self.mode == "history")
+        if self.mode == "history":
+            today = self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).date()
+            start = self.query_one("#incidents-from", Input)
+            end = self.query_one("#incidents-to", Input)
+            start.value = start.value or str(today - dt.timedelta(days=HISTORY_DAYS - 1))
+            end.value = end.value or str(today)
+        self.reload()
+        self.table("list").focus()
+
+    def action_back(self) -> None:
+        """Escape: from a search or the history back to the open incidents."""
+        self.mode = "open"
+        self._show_filters(search=False, history=False)
+        self.reload()
+        self.table("list").focus()
+
+    @on(Input.Submitted, "#incidents-filters Input")
+    def _filter_submitted(self) -> None:
+        self.reload()
+        self.table("list").focus()
+
+
+def _day_start(text: str, tz: dt.tzinfo) -> dt.datetime | None:
+    """The start of the day ``YYYY-MM-DD`` in the site's zone; None when blank."""
+    if not text.strip():
+        return None
+    return dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(0), tzinfo=tz)
+
+
+SECTION_SCREEN = IncidentsScreen
