@@ -225,6 +225,10 @@ class ActionDialog(ModalScreen[None]):
                 scheduler = live.runtime.scheduler if live is not None else None
                 checked = await recheck(app.site, self.device, self.action.recheck,
                                         scheduler=scheduler, context=context)  # fmt: skip
+            if live is not None:
+                # The rest of the device's checks (e.g. the web port the service serves)
+                # follow at once instead of at their next interval.
+                live.runtime.scheduler.recheck(self.device.id)
         except Exception as exc:  # shown, and the run is still recorded below
             error = f"{type(exc).__name__}: {exc}"
         finally:

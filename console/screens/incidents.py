@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -167,9 +167,17 @@ class IncidentsScreen(SectionScreen):
 
     @on(DataTable.RowHighlighted)
     async def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The details follow the cursor of the focused list (a reload of the other list
+        moves its cursor too: that is not a choice)."""
         key = event.row_key.value
-        if key is not None and (self.selected is None or self.selected.id != int(key)):
+        if event.data_table is not self.focused or key is None:
+            return
+        if self.selected is None or self.selected.id != int(key):
             await self._show_details(int(key))
+
+    async def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, IncidentTable) and event.widget.current_id is not None:
+            await self._show_details(event.widget.current_id)
 
     async def _show_details(self, incident_id: int | None) -> None:
         app, tz = self.duty_app, self.duty_app.site.site.tz
