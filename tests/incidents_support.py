@@ -17,15 +17,18 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
+from console.records import incident_book
 from data.accounts import User
 from data.audit import AuditTrail
+from data.clock import to_db
 from data.models import Asset, Site
 from data.records.alarms import Alarm
-from data.records.incidents import IncidentBook
+from data.records.incidents import Incident, IncidentBook
 from data.roles import Role
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, minimal_site, wait_until
 from widgets.duty_header import DutyHeader
+from widgets.record_form import RecordForm
 
 ASSET = Asset(vendor="华为", support="400-822-9999", contact="李工")
 OPERATOR = User(2, "zhangsan", "张三", Role.OPERATOR)
@@ -39,8 +42,9 @@ def site_with_asset(language: str = "en") -> Site:
     return site.model_copy(update={"devices": devices})
 
 
-def quiet_app(db: Path, language: str = "en") -> DutyDeskApp:
-    return make_app(db, language=language, start_checks=False, site=site_with_asset(language))
+def quiet_app(db: Path, language: str = "en", **overrides: object) -> DutyDeskApp:
+    site = site_with_asset(language)
+    return make_app(db, language=language, start_checks=False, site=site, **overrides)
 
 
 async def raise_alarm(app: DutyDeskApp, device: str, check: str, minutes_ago: int = 5) -> Alarm:
@@ -70,6 +74,14 @@ def text(app: DutyDeskApp, selector: str) -> str:
     with console.capture() as captured:
         console.print(app.screen.query_one(selector, Static).content)
     return captured.get()
+
+
+def form(app: DutyDeskApp) -> RecordForm:
+    return app.screen.query_one(RecordForm)
+
+
+async def stored(app: DutyDeskApp, incident_id: int) -> Incident:
+    return await incident_book(app).get(incident_id)
 
 
 def header(app: DutyDeskApp) -> str:
@@ -109,3 +121,46 @@ async def audited(pilot: Pilot[int], app: DutyDeskApp, action: str) -> list[str]
         assert time.monotonic() < deadline, f"no {action} audited within 10 s"
         await pilot.pause(0.05)
     return [row.outcome for row in rows]
+
+
+async def seed_month(db: Path) -> None:
+    """November 2026 up to FIXED_NOW (27 Nov 10:00 local): every check OK from 1 Nov;
+    core-sw-1/ping down 12 h on 20 Nov (alarm acknowledged after 10 min), app-1/web down
+    1 h on 25 Nov (never acknowledged); one restart of app-1's web service that worked and
+    one that failed; the incidents of ``seed_incidents``."""
+    tz = site_with_asset().site.tz
+
+    def local(day: int, hour: int = 0, minute: int = 0) -> str:
+        return to_db(dt.datetime(2026, 11, day, hour, minute, tzinfo=tz))
+
+    store = await Store.open(db)
+    try:
+        for at, device, check, old, new in (
+            (local(1), "core-sw-1", "ping", "UNKNOWN", "OK"),
+            (local(1), "ups-1", "ups", "UNKNOWN", "OK"),
+            (local(1), "app-1", "web", "UNKNOWN", "OK"),
+            (local(20, 8), "core-sw-1", "ping", "OK", "CRITICAL"),
+            (local(20, 20), "core-sw-1", "ping", "CRITICAL", "OK"),
+            (local(25, 10), "app-1", "web", "OK", "CRITICAL"),
+            (local(25, 11), "app-1", "web", "CRITICAL", "OK"),
+        ):
+            await store.write(
+                "INSERT INTO check_transitions (at, device_id, check_id, from_state, to_state,"
+                " hard) VALUES (?, ?, ?, ?, ?, 1)",
+                (at, device, check, old, new),
+            )
+        for device, check, raised, acked, cleared in (
+            ("core-sw-1", "ping", local(20, 8), local(20, 8, 10), local(20, 20)),
+            ("app-1", "web", local(25, 10), None, local(25, 11)),
+        ):
+            await store.write(
+                "INSERT INTO alarms (device_id, check_id, severity, raised_at, first_ack_at,"
+                " cleared_at) VALUES (?, ?, 'CRITICAL', ?, ?, ?)",
+                (device, check, raised, acked, cleared),
+            )
+        audit = AuditTrail(store, terminal="test", clock=lambda: FIXED_NOW - dt.timedelta(days=2))
+        for outcome in ("ok", "failed"):
+            await audit.record("zhangsan", "action.run", "app-1/restart-web", outcome)
+    finally:
+        await store.close()
+    await seed_incidents(db)

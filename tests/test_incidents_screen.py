@@ -15,10 +15,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from console.app import DutyDeskApp
 from console.records import incident_book
 from console.screens.action import attach_to_open_incident
 from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
@@ -29,15 +27,16 @@ from data.records.incidents import Incident
 from tests.console_support import FIXED_NOW, seed_accounts, wait_until
 from tests.incidents_support import (
     audited,
+    form,
     go_to,
     header,
     quiet_app,
     raise_alarm,
     seed_incidents,
     start,
+    stored,
     text,
 )
-from widgets.record_form import RecordForm
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 
@@ -47,19 +46,6 @@ async def seeded_db(tmp_path: Path) -> Path:
     path = tmp_path / "incidents.db"
     await seed_accounts(path)
     return path
-
-
-def form(app: DutyDeskApp) -> RecordForm:
-    return app.screen.query_one(RecordForm)
-
-
-async def stored(app: DutyDeskApp, incident_id: int) -> Incident:
-    return await incident_book(app).get(incident_id)
-
-
-async def submit_when_open(pilot: Pilot[int], kind: type[IncidentForm] = IncidentForm) -> None:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
-    await pilot.press("ctrl+s")
 
 
 async def test_alarm_to_incident_escalated_resolved_closed_and_in_the_report(
@@ -101,7 +87,8 @@ async def test_alarm_to_incident_escalated_resolved_closed_and_in_the_report(
         assert escalated.vendor == "华为" and escalated.responded_at == FIXED_NOW
 
         await pilot.press("s")  # resolve: refused without the cause, then the solution
-        await submit_when_open(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "cause" in form(app).error("cause"))
         app.screen.query_one("#field-cause", Input).value = "上联光模块故障"
         await pilot.press("ctrl+s")
@@ -178,10 +165,21 @@ async def test_phone_report_by_hand_then_found_by_a_chinese_search(seeded_db: Pa
         assert [(i.caller, i.department, i.phone) for i in opened] == [
             ("李四", "行政审批局", "0771-5551234")
         ]
+        assert isinstance(screen, IncidentsScreen)
+        await wait_until(pilot, lambda: screen.selected is not None)
+        for key, note in (("r", "已电话回复并安排排查"), ("e", "重启认证服务后恢复")):
+            await pilot.press(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+            await pilot.press(*note, "ctrl+s")
+            await wait_until(pilot, lambda: app.screen is screen)
+        worked = await stored(app, opened[0].id)
+        assert worked.status == "responding" and worked.responded_by == "zhangsan"
+        assert [(e.kind, e.text) for e in worked.timeline[1:]] == [
+            ("responded", "已电话回复并安排排查"), ("note", "重启认证服务后恢复")
+        ]  # fmt: skip
 
         await pilot.press("slash")
         await pilot.press(*"无法登录", "enter")
-        assert isinstance(screen, IncidentsScreen)
         await wait_until(pilot, lambda: screen.mode == "search"
                          and screen.table("list").row_count == 1)  # fmt: skip
         assert "找到 1 条" in text(app, "#incidents-summary")
@@ -273,3 +271,27 @@ async def test_export_is_a_supervisors_and_writes_markdown_and_pdf(
         assert "核心交换机端口频繁中断" in markdown and "光模块老化" in markdown
     else:
         assert not folder.exists() and screen.exported == []
+
+
+async def test_header_counts_are_cached_not_read_on_every_redraw(seeded_db: Path) -> None:
+    await seed_incidents(seeded_db)
+    now = [1000.0]
+    app = quiet_app(seeded_db, monotonic=lambda: now[0])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start(pilot)
+        await wait_until(pilot, lambda: "Incidents 2" in header(app))
+        book, reads = incident_book(app), []
+        real = book.open_list
+
+        async def counted(include_resolved: bool = False) -> list[Incident]:
+            reads.append(now[0])
+            return await real(include_resolved)
+
+        book.open_list = counted  # type: ignore[method-assign]
+        for _ in range(20):
+            app.refresh_header()
+            await pilot.pause()
+        assert reads == []
+        now[0] += 30
+        app.refresh_header()
+        await wait_until(pilot, lambda: reads == [1030.0])

@@ -256,3 +256,22 @@ def resolve_dialog(app: DutyDeskApp, user: User, incident: Incident) -> Incident
 
     title = t("incidents.resolve_title", id=incident.id, title=incident.title)
     return IncidentForm(title, fields, t("incidents.resolve"), run, "incident-resolve")
+
+
+def incident_dialog(app: DutyDeskApp, user: User, incident: Incident, make: str) -> IncidentForm:
+    """The dialog of one step: ``respond``, ``entry``, ``escalate``, ``vendor_responded``,
+    ``resolve`` or ``reopen``."""
+    if make == "escalate":
+        return escalate_dialog(app, user, incident)
+    if make == "resolve":
+        return resolve_dialog(app, user, incident)
+    book = incident_book(app)
+    perform = {
+        "respond": lambda text: book.respond(user, incident.id, text),
+        "entry": lambda text: book.add_entry(user, incident.id, text),
+        "vendor_responded": lambda text: book.vendor_responded(user, incident.id, note=text),
+        "reopen": lambda text: book.reopen(user, incident.id, text),
+    }[make]
+    title = t(f"incidents.{make}_title", id=incident.id, title=incident.title)
+    label = t("incidents.field.reason" if make == "reopen" else "incidents.field.note")
+    return note_dialog(title, label, perform, f"incident-{make}", make != "vendor_responded")

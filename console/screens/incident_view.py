@@ -20,9 +20,11 @@ from data.i18n import t
 from data.records.incidents import Incident, SimilarIncident
 from widgets.alarm_list import format_age
 
-COLUMNS = ("id", "severity", "category", "status", "device", "reported", "clock", "vendor",
-           "title")  # fmt: skip
-TITLE_WIDTH = 36
+# The response clock and the title first: the rest may scroll off a narrow terminal.
+COLUMNS = ("id", "severity", "status", "clock", "title", "device", "reported", "category",
+           "vendor")  # fmt: skip
+TITLE_CELLS = 20  # terminal cells (a Chinese character takes two)
+DEVICE_CELLS = 18
 SEVERITY_GLYPHS = {"critical": "✖", "major": "▲", "minor": "●"}
 CLOCK_GLYPHS = {
     ResponseStatus.BREACHED: "✖",
@@ -55,6 +57,13 @@ def local(moment: dt.datetime | None, tz: dt.tzinfo, fmt: str = "%m-%d %H:%M") -
 
 def severity_text(severity: str) -> str:
     return f"{SEVERITY_GLYPHS.get(severity, '?')} {t(f'incident.severity.{severity}')}"
+
+
+def clipped(text: str, cells: int, style: Style) -> Text:
+    """At most ``cells`` terminal cells of ``text``, an ellipsis where it was cut."""
+    out = Text(text, style=style, no_wrap=True)
+    out.truncate(cells, overflow="ellipsis")
+    return out
 
 
 class IncidentTable(DataTable[Text]):
@@ -96,23 +105,22 @@ class IncidentTable(DataTable[Text]):
         self, incident: Incident, now: dt.datetime, tz: dt.tzinfo, names: Mapping[str, str]
     ) -> list[Text]:
         clock, status = clock_text(incident, now)
-        done = not incident.unresolved
-        plain = self._style("done") if done else Style()
-        title = incident.title if len(incident.title) <= TITLE_WIDTH else (
-            incident.title[: TITLE_WIDTH - 1] + "…")  # fmt: skip
+        plain = self._style("done") if not incident.unresolved else Style()
         device = names.get(incident.device_id or "", incident.device_id or NONE)
         if incident.check_id:
             device += f"/{incident.check_id}"
-        cells = [f"#{incident.id}", severity_text(incident.severity),
-                 t(f"incident.category.{incident.category}"),
-                 t(f"incident.status.{incident.status}"), device,
-                 local(incident.reported_at, tz)]  # fmt: skip
-        return [
-            *(Text(cell, style=plain) for cell in cells),
+        cells = [
+            Text(f"#{incident.id}", style=plain),
+            Text(severity_text(incident.severity), style=plain),
+            Text(t(f"incident.status.{incident.status}"), style=plain),
             Text(clock, style=self._style(status.value)),
+            clipped(incident.title, TITLE_CELLS, plain),
+            clipped(device, DEVICE_CELLS, plain),
+            Text(local(incident.reported_at, tz), style=plain),
+            Text(t(f"incident.category.{incident.category}"), style=plain),
             Text(incident.vendor_ticket or (incident.vendor or ""), style=plain),
-            Text(title, style=plain),
         ]
+        return cells
 
     def _style(self, name: str) -> Style:
         try:

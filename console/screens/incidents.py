@@ -20,13 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from console.records import incident_book
 from console.screens.export_files import write_exports
-from console.screens.incident_dialogs import (
-    IncidentForm,
-    NewIncidentDialog,
-    escalate_dialog,
-    note_dialog,
-    resolve_dialog,
-)
+from console.screens.incident_dialogs import NewIncidentDialog, incident_dialog
 from console.screens.incident_hooks import incidents_changed, wanted_incident
 from console.screens.incident_view import IncidentTable, details, past_fixes
 from console.screens.section import SectionScreen
@@ -45,14 +39,14 @@ class IncidentsScreen(SectionScreen):
     SECTION = "incidents"
     BINDINGS = [
         Binding("n", "new", "incidents.key.new", id="incidents.new"),
-        Binding("r", "respond", "incidents.key.respond", id="incidents.respond"),
-        Binding("e", "entry", "incidents.key.entry", id="incidents.entry"),
-        Binding("v", "escalate", "incidents.key.escalate", id="incidents.escalate"),
-        Binding("w", "vendor_responded", "incidents.key.vendor_responded",
+        Binding("r", "dialog('respond')", "incidents.key.respond", id="incidents.respond"),
+        Binding("e", "dialog('entry')", "incidents.key.entry", id="incidents.entry"),
+        Binding("v", "dialog('escalate')", "incidents.key.escalate", id="incidents.escalate"),
+        Binding("w", "dialog('vendor_responded')", "incidents.key.vendor_responded",
                 id="incidents.vendor_responded", show=False),
-        Binding("s", "resolve", "incidents.key.resolve", id="incidents.resolve"),
+        Binding("s", "dialog('resolve')", "incidents.key.resolve", id="incidents.resolve"),
         Binding("c", "close", "incidents.key.close", id="incidents.close"),
-        Binding("o", "reopen", "incidents.key.reopen", id="incidents.reopen", show=False),
+        Binding("o", "dialog('reopen')", "incidents.key.reopen", id="incidents.reopen", show=False),
         Binding("x", "export", "incidents.key.export", id="incidents.export"),
         Binding("slash", "search", "incidents.key.search", id="incidents.search"),
         Binding("h", "history", "incidents.key.history", id="incidents.history"),
@@ -194,8 +188,9 @@ class IncidentsScreen(SectionScreen):
         name = names.get(incident.device_id or "", incident.device_id or "")
         details_text.update(details(incident, app.config.clock(), tz, name))
         text = " ".join((incident.title, incident.description))
-        found = await book.similar(incident.device_id, incident.check_id, text, SIMILAR_LIMIT)
-        similar_text.update(past_fixes(found, tz))
+        found = await book.similar(incident.device_id, incident.check_id, text, SIMILAR_LIMIT + 1)
+        others = [item for item in found if item.incident.id != incident.id]  # not itself
+        similar_text.update(past_fixes(others[:SIMILAR_LIMIT], tz))
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -210,48 +205,14 @@ class IncidentsScreen(SectionScreen):
             incidents_changed(self.duty_app)
             self.reload()
 
-    def _dialog(self, make: str) -> None:
+    def action_dialog(self, make: str) -> None:
+        """``r`` respond, ``e`` entry, ``v`` escalate, ``w`` vendor answered, ``s`` resolve,
+        ``o`` reopen: the dialog for the selected incident."""
         app, incident = self.duty_app, self.selected
         if app.user is None or incident is None:
             self.notify(t("incidents.none_selected"))
             return
-        user, book = app.user, incident_book(app)
-        dialog: IncidentForm
-        if make == "escalate":
-            dialog = escalate_dialog(app, user, incident)
-        elif make == "resolve":
-            dialog = resolve_dialog(app, user, incident)
-        else:
-            perform = {
-                "respond": lambda text: book.respond(user, incident.id, text),
-                "entry": lambda text: book.add_entry(user, incident.id, text),
-                "vendor_responded": lambda text: book.vendor_responded(user, incident.id,
-                                                                       note=text),
-                "reopen": lambda text: book.reopen(user, incident.id, text),
-            }[make]  # fmt: skip
-            title = t(f"incidents.{make}_title", id=incident.id, title=incident.title)
-            label = t("incidents.field.reason" if make == "reopen" else "incidents.field.note")
-            dialog = note_dialog(title, label, perform, f"incident-{make}",
-                                 required=make != "vendor_responded")  # fmt: skip
-        self.app.push_screen(dialog, self._done)
-
-    def action_respond(self) -> None:
-        self._dialog("respond")
-
-    def action_entry(self) -> None:
-        self._dialog("entry")
-
-    def action_escalate(self) -> None:
-        self._dialog("escalate")
-
-    def action_vendor_responded(self) -> None:
-        self._dialog("vendor_responded")
-
-    def action_resolve(self) -> None:
-        self._dialog("resolve")
-
-    def action_reopen(self) -> None:
-        self._dialog("reopen")
+        self.app.push_screen(incident_dialog(app, app.user, incident, make), self._done)
 
     async def action_close(self) -> None:
         app, incident = self.duty_app, self.selected

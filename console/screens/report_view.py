@@ -6,6 +6,7 @@ report (data.exports.formatting), so the screen and the paper agree.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from rich import box
 from rich.table import Table
@@ -19,12 +20,13 @@ ALERT_BELOW = 0.99  # availability under this is marked on the chart
 ALARM_STATES = ("CRITICAL", "UNKNOWN", "WARNING")
 
 
-def table(*columns: str, title: str = "") -> Table:
-    """A plain table: bold header, no colours (the theme colours the screen)."""
+def table(*columns: str, title: str = "", words: tuple[int, ...] = (0,)) -> Table:
+    """A plain table: bold header, no colours (the theme colours the screen); the columns
+    at ``words`` hold text (left aligned), the others figures (right aligned)."""
     grid = Table(title=title or None, title_justify="left", title_style="bold",
                  box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)  # fmt: skip
     for index, name in enumerate(columns):
-        grid.add_column(name, justify="left" if index == 0 else "right", no_wrap=index > 0)
+        grid.add_column(name, justify="left" if index in words else "right", no_wrap=index > 0)
     return grid
 
 
@@ -41,6 +43,13 @@ def availability(report: Report) -> Table:
         grid.add_row(device.device_name, percent(device.ratio), hours(down),
                      hours(device.maintenance))  # fmt: skip
     return grid
+
+
+def chart_floor(report: Report) -> float:
+    """Where the availability bars start: a whole percent at least one point under the
+    worst device, so 99.2 % and 100 % look different (the scale is printed with it)."""
+    ratios = [device.ratio for device in report.devices if device.ratio is not None]
+    return max(0.0, math.floor(min(ratios, default=1.0) * 100 - 1) / 100)
 
 
 def availability_bars(report: Report) -> list[Bar]:
@@ -115,7 +124,8 @@ def incident_list(report: Report, tz: dt.tzinfo) -> Table:
     grid = table(t("reports.col.incident"), t("reports.col.reported"),
                  t("reports.col.respond_time"), t("reports.col.response"),
                  t("reports.col.resolve_time"), t("reports.col.status"),
-                 title=t("reports.incidents_heading", n=report.incidents.total))  # fmt: skip
+                 title=t("reports.incidents_heading", n=report.incidents.total),
+                 words=(0, 1, 3, 5))  # fmt: skip
     for incident in report.incidents.incidents:
         verdict = incident.response(report.generated_at).status.value
         grid.add_row(f"#{incident.id} {incident.title}",

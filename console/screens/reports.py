@@ -22,6 +22,7 @@ from console.screens.export_files import write_exports
 from console.screens.section import SectionScreen
 from data.checklists import Checklist
 from data.errors import DutyDeskError
+from data.exports.formatting import percent
 from data.exports.report_doc import report_document
 from data.i18n import explain, t
 from data.records.reports import Report, monthly
@@ -77,7 +78,7 @@ class ReportsScreen(SectionScreen):
                 yield Select(options[name], prompt=t(f"reports.filter.{name}"),
                              id=f"reports-{name}", compact=True)  # fmt: skip
         with VerticalScroll(id="reports-body"):
-            yield Static(t("reports.availability_heading"), classes="reports-heading")
+            yield Static("", id="reports-availability-heading", classes="reports-heading")
             with Horizontal(classes="reports-row"):
                 yield Static("", id="reports-availability")
                 yield BarChart(id="reports-chart", low=0.0, high=1.0)
@@ -134,7 +135,13 @@ class ReportsScreen(SectionScreen):
         )  # fmt: skip
         with self.app.batch_update():
             self.query_one("#reports-availability", Static).update(view.availability(report))
-            self.query_one("#reports-chart", BarChart).bars = tuple(view.availability_bars(report))
+            chart = self.query_one("#reports-chart", BarChart)
+            chart.low = view.chart_floor(report)
+            chart.bars = tuple(view.availability_bars(report))
+            self.query_one("#reports-availability-heading", Static).update(
+                f"{t('reports.availability_heading')} · "
+                + t("reports.chart_scale", low=percent(chart.low, 0))
+            )
             for name, render in (
                 ("alarms", view.alarms),
                 ("response", view.response),
