@@ -20,7 +20,7 @@ from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.live import Background, CheckEvent, Live
 from console.live_state import LiveState
-from console.records import refresh_duty
+from console.records import INSPECTION_FIGURE, refresh_duty
 from console.screens.incident_hooks import header_status
 from console.screens.login import LoginScreen
 from console.screens.registry import all_section_screens
@@ -232,6 +232,8 @@ class DutyDeskApp(App[int]):
             parts.append(t("header.room", n=room))
         if incidents := header_status(self):  # open, near or past the deadline (cached 30 s)
             parts.append(incidents)
+        if self.user is not None and (inspections := INSPECTION_FIGURE.text(self)):
+            parts.append(inspections)  # due this period (cached 60 s)
         return " ".join(parts)
 
 

@@ -3,6 +3,7 @@
 ``handover_book(app)``, ``inspection_book(app)`` and ``incident_book(app)`` share the app's
 store, audit trail, accounts and clock; the handover book lists inspections through the same
 inspection book.
+``INSPECTION_FIGURE`` is today's inspection status for the header.
 ``refresh_duty(app)`` reads who holds the watch into ``app.duty_operator`` (the header
 shows the duty operator, who is not always the one logged in at this terminal).
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from console.header_figures import HeaderFigure
 from data.checklist_templates import shipped_templates
 from data.checklists import Checklist, load_checklist
 from data.config import SiteConfigError, load_site_config
+from data.i18n import t
 from data.models import Site
 from data.records.handover import HandoverBook
 from data.records.incidents import IncidentBook
@@ -85,3 +88,17 @@ async def refresh_duty(app: DutyDeskApp) -> None:
         name = (row["full_name"] if row else "") or on_duty.user
     app.duty_operator = name
     app.refresh_header()
+
+
+async def _inspection_text(app: DutyDeskApp) -> str:
+    """``巡检 待做 1/2``: scheduled inspections of the current period not yet done."""
+    statuses = await inspection_book(app).status(app.config.clock())
+    due = [s for s in statuses if not s.done]
+    if not statuses:
+        return ""
+    if not due:
+        return t("header.inspections_done")
+    return t("header.inspections_due", due=len(due), total=len(statuses))
+
+
+INSPECTION_FIGURE = HeaderFigure("inspections", _inspection_text, max_age=60.0)

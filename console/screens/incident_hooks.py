@@ -11,10 +11,10 @@ this console refreshes them at once (``incidents_changed``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from console.header_figures import HeaderFigure
 from console.records import incident_book
 from console.screens.incident_dialogs import NewIncidentDialog
 from data.calendar import ResponseStatus
@@ -31,14 +31,6 @@ HEADER_REFRESH_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class _HeaderCounts:
-    text: str = ""
-    fetched: float | None = None  # app.config.monotonic() of the last count
-    busy: bool = False
-
-
-_counts: WeakKeyDictionary[DutyDeskApp, _HeaderCounts] = WeakKeyDictionary()
 _wanted: WeakKeyDictionary[DutyDeskApp, int] = WeakKeyDictionary()
 
 
@@ -127,40 +119,26 @@ async def attach_action_run(app: DutyDeskApp, run: ActionRun | None) -> Incident
 # -- header -------------------------------------------------------------------------------
 
 
+async def _header_text(app: DutyDeskApp) -> str:
+    book = incident_book(app)
+    unresolved = await book.open_list()
+    alerts = await book.response_alerts(app.config.clock())
+    states = [clock.status for _, clock in alerts]
+    return header_text(len(unresolved), states.count(ResponseStatus.AT_RISK),
+                       states.count(ResponseStatus.BREACHED))  # fmt: skip
+
+
+INCIDENT_FIGURE = HeaderFigure("incidents", _header_text, HEADER_REFRESH_SECONDS)
+
+
 def header_status(app: DutyDeskApp) -> str:
     """``故障 3 ⚠1 临近超时 ✖1 响应超时``: the cached counts; starts a recount when stale."""
-    counts = _counts.setdefault(app, _HeaderCounts())
-    moment = app.config.monotonic()
-    stale = counts.fetched is None or moment - counts.fetched >= HEADER_REFRESH_SECONDS
-    if stale and not counts.busy:
-        counts.busy = True
-        app.run_worker(_recount(app, counts), group="incident-header", exit_on_error=False)
-    return counts.text
+    return INCIDENT_FIGURE.text(app)
 
 
 def incidents_changed(app: DutyDeskApp) -> None:
     """Something changed at this console: count again now, not in up to 30 s."""
-    counts = _counts.get(app)
-    if counts is not None:
-        counts.fetched = None
-    app.refresh_header()
-
-
-async def _recount(app: DutyDeskApp, counts: _HeaderCounts) -> None:
-    try:
-        book = incident_book(app)
-        unresolved = await book.open_list()
-        alerts = await book.response_alerts(app.config.clock())
-    except DutyDeskError as error:  # e.g. the store closing at exit: keep the old text
-        log.warning("incident counts for the header: %s", error)
-        return
-    finally:
-        counts.busy = False
-        counts.fetched = app.config.monotonic()
-    states = [clock.status for _, clock in alerts]
-    counts.text = header_text(len(unresolved), states.count(ResponseStatus.AT_RISK),
-                              states.count(ResponseStatus.BREACHED))  # fmt: skip
-    app.refresh_header()
+    INCIDENT_FIGURE.invalidate(app)
 
 
 def header_text(unresolved: int, at_risk: int, breached: int) -> str:
