@@ -15,9 +15,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
 from data.i18n import t
+from widgets.record_table import RecordTable
 
 GLYPHS = {"CRITICAL": "✖", "UNKNOWN": "?", "WARNING": "▲"}
 MARK = "●"
@@ -60,7 +60,9 @@ def format_age(seconds: float) -> str:
     return f"{days}d{hours % 24}h"
 
 
-class AlarmList(DataTable[Text]):
+class AlarmList(RecordTable):
+    STYLE_PREFIX = "alarm-list"
+
     """The table. ``space`` marks a row for a mass action; ``enter`` opens its device."""
 
     BINDINGS = [
@@ -141,19 +143,6 @@ class AlarmList(DataTable[Text]):
         if self.history:
             cells.append(Text(row.cleared, style=plain))
         return cells
-
-    def _style(self, name: str) -> Style:
-        try:
-            return self.get_component_rich_style(f"alarm-list--{name}", partial=True)
-        except KeyError:
-            return Style()
-
-    @property
-    def current_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
 
     def selected_ids(self) -> list[int]:
         """The marked alarms in list order, else the one under the cursor."""

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
 
 from data.calendar import ResponseStatus
 from data.exports.formatting import NONE, duration
 from data.i18n import t
 from data.records.incidents import Incident, SimilarIncident
 from widgets.alarm_list import format_age
+from widgets.record_table import RecordTable
 
 # The response clock and the title first: the rest may scroll off a narrow terminal.
 COLUMNS = ("id", "severity", "status", "clock", "title", "device", "reported", "category",
@@ -66,7 +66,9 @@ def clipped(text: str, cells: int, style: Style) -> Text:
     return out
 
 
-class IncidentTable(DataTable[Text]):
+class IncidentTable(RecordTable):
+    STYLE_PREFIX = "incident-table"
+
     """Incidents, one row each, keyed by id; the response clock cell is coloured by state."""
 
     COMPONENT_CLASSES = {"incident-table--breached", "incident-table--at_risk",
@@ -121,19 +123,6 @@ class IncidentTable(DataTable[Text]):
             Text(incident.vendor_ticket or (incident.vendor or ""), style=plain),
         ]
         return cells
-
-    def _style(self, name: str) -> Style:
-        try:
-            return self.get_component_rich_style(f"incident-table--{name}", partial=True)
-        except KeyError:
-            return Style()
-
-    @property
-    def current_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
 
 
 def details(incident: Incident, now: dt.datetime, tz: dt.tzinfo, device_name: str) -> Text:
