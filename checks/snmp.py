@@ -12,7 +12,8 @@ SNMPv3 needs more than one for two reasons. An engine keeps one USM row per user
 two credentials with the same user name but different keys would overwrite each other's
 keys mid-flight: a conflicting credential gets an engine of its own. And an engine keeps a
 USM row per agent (engine id) too, with the same whole-table rebuild after each new one,
-so each engine serves at most ``V3_AGENTS_PER_ENGINE`` v3 agents.
+so each engine serves at most ``V3_AGENTS_PER_ENGINE`` v3 agents. ``_tidy_usm_timeline``
+works around pysnmp forgetting v3 agents' clocks too early (and holding memory for it).
 
 Failures come back from pysnmp as an ``errorIndication``; they are raised here as
 ``ProbeFailure`` with the state the check should show. No reason ever carries a key.
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import hashlib
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -78,6 +80,7 @@ _DISCOVERY = (errind.UnknownEngineID, errind.NotInTimeWindow)
 _MAX_DISCOVERIES = 4
 _LEVELS = {"noAuthNoPriv": 1, "authNoPriv": 2, "authPriv": 3}  # SnmpSecurityLevel
 V3_AGENTS_PER_ENGINE = 200  # bounds the USM table each new agent makes pysnmp re-read
+TIMELINE_TIDY_EVERY = 10.0  # seconds between _tidy_usm_timeline passes (must be < 300)
 
 
 class _Security(NamedTuple):
@@ -156,13 +159,15 @@ class _Engine:
     engine: Any  # pysnmp SnmpEngine (untyped library)
     users: dict[str, str] = field(default_factory=dict)  # v3 user name -> key fingerprint
     v3_agents: int = 0  # v3 destinations homed here
+    communities: dict[str, str] = field(default_factory=dict)  # hash -> community row name
     params: dict[tuple[str, str], _Security] = field(default_factory=dict)
 
     def security(self, cred: SnmpCredential, mark: str) -> _Security:
         """How to send as ``cred`` (fingerprint ``mark``), configuring it on first use.
         Names are pysnmp's own string type: its tables are keyed by those, and a plain
         str does not hash the same."""
-        known = self.params.get((mark, cred.context))
+        key = (mark, cred.context if cred.version == "3" else "")
+        known = self.params.get(key)
         if known is not None:
             return known
         (text,) = self.engine.get_mib_builder().import_symbols(
@@ -170,10 +175,17 @@ class _Engine:
         )
         if cred.version in ("1", "2c"):
             assert cred.community is not None  # the model guarantees it
-            name = f"community-{len(self.params)}"  # never derived from the secret
-            config.add_v1_system(self.engine, name, cred.community.get_secret_value())
+            # One row per community, whatever the version or context: an answer is matched
+            # to its request by the row its community finds, so two rows for one community
+            # would make answers to one of them look foreign (and time out).
+            secret = cred.community.get_secret_value()
+            row = hashlib.sha256(secret.encode()).hexdigest()
+            name = self.communities.get(row)
+            if name is None:
+                name = self.communities[row] = f"community-{len(self.communities)}"
+                config.add_v1_system(self.engine, name, secret)
             model = 0 if cred.version == "1" else 1
-            known = _Security(model, model + 1, text(name), 1, text(cred.context))
+            known = _Security(model, model + 1, text(name), 1, text(""))  # v1/v2c: no context
         else:
             config.add_v3_user(
                 self.engine,
@@ -185,7 +197,7 @@ class _Engine:
             )
             level = _LEVELS[cred.security_level]
             known = _Security(3, 3, text(cred.user), level, text(cred.context))
-        self.params[(mark, cred.context)] = known
+        self.params[key] = known
         return known
 
 
@@ -197,6 +209,7 @@ class _Engines:
         self._v3_homes: dict[tuple[tuple[str, int], str], _Engine] = {}
         self._met: set[tuple[tuple[str, int], str]] = set()  # v3 agents that have answered
         self._meeting: dict[tuple[tuple[str, int], str], asyncio.Future[None]] = {}
+        self._next_tidy = 0.0
 
     def close(self) -> None:
         for e in self.all:
@@ -241,6 +254,10 @@ class _Engines:
         discovering it again (both checks of a device start together in a sweep)."""
         mark = _fingerprint(cred)
         key = (address, mark)
+        if cred.version == "3" and time.monotonic() >= self._next_tidy:  # see the function
+            self._next_tidy = time.monotonic() + TIMELINE_TIDY_EVERY
+            for e in self.all:
+                _tidy_usm_timeline(e.engine)
         if cred.version != "3" or key in self._met:
             return await self._exchange(address, cred, mark, pdu, timeout, retries)
         first = self._meeting.get(key)
@@ -432,6 +449,32 @@ class SnmpClient:
                     CheckState.UNKNOWN, f"more than {self.max_rows} rows under {root}"
                 )
         return finished
+
+
+def _tidy_usm_timeline(engine: Any) -> None:
+    """Work around pysnmp 7.1's USM clock bookkeeping (lextudio/pysnmp#245).
+
+    On every authenticated message the USM stores the agent's clock and queues "forget
+    this clock in 300 s"; the first of those to come due forgets it although the agent
+    spoke since. So from 5 minutes on, a request often goes out without the agent's
+    clock, the agent reports notInTimeWindow (counted in its usmStatsNotInTimeWindows),
+    and the request is sent again; and the queue holds one decoded engine id per message
+    for 300 s (~100 MB at 700 v3 checks/s). Keeping only each agent's latest entry,
+    more often than every 300 s, makes it "forget after 300 s of silence", as meant.
+    A pysnmp without that private queue is left alone."""
+    usm = engine.security_models.get(3)
+    queue = getattr(usm, "_SnmpUSMSecurityModel__timelineExpQueue", None)
+    if not isinstance(queue, dict):
+        return
+    latest: dict[Any, int] = {}
+    for tick in sorted(queue):
+        for engine_id in queue[tick]:
+            latest[engine_id] = tick
+    kept: dict[int, list[Any]] = {}
+    for engine_id, tick in latest.items():
+        kept.setdefault(tick, []).append(engine_id)
+    queue.clear()
+    queue.update(kept)
 
 
 def _on_answer(
