@@ -30,6 +30,7 @@ import gc
 import os
 import pstats
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -299,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--soak-checks", type=int, default=200_000)
     parser.add_argument("--profile", choices=["cold", "warm"], help="cProfile those sweeps")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the farm on `timeout`
     if not args.skip_peer and not args.soak and not os.access(CHECK_SNMP, os.X_OK):
         parser.error(f"{CHECK_SNMP} missing: apt-get install monitoring-plugins-standard "
                      "(or pass --skip-peer)")  # fmt: skip

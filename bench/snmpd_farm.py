@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -194,6 +195,7 @@ class SnmpdFarm:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the snmpd processes too
     with SnmpdFarm(count) as farm:
         c = farm.credentials
         print(f"{count} devices on port {farm.port}: {farm.hosts[0]} .. {farm.hosts[-1]}")

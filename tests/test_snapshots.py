@@ -83,6 +83,13 @@ def test_wall(
         await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
         await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
         post_events(app, _wall_events())
-        await wait_until(pilot, lambda: "✖1" in pilot.app.screen.query_one("DutyHeader").status)
+        # every event applied and drawn: all three states counted in the header
+        await wait_until(
+            pilot,
+            lambda: all(
+                mark in pilot.app.screen.query_one("DutyHeader").status
+                for mark in ("✖1", "▲1", "✔1")
+            ),
+        )  # header and tiles are refreshed in the same batched flush
 
     assert snap_compare(app, terminal_size=size, run_before=on_wall)
