@@ -172,8 +172,8 @@ def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:
                     [
                         f"#{i.id}",
                         i.title,
-                        i.severity or "",
-                        i.status or "",
+                        t(f"incident.severity.{i.severity}") if i.severity else "",
+                        t(f"incident.status.{i.status}") if i.status else "",
                         when(i.opened_at),
                         when(i.closed_at),
                         t(f"record_doc.incident.{group}"),
@@ -236,7 +236,7 @@ def _alarm_rows(alarms: Iterable[Alarm], when: _Clock) -> list[list[str]]:
             when(a.raised_at),
             a.device_id,
             a.check_id,
-            a.severity,
+            t(f"wall.state.{a.severity.lower()}"),
             a.message,
             f"{a.ack_by} {when(a.ack_at)}: {a.ack_comment}" if a.ack_by else "",
         ]
