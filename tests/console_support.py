@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -109,3 +110,11 @@ def post_events(app: DutyDeskApp, events: list[object]) -> None:
 
     for event in events:
         app.post_message(CheckEvent(event, None))  # type: ignore[arg-type]
+
+
+async def open_section(pilot: Pilot[Any], key: str, section: str, user: str = "zhangsan") -> None:
+    """Log in as ``user`` (a test account), wait for the wall, then switch to ``section``."""
+    await log_in(pilot, user, ACCOUNTS[user][0])
+    await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
+    await pilot.press(key)
+    await wait_until(pilot, lambda: pilot.app.screen.id == f"section-{section}")

@@ -22,7 +22,13 @@ from data.audit import AuditTrail
 from data.records.alarms import AlarmBook
 from data.roles import Role
 from data.store import Store
-from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import (
+    FIXED_NOW,
+    make_app,
+    open_section,
+    seed_accounts,
+    wait_until,
+)
 from widgets.alarm_list import AlarmList
 
 LANGUAGES = ["zh_CN", "en"]
@@ -67,10 +73,7 @@ def test_alarm_list(snap_compare: Callable[..., bool], seeded_db: Path, language
     app = make_app(seeded_db, language=language, start_checks=False)
 
     async def on_alarms(pilot: Pilot[Any]) -> None:
-        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
-        await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
-        await pilot.press("2")
-        await wait_until(pilot, lambda: pilot.app.screen.id == "section-alarms")
+        await open_section(pilot, "2", "alarms")
         table = pilot.app.screen.query_one(AlarmList)
         await wait_until(pilot, lambda: len(table.rows_by_id) == 3)
         await wait_until(pilot, lambda: "3" in str(pilot.app.screen.query_one("#alarms-summary")

@@ -25,11 +25,10 @@ from data.records.handover import HandoverBook
 from data.roles import Role
 from data.store import Store
 from tests.console_support import (
-    ACCOUNTS,
     FIXED_NOW,
-    log_in,
     make_app,
     minimal_site,
+    open_section,
     seed_accounts,
     wait_until,
 )
@@ -82,10 +81,7 @@ def test_handover_screen(snap_compare: Callable[..., bool], seeded_db: Path, lan
     app = make_app(seeded_db, language=language, run_checks=False)
 
     async def on_handover(pilot: Pilot[Any]) -> None:
-        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
-        await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
-        await pilot.press("3")
-        await wait_until(pilot, lambda: pilot.app.screen.id == "section-handover")
+        await open_section(pilot, "3", "handover")
         screen = pilot.app.screen
         await wait_until(pilot, lambda: len(getattr(screen, "pending_items", [])) == 2)
         await wait_until(pilot, lambda: "张三" in str(screen.query_one("DutyHeader").render()))
