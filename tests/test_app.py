@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
+from console.app import DutyDeskApp
 from console.screens.login import LoginScreen
 from data.audit import AuditTrail
 from data.store import Store
@@ -90,15 +91,28 @@ async def test_number_keys_switch_sections(seeded_db: Path) -> None:
             await wait_until(pilot, lambda s=section: app.screen.id == f"section-{s}")
 
 
-def test_a_section_without_a_screen_module_says_it_is_not_built() -> None:
-    from console.screens.pending import pending_section
-    from console.screens.registry import section_screen
+async def test_a_section_without_a_screen_module_says_it_is_not_built(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.screens import registry
 
-    screen_class = pending_section("reports")
-    assert screen_class.SECTION == "reports"
-    with pytest.raises(ModuleNotFoundError):
-        import console.screens.no_such_section  # noqa: F401
-    assert section_screen("wall").SECTION == "wall"
+    real_import = registry.importlib.import_module
+
+    def without_reports(name: str) -> object:
+        if name == "console.screens.reports":
+            raise ModuleNotFoundError(name=name)
+        return real_import(name)
+
+    monkeypatch.setattr(registry.importlib, "import_module", without_reports)
+    monkeypatch.setattr(DutyDeskApp, "MODES", registry.all_section_screens())
+    app = make_app(seeded_db, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        await pilot.press("7")
+        await wait_until(pilot, lambda: app.screen.id == "section-reports")
+        text = str(app.screen.query_one(".pending", Static).render())
+        assert "Reports" in text and "not built yet" in text
 
 
 async def test_idle_console_locks_and_unlocks_with_the_password(seeded_db: Path) -> None:
