@@ -1,4 +1,4 @@
-"""Commands over SSH: one pooled asyncssh connection per (host, port, credential).
+"""Commands over SSH: one pooled asyncssh connection per (host, port, whole credential).
 
 A connection is reused by every check and action on that device (a new one per command
 costs ~20x, see FACTS.md), re-opened when it has died, and gated: at most 4 channels at
@@ -15,11 +15,14 @@ from __future__ import annotations
 import asyncio
 import codecs
 import hashlib
+import hmac
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
+from pydantic import SecretStr
 
 from checks.evaluate import ProbeFailure
 from checks.result import CheckState
@@ -55,14 +58,22 @@ class SshRun:
     truncated: bool = False
 
 
-def _credential_key(cred: SshCredential) -> tuple[object, ...]:
-    # the password is part of who we are, but only as a digest: the key may be logged
-    secret = cred.password.get_secret_value() if cred.password else ""
+def _credential_key(cred: SshCredential, salt: bytes) -> tuple[object, ...]:
+    """Everything that decides whom a connection is logged in as. Two credentials that
+    differ in any field (a wrong passphrase too) never share a connection. The secrets
+    appear only as a keyed digest: the key may be logged, and a plain hash of a short
+    passphrase could be guessed back."""
+
+    def digest(secret: SecretStr | None) -> str:
+        value = secret.get_secret_value() if secret is not None else ""
+        return hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()
+
     return (
         cred.username,
         tuple(str(p) for p in cred.client_keys),
         str(cred.known_hosts),
-        hashlib.sha256(secret.encode()).hexdigest(),
+        digest(cred.password),
+        digest(cred.passphrase),
     )
 
 
@@ -100,6 +111,7 @@ class SshPool:
         self.keepalive = keepalive
         self._handshakes = asyncio.Semaphore(max_handshakes)
         self._links: dict[tuple[object, ...], _Link] = {}
+        self._key_salt = secrets.token_bytes(32)  # for the secrets' digests in the link keys
 
     @property
     def open_connections(self) -> int:
@@ -142,7 +154,7 @@ class SshPool:
         timeout: float,
         on_output: Callable[[str], None] | None,
     ) -> SshRun:
-        key = (host, port, *_credential_key(cred))
+        key = (host, port, *_credential_key(cred, self._key_salt))
         link = self._links.setdefault(key, _Link(self.max_channels))
         phase, retried = "connect", False
         try:

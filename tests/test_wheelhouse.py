@@ -23,7 +23,15 @@ def test_offline_install_from_wheelhouse(tmp_path: Path) -> None:
         timeout=600,
     )
     wheels = {p.name.split("-")[0].lower() for p in wheelhouse.glob("*.whl")}
-    assert {"dutydesk", "textual", "pysnmp", "asyncssh", "aiosqlite", "pydantic"} <= wheels
+    assert {
+        "dutydesk",
+        "textual",
+        "pysnmp",
+        "asyncssh",
+        "bcrypt",
+        "aiosqlite",
+        "pydantic",
+    } <= wheels
 
     venv = tmp_path / "terminal-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)

@@ -56,6 +56,7 @@ def _create_users(auth_key: str, priv_key: str) -> str:
 
 
 SYS_NAME, SYS_SERVICES = "dutydesk-lab", 72
+PASSPHRASE = "lab-key-passphrase"  # of SshPeer.passphrase_key
 
 
 def need(program: str) -> str:
@@ -172,14 +173,15 @@ class SshPeer:
     user: str
     client_key: Path
     stranger_key: Path  # a key sshd does not accept
+    passphrase_key: Path  # accepted; encrypted with PASSPHRASE (OpenSSH format: bcrypt KDF)
     known_hosts: Path
     known_hosts_changed: Path  # holds another key for this host:port
     known_hosts_empty: Path  # does not know this host at all
 
 
-def _keygen(path: Path) -> Path:
+def _keygen(path: Path, passphrase: str = "") -> Path:
     keygen = need("ssh-keygen")
-    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", passphrase, "-f", str(path)], check=True)
     return path
 
 
@@ -197,7 +199,10 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshPeer]:
     home = tmp_path_factory.mktemp("sshd")
     host_key, other_key = _keygen(home / "host_key"), _keygen(home / "other_host_key")
     client_key, stranger = _keygen(home / "client_key"), _keygen(home / "stranger_key")
-    (home / "authorized_keys").write_text(Path(f"{client_key}.pub").read_text())
+    locked_key = _keygen(home / "passphrase_key", PASSPHRASE)
+    (home / "authorized_keys").write_text(
+        "".join(Path(f"{key}.pub").read_text() for key in (client_key, locked_key))
+    )
     port = free_port(socket.SOCK_STREAM)
 
     def known(name: str, key: Path | None) -> Path:
@@ -233,6 +238,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshPeer]:
             user=getpass.getuser(),
             client_key=client_key,
             stranger_key=stranger,
+            passphrase_key=locked_key,
             known_hosts=known("known_hosts", host_key),
             known_hosts_changed=known("known_hosts_changed", other_key),
             known_hosts_empty=known("known_hosts_empty", None),

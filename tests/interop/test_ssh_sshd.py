@@ -12,18 +12,24 @@ import pytest
 from checks.evaluate import ProbeFailure
 from checks.probe import ProbeContext, run_probe
 from checks.result import CheckState, ProbeResult
-from checks.ssh import SshPool
+from checks.ssh import SshFailure, SshPool
 from data.models import SshCredential
 
-from .conftest import SshPeer
+from .conftest import PASSPHRASE, SshPeer
 from .lab import lab_site
 
 pytestmark = pytest.mark.interop
 
 
-def credential(peer: SshPeer, key: Path | None = None, known: Path | None = None) -> dict[str, Any]:
-    return {"ssh": {"username": peer.user, "client_keys": [str(key or peer.client_key)],
-                    "known_hosts": str(known or peer.known_hosts)}}  # fmt: skip
+def credential(
+    peer: SshPeer, key: Path | None = None, known: Path | None = None, passphrase: str | None = None
+) -> dict[str, Any]:
+    ssh = {
+        "username": peer.user,
+        "client_keys": [str(key or peer.client_key)],
+        "known_hosts": str(known or peer.known_hosts),
+    }
+    return {"ssh": ssh if passphrase is None else {**ssh, "passphrase": passphrase}}
 
 
 @pytest.fixture
@@ -192,5 +198,56 @@ async def test_runaway_output_is_cut_off(sshd: SshPeer) -> None:
         assert len(run.stdout) == 256 * 1024
         again = await pool.run(sshd.host, sshd.port, cred, "echo fine", timeout=10)
         assert again.stdout == "fine\n" and pool.open_connections == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_key_with_a_passphrase_works(sshd: SshPeer, ctx: ProbeContext) -> None:
+    cred = credential(sshd, key=sshd.passphrase_key, passphrase=PASSPHRASE)
+    result = await _probe(sshd, ctx, "echo unlocked", cred)
+    assert result.state == CheckState.OK, result.message
+    assert result.message == "unlocked"
+
+
+async def test_a_key_without_its_passphrase_is_a_key_failure(
+    sshd: SshPeer, ctx: ProbeContext
+) -> None:
+    result = await _probe(sshd, ctx, "true", credential(sshd, key=sshd.passphrase_key))
+    assert result.state == CheckState.CRITICAL
+    assert result.message.startswith("unusable client key: Passphrase must be specified")
+    assert ctx.ssh.open_connections == 0
+
+
+async def test_a_wrong_passphrase_never_rides_on_another_credentials_connection(
+    sshd: SshPeer,
+) -> None:
+    pool = SshPool()
+    right = SshCredential.model_validate(
+        credential(sshd, key=sshd.passphrase_key, passphrase=PASSPHRASE)["ssh"]
+    )
+    wrong = SshCredential.model_validate(
+        credential(sshd, key=sshd.passphrase_key, passphrase="not-the-passphrase")["ssh"]
+    )
+    try:
+        run = await pool.run(sshd.host, sshd.port, right, "echo mine", timeout=10)
+        assert run.stdout == "mine\n" and pool.open_connections == 1
+        with pytest.raises(SshFailure) as failure:
+            await pool.run(sshd.host, sshd.port, wrong, "echo stolen", timeout=10)
+        assert failure.value.state == CheckState.CRITICAL
+        assert failure.value.kind == "key"
+        assert failure.value.reason == "client key passphrase is wrong"
+        assert pool.open_connections == 1  # the right credential's connection is still there
+    finally:
+        await pool.close()
+
+
+async def test_the_pool_keeps_no_secret_in_plain(sshd: SshPeer) -> None:
+    pool = SshPool()
+    ssh = credential(sshd, key=sshd.passphrase_key, passphrase=PASSPHRASE)["ssh"]
+    cred = SshCredential.model_validate({**ssh, "password": "pool-password"})
+    try:
+        await pool.run(sshd.host, sshd.port, cred, "true", timeout=10)
+        keys = repr(list(pool._links))
+        assert PASSPHRASE not in keys and "pool-password" not in keys
     finally:
         await pool.close()
