@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -156,8 +156,11 @@ class DutyDeskApp(App[int]):
     def _flush_live(self) -> None:
         self._flush_armed = False
         changed, self._dirty = self._dirty, set()
+        screen = self.shown_screen()
+        if screen is None:
+            return
         with self.batch_update():
-            refresh = getattr(self.screen, "refresh_live", None)
+            refresh = getattr(screen, "refresh_live", None)
             if refresh is not None:
                 refresh(changed)
             self.refresh_header()
@@ -190,7 +193,7 @@ class DutyDeskApp(App[int]):
             self.switch_mode(section_id)
 
     async def action_lock(self, reason: str = "manual") -> None:
-        if self.user is None or isinstance(self.screen, LoginScreen):
+        if self.user is None or isinstance(self.shown_screen(), LoginScreen | None):
             return
         await self.services.audit.record(
             self.user.name, "session.lock", self.user.name, detail={"reason": reason}
@@ -209,10 +212,22 @@ class DutyDeskApp(App[int]):
         self.refresh_header()
         await self.lock_if_idle()
 
+    def shown_screen(self) -> Screen[object] | None:
+        """The screen on top, or None while Textual tears the screen stacks down at exit:
+        the App's own timers (the tick, the live flush) keep firing until its message pump
+        closes, which is after its screens are gone."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
     def refresh_header(self) -> None:
+        screen = self.shown_screen()
+        if screen is None:
+            return
         now = self.config.clock()
         span = shift_at(self.site.site, now)
-        for header in self.screen.query(DutyHeader):
+        for header in screen.query(DutyHeader):
             header.site_name = self.site.site.name
             header.now = now.astimezone(self.site.site.tz)
             user = self.user.full_name or self.user.name if self.user else ""
