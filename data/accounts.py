@@ -8,7 +8,6 @@ field by mistake, and the audit trail must not keep it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import sqlite3
@@ -44,6 +43,15 @@ class User:
     name: str
     full_name: str
     role: Role
+
+
+@dataclass(frozen=True)
+class Login:
+    """A successful login; ``must_change_password`` when the password is older than the
+    site's ``password_max_age_days``: the session starts only after a change."""
+
+    user: User
+    must_change_password: bool
 
 
 @dataclass(frozen=True)
@@ -131,29 +139,58 @@ class Accounts:
         """The user, or ``AuthError``. Locked and disabled accounts refuse even the right
         password; 5 failures in a row lock the account for 30 minutes. ``action`` names the
         audit rows: "login", or e.g. "screen.unlock", "handover.countersign"."""
+        user, _ = await self._authenticate(name, password, action)
+        return user
+
+    async def login(
+        self, name: str, password: str, max_password_age: timedelta, action: str = "login"
+    ) -> Login:
+        """``authenticate`` for starting (or resuming) a session: also says whether the
+        password is older than ``max_password_age`` and must be changed before going on."""
+        user, changed_at = await self._authenticate(name, password, action)
+        return Login(user, self._clock() - changed_at > max_password_age)
+
+    async def _authenticate(self, name: str, password: str, action: str) -> tuple[User, datetime]:
+        """The user and when their password was last changed, or ``AuthError``."""
         row = await self._row(name)
         if row is None:
-            dummy = await asyncio.to_thread(dummy_hash)  # made once, off the event loop
-            await verify_password_async(password, dummy)  # same time as a real check
+            # One scrypt run against a hash nobody matches: the same work as a real check.
+            await verify_password_async(password, dummy_hash())
             await self._audit.record(
                 None, action, "user:?", "failed", detail={"reason": "unknown_user"}
             )
             raise AuthError("unknown_user")
+        # scrypt runs outside the write lock (it takes ~0.5 s on purpose); the verdict is
+        # then applied in one write transaction that re-reads the account, so attempts that
+        # race each other (here or through another connection) are decided one at a time
+        # against the latest lock and failure count.
         matches = await verify_password_async(password, row["pw_hash"])
+        async with self._store.transaction():
+            current = await self._existing(row["name"])
+            if current["pw_hash"] != row["pw_hash"]:  # changed meanwhile: judge the new one
+                matches = await verify_password_async(password, current["pw_hash"])
+            refusal = await self._decide(current, matches, action)
+        if refusal is not None:
+            raise refusal  # after the commit: the audit rows of a refusal must stay
+        return _user(current), from_db(current["password_changed_at"])
+
+    async def _decide(self, row: Any, matches: bool, action: str) -> AuthError | None:
+        """Within the caller's write transaction: audit the attempt, count a failure or
+        clear the count; the refusal to raise, or None for a login."""
         user, obj, now = _user(row), _obj(row["name"]), self._clock()
         until = from_db(row["locked_until"]) if row["locked_until"] else None
         if row["disabled"] or (until is not None and until > now):
             reason = "disabled" if row["disabled"] else "locked"
             await self._audit.record(user.name, action, obj, "failed", detail={"reason": reason})
-            raise AuthError(reason, until if reason == "locked" else None)
+            return AuthError(reason, until if reason == "locked" else None)
         if not matches:
-            raise await self._count_failure(user, now, action)
+            return await self._count_failure(user, now, action)
         if row["failed_count"] or until is not None:
             await self._store.write(
                 "UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = ?", (user.id,)
             )
         await self._audit.record(user.name, action, obj)
-        return user
+        return None
 
     async def _count_failure(self, user: User, now: datetime, action: str) -> AuthError:
         obj = _obj(user.name)
@@ -345,7 +382,9 @@ def _user(row: Any) -> User:
 
 
 def _check_name(name: str) -> None:
-    if not NAME_PATTERN.match(name):
+    # fullmatch, not match: "$" lets a trailing newline through, and names take no control
+    # characters at all.
+    if not NAME_PATTERN.fullmatch(name):
         raise AccountError(
             "A user name is 1-32 letters, digits, '.', '_' or '-', starting with a letter or"
             " digit.",

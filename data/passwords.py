@@ -1,5 +1,10 @@
 """Password hashing (scrypt) and the password policy.
 
+The policy (MLPS level 3): at least 8 characters of 3 kinds, no control characters, not
+containing the user name, not one of the common passwords in ``common_passwords.txt``
+(shipped in this package, so the check works offline; its source and licence are in the
+file's header).
+
 Hashes are stored as ``scrypt$n$r$p$salt_b64$hash_b64`` so the cost can be raised later
 while old hashes still verify. Hashing takes ~0.2-0.5 s and 128 MiB by design: async
 callers use ``hash_password_async`` / ``verify_password_async`` so the UI keeps running.
@@ -15,6 +20,8 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
+from functools import cache
+from importlib import resources
 
 from data.errors import DutyDeskError
 
@@ -28,14 +35,17 @@ SALT_BYTES = 16
 KEY_BYTES = 64
 MIN_LENGTH = 8
 MIN_CLASSES = 3
+# Names shorter than this may appear in a password: refusing every password that holds a
+# one- or two-letter name (say "li") would refuse half the dictionary and protect nothing.
+MIN_NAME_IN_PASSWORD = 3
+COMMON_PASSWORDS_FILE = "common_passwords.txt"
 
 _CLASS_NAMES = ("lowercase letters", "uppercase letters", "digits", "symbols")
-_dummy_hashes: dict[int, str] = {}
 
 
 class PasswordPolicyError(DutyDeskError):
     """The new password breaks the policy; ``params['problems']`` lists the rule codes
-    (``too_short``, ``few_classes``, ``equals_name``)."""
+    (``too_short``, ``few_classes``, ``control_chars``, ``contains_name``, ``common``)."""
 
     code = "weak_password"
 
@@ -70,13 +80,41 @@ def check_policy(password: str, user_name: str) -> None:
             f"characters of at least {MIN_CLASSES} kinds of: {', '.join(_CLASS_NAMES)}"
             f" (it has {len(classes)}: {has})"
         )
-    if password.casefold() == user_name.casefold():
-        problems.append("equals_name")
-        messages.append("to differ from the user name")
+    if has_control_chars(password):
+        problems.append("control_chars")
+        messages.append("no control characters (such as NUL, tab or newline)")
+    if _contains_name(password, user_name):
+        problems.append("contains_name")
+        messages.append("not to contain the user name")
+    if password.casefold() in common_passwords():
+        problems.append("common")
+        messages.append("not to be one of the commonly used passwords")
     if problems:
         raise PasswordPolicyError(
             "The password needs " + "; and ".join(messages) + ".", problems=problems
         )
+
+
+def has_control_chars(text: str) -> bool:
+    """NUL, other C0/C1 controls (tab and newline too) and lone surrogates: invisible when
+    typed, mangled by terminals and files, and lone surrogates cannot even be encoded."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def _contains_name(password: str, user_name: str) -> bool:
+    name = unicodedata.normalize("NFC", user_name).casefold()
+    return len(name) >= MIN_NAME_IN_PASSWORD and name in password.casefold()
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list, case-folded; read once per process."""
+    text = resources.files("data").joinpath(COMMON_PASSWORDS_FILE).read_text("utf-8")
+    return frozenset(
+        unicodedata.normalize("NFC", line).casefold()
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    )
 
 
 def hash_password(password: str) -> str:
@@ -99,11 +137,11 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 def dummy_hash() -> str:
-    """A hash of nothing anyone knows, at the current cost: verifying against it for an
-    unknown user takes as long as for a real one, so timing does not tell names apart."""
-    if SCRYPT_N not in _dummy_hashes:
-        _dummy_hashes[SCRYPT_N] = hash_password(secrets.token_urlsafe(24))
-    return _dummy_hashes[SCRYPT_N]
+    """A well-formed hash at the current cost that no password matches (random salt and
+    random key, made without running scrypt): verifying against it for an unknown user runs
+    exactly one scrypt, as a real check does, so neither time nor work tells names apart."""
+    salt, key = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(KEY_BYTES)
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(key)])
 
 
 async def hash_password_async(password: str) -> str:

@@ -5,6 +5,8 @@ Separation of duties: operators run the watch; supervisors are operators who may
 make sticky acknowledgements, see full ID numbers and export records; the admin manages
 accounts, configuration and backups but neither reads nor erases the audit trail; the
 auditor reads the audit trail and nothing else. Nobody can erase the audit trail.
+Everyone, whatever the role, may change their own password (the password policy and a
+forced change after ``site.password_max_age_days`` apply to every account).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROLES: tuple[str, ...] = tuple(role.value for role in Role)  # e.g. argparse cho
 
 
 class Permission(StrEnum):
+    CHANGE_OWN_PASSWORD = "change_own_password"
     VIEW_STATUS = "view_status"
     WRITE_RECORDS = "write_records"
     ACK_ALARM = "ack_alarm"
@@ -42,7 +45,9 @@ class Permission(StrEnum):
     EXPORT_AUDIT = "export_audit"
 
 
-_OPERATOR = frozenset(
+_EVERYONE = frozenset({Permission.CHANGE_OWN_PASSWORD})
+
+_OPERATOR = _EVERYONE | frozenset(
     {
         Permission.VIEW_STATUS,
         Permission.WRITE_RECORDS,
@@ -56,7 +61,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: _OPERATOR,
     Role.SUPERVISOR: _OPERATOR
     | {Permission.STICKY_ACK, Permission.VIEW_ID_NUMBERS, Permission.EXPORT_RECORDS},
-    Role.ADMIN: frozenset(
+    Role.ADMIN: _EVERYONE
+    | frozenset(
         {
             Permission.VIEW_STATUS,
             Permission.MANAGE_ACCOUNTS,
@@ -65,7 +71,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESTORE,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
+    Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT, Permission.EXPORT_AUDIT},
 }
 
 

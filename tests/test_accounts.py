@@ -55,9 +55,21 @@ def test_verify_uses_stored_parameters_and_rejects_garbage(fast_scrypt: None) ->
     [
         ("Ab1!", ["too_short"]),
         ("abcdefgh", ["few_classes"]),
-        ("abcdefg1", ["few_classes"]),
+        ("qwertyuiop", ["few_classes", "common"]),
+        ("abcdefq1", ["few_classes"]),
         ("abc", ["too_short", "few_classes"]),
-        ("Operator1", ["equals_name"]),
+        ("Operator1", ["contains_name"]),
+        ("My-operator1-pw", ["contains_name"]),  # contained, any case
+        ("Password1", ["common"]),  # the list is compared without regard to case
+        ("P@ssw0rd", ["common"]),
+        ("Admin@123", ["common"]),
+        ("Huawei@123", ["common"]),
+        ("Good-pass\x001", ["control_chars"]),
+        ("Good-pass1\n", ["control_chars"]),
+        ("Tab\tpass-1", ["control_chars"]),
+        ("Del\x7fpass-1", ["control_chars"]),
+        ("C1\x85pass-1", ["control_chars"]),
+        ("Lone\ud800pass-1", ["control_chars"]),
     ],
 )
 def test_policy_names_what_is_missing(password: str, problems: list[str]) -> None:
@@ -72,16 +84,36 @@ def test_policy_names_what_is_missing(password: str, problems: list[str]) -> Non
         assert "at least 3 kinds" in message
 
 
-@pytest.mark.parametrize("password", ["abcdEFG1", "abcd123!", "ABCD-123", "值班台abc123"])
+@pytest.mark.parametrize("password", ["abcdEFQ1", "abcq123!", "ABCQ-123", "值班台abc123"])
 def test_policy_accepts_three_classes_of_eight(password: str) -> None:
     check_policy(password, "someone")
+
+
+def test_a_short_user_name_may_appear_in_the_password() -> None:
+    check_policy("Wally-42x", "li")  # contains "li": fine, a two-letter name is everywhere
+    with pytest.raises(PasswordPolicyError) as caught:
+        check_policy("x-ZHANGSAN-1", "zhangsan")
+    assert caught.value.params["problems"] == ["contains_name"]
+
+
+def test_the_common_password_list_ships_in_the_package() -> None:
+    common = passwords.common_passwords()
+    assert len(common) > 10_000
+    assert {"password", "12345678", "p@ssw0rd", "admin@123", "1qaz@wsx"} <= common
+    assert all(word == word.casefold() and word.strip() == word for word in common)
+    assert not any(word.startswith("#") for word in common)  # comments are not entries
 
 
 # -- roles
 
 
 def test_role_table() -> None:
-    assert PERMISSIONS[Role.AUDITOR] == {Permission.READ_AUDIT, Permission.EXPORT_AUDIT}
+    assert PERMISSIONS[Role.AUDITOR] == {
+        Permission.CHANGE_OWN_PASSWORD,
+        Permission.READ_AUDIT,
+        Permission.EXPORT_AUDIT,
+    }
+    assert all(allows(role, Permission.CHANGE_OWN_PASSWORD) for role in Role)
     assert PERMISSIONS[Role.OPERATOR] < PERMISSIONS[Role.SUPERVISOR]
     assert PERMISSIONS[Role.SUPERVISOR] - PERMISSIONS[Role.OPERATOR] == {
         Permission.STICKY_ACK,
@@ -203,7 +235,7 @@ async def test_operator_cannot_add_users(
 
 
 async def test_auditor_reads_audit_and_nothing_else(accounts: Accounts, admin: User) -> None:
-    auditor = await accounts.add(admin, "aud", "Aud1tor-pw", Role.AUDITOR)
+    auditor = await accounts.add(admin, "aud", "Read-0nly-pw", Role.AUDITOR)
     for attempt in (
         accounts.list_users(auditor),
         accounts.add(auditor, "x1", OP_PASSWORD, "operator"),
@@ -213,6 +245,7 @@ async def test_auditor_reads_audit_and_nothing_else(accounts: Accounts, admin: U
         with pytest.raises(PermissionDenied):
             await attempt
     assert [p for p in Permission if allows(auditor.role, p)] == [
+        Permission.CHANGE_OWN_PASSWORD,
         Permission.READ_AUDIT,
         Permission.EXPORT_AUDIT,
     ]
@@ -301,3 +334,70 @@ async def test_no_password_ever_reaches_the_audit_trail(
     for secret in secrets:
         assert secret not in text
     assert (await audit.verify()).ok
+
+
+# -- MLPS hardening (issue 10)
+
+
+@pytest.mark.parametrize("name", ["op1\n", "op\x001", "op1\r", "\top1", "op1\x7f"])
+async def test_user_names_refuse_control_characters(
+    accounts: Accounts, admin: User, name: str
+) -> None:
+    with pytest.raises(AccountError) as caught:
+        await accounts.add(admin, name, OP_PASSWORD, Role.OPERATOR)
+    assert caught.value.code == "bad_user_name"
+
+
+async def test_unknown_names_cost_the_same_scrypt_work_as_known_ones(
+    accounts: Accounts, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Count scrypt runs, not time: one per attempt whether the name exists or not. A cost
+    no other test uses, so nothing made at it can be cached from an earlier test."""
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**9)
+    calls: list[int] = []
+    real = passwords._scrypt
+
+    def counting(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+        calls.append(n)
+        return real(password, salt, n, r, p, dklen)
+
+    monkeypatch.setattr(passwords, "_scrypt", counting)
+    await accounts.change_password(admin, "admin", "Adm1n-pass-2", old=ADMIN_PASSWORD)
+    costs: dict[str, list[int]] = {}
+    for label, name, password in (
+        ("unknown", "nobody", "Wrong-pass-1"),
+        ("wrong", "admin", "Wrong-pass-1"),
+        ("unknown again", "nobody2", "Wrong-pass-1"),
+    ):
+        calls.clear()
+        with pytest.raises(AuthError):
+            await accounts.authenticate(name, password)
+        costs[label] = list(calls)
+    calls.clear()
+    await accounts.authenticate("admin", "Adm1n-pass-2")
+    costs["right"] = list(calls)
+    assert costs == {label: [2**9] for label in ("unknown", "wrong", "unknown again", "right")}
+
+
+async def test_login_says_when_the_password_is_too_old(
+    accounts: Accounts, admin: User, clock: ManualClock, audit: AuditTrail
+) -> None:
+    max_age = timedelta(days=90)
+    assert not (await accounts.login("admin", ADMIN_PASSWORD, max_age)).must_change_password
+    clock.advance(max_age)
+    assert not (await accounts.login("admin", ADMIN_PASSWORD, max_age)).must_change_password
+    clock.advance(timedelta(seconds=1))
+    login = await accounts.login("admin", ADMIN_PASSWORD, max_age)
+    assert login.must_change_password and login.user == admin
+    await accounts.change_password(admin, "admin", "Fresh-pass-26", old=ADMIN_PASSWORD)
+    assert not (await accounts.login("admin", "Fresh-pass-26", max_age)).must_change_password
+    with pytest.raises(AuthError):  # an old password is refused as before, not "expired"
+        await accounts.login("admin", ADMIN_PASSWORD, max_age)
+
+
+async def test_auditor_changes_their_own_password(accounts: Accounts, admin: User) -> None:
+    auditor = await accounts.add(admin, "aud", "Read-0nly-pw", Role.AUDITOR)
+    await accounts.change_password(auditor, "aud", "Read-0nly-pw2", old="Read-0nly-pw")
+    assert (await accounts.authenticate("aud", "Read-0nly-pw2")).role == Role.AUDITOR
+    with pytest.raises(PermissionDenied):  # but nobody else's
+        await accounts.change_password(auditor, "admin", "Taken-over-1")

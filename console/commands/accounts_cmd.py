@@ -43,8 +43,8 @@ def _run(args: argparse.Namespace, fn: Action) -> int:
     site = common.load_site_or_fail(args)
     source = common.passwords(args)
     # Changing your own password is open to every role; the rest needs account management.
-    own = args.user_command == "passwd" and args.name == getattr(args, "user", None)
-    permission = Permission.VIEW_STATUS if own else Permission.MANAGE_ACCOUNTS
+    own = args.user_command == "passwd" and _same_name(args.name, getattr(args, "user", None))
+    permission = Permission.CHANGE_OWN_PASSWORD if own else Permission.MANAGE_ACCOUNTS
 
     async def go() -> None:
         services = await common.open_or_fail(site, common.db_path(args))
@@ -60,6 +60,11 @@ def _run(args: argparse.Namespace, fn: Action) -> int:
     return 0
 
 
+def _same_name(a: str, b: str | None) -> bool:
+    """User names are matched without regard to case, as at login."""
+    return b is not None and a.casefold() == b.casefold()
+
+
 async def _add(s: Services, actor: User, a: argparse.Namespace, p: common.PasswordSource) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
     await s.accounts.add(actor, a.name, password, a.role, a.full_name)
@@ -71,7 +76,7 @@ async def _passwd(
 ) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
     # Your own password needs the current one: the one you just logged in with.
-    old = p.last_login if actor.name == a.name else None
+    old = p.last_login if _same_name(actor.name, a.name) else None
     await s.accounts.change_password(actor, a.name, password, old=old)
     print(t("user.password_changed", name=a.name))
 
