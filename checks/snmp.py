@@ -20,6 +20,7 @@ from pysnmp.hlapi.v3arch import asyncio as hl
 from pysnmp.proto import errind, rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 
+from checks.drops import DropCounters
 from checks.evaluate import ProbeFailure
 from checks.result import CheckState
 from checks.snmp_engines import (
@@ -118,6 +119,16 @@ class SnmpClient:
     @property
     def engine_count(self) -> int:
         return len(self._engines.all)
+
+    @property
+    def dropped(self) -> DropCounters:
+        """Replies dropped as not answering any request of ours (``checks.snmp_gate``)."""
+        return self._engines.gate.dropped
+
+    @property
+    def late_replies(self) -> int:
+        """Replies that came from the right agent after their request had timed out."""
+        return self._engines.gate.late_replies
 
     def close(self) -> None:
         """Release sockets and timers of every engine (they live until closed)."""

@@ -14,12 +14,17 @@ keys mid-flight: a conflicting credential gets an engine of its own. And an engi
 USM row per agent (engine id) too, with the same whole-table rebuild after each new one,
 so each engine serves at most ``V3_AGENTS_PER_ENGINE`` v3 agents. ``_tidy_usm_timeline``
 works around pysnmp forgetting v3 agents' clocks too early (and holding memory for it).
+
+Every engine's socket is guarded by one ``checks.snmp_gate.ReplyGate``: a reply reaches
+pysnmp only if it comes from the address, port and credential the request went to, with
+the request's (random) id; the rest is dropped and counted in ``_Engines.gate.dropped``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -34,6 +39,7 @@ from pysnmp.proto.api import v2c
 from pysnmp.proto.error import StatusInformation
 from pysnmp.proto.proxy.rfc2576 import v1_to_v2, v2_to_v1
 
+from checks.snmp_gate import Expected, ReplyGate
 from data.models import SnmpCredential
 
 AUTH_PROTOCOLS = {
@@ -139,6 +145,7 @@ class _Engines:
 
     def __init__(self) -> None:
         self.all: list[_Engine] = []
+        self.gate = ReplyGate()
         self._v3_homes: dict[tuple[tuple[str, int], str], _Engine] = {}
         self._met: set[tuple[tuple[str, int], str]] = set()  # v3 agents that have answered
         self._meeting: dict[tuple[tuple[str, int], str], asyncio.Future[None]] = {}
@@ -154,6 +161,7 @@ class _Engines:
     def _new(self) -> _Engine:
         engine = SnmpEngine()
         config.add_transport(engine, udp.DOMAIN_NAME, udp.UdpTransport().open_client_mode())
+        self.gate.install(engine)
         self.all.append(_Engine(engine))
         return self.all[-1]
 
@@ -215,20 +223,27 @@ class _Engines:
         chosen = self.pick(cred, address, mark)
         engine, how = chosen.engine, chosen.security(cred, mark)
         wire = v2_to_v1(pdu) if how.mp_model == 0 else pdu
+        expected = _expected(engine, address, how.mp_model, cred)
         ticks = timeout / engine.transport_dispatcher.get_timer_resolution()
         loop = asyncio.get_running_loop()
         tries = discoveries = 0
         while True:
             answer: asyncio.Future[tuple[Any, Any]] = loop.create_future()
+            pdu_version = min(how.mp_model, 1)
+            send = functools.partial(  # send_pdu's positional parameters, in order
+                engine.message_dispatcher.send_pdu,
+                *(engine, udp.DOMAIN_NAME, address, how.mp_model, how.sec_model, how.name),
+                *(how.level, None, how.context, pdu_version, wire, True, ticks, _on_answer),
+                answer,
+            )
             try:
-                engine.message_dispatcher.send_pdu(
-                    engine, udp.DOMAIN_NAME, address, how.mp_model, how.sec_model, how.name,
-                    how.level, None, how.context, min(how.mp_model, 1), wire, True, ticks,
-                    _on_answer, answer,
-                )  # fmt: skip
+                wire_id = self.gate.send(expected, send)
             except StatusInformation as e:
                 return e["errorIndication"], None
-            status, reply = await answer
+            try:
+                status, reply = await answer
+            finally:
+                self.gate.forget(wire_id)
             if not status:
                 break
             indication = status["errorIndication"]
@@ -243,6 +258,16 @@ class _Engines:
         if v2c.apiPDU.get_request_id(reply) != v2c.apiPDU.get_request_id(pdu):
             return "request-id mismatch in the response", None
         return None, reply
+
+
+def _expected(
+    engine: Any, address: tuple[str, int], mp_model: int, cred: SnmpCredential
+) -> Expected:
+    """What a reply to a request sent as ``cred`` must carry to pass the gate."""
+    if mp_model == 3:
+        return Expected(engine, address, mp_model, user=(cred.user or "").encode())
+    assert cred.community is not None  # the model guarantees it
+    return Expected(engine, address, mp_model, community=cred.community.get_secret_value().encode())
 
 
 def _tidy_usm_timeline(engine: Any) -> None:
