@@ -122,7 +122,8 @@ class _Rules:
         check_ids = self._unique((((*path, "checks", j, "id"), c.get("id")) for j, c in checks))
         for j, check in checks:
             where = (*path, "checks", j)
-            kind = CHECK_CREDENTIAL_KIND.get(check.get("type"))
+            check_type = check.get("type")
+            kind = CHECK_CREDENTIAL_KIND.get(check_type) if isinstance(check_type, str) else None
             if kind is not None:
                 self._credential((*where, "credential"), check.get("credential"), kind, "the check")
             if check.get("type") == "tcp" and check.get("port") is None:
@@ -162,7 +163,8 @@ class _Rules:
             self._error((*path, "ok"), f"no value can be OK: all of ok '{ok}' is warn or crit")
 
     def _cycles(self, device_ids: set[str]) -> None:
-        order = {d.get("id"): i for i, d in reversed(self.devices)}  # first occurrence wins
+        # first occurrence wins; ids of the wrong type are the model's to report
+        order = {d["id"]: i for i, d in reversed(self.devices) if isinstance(d.get("id"), str)}
         graph: dict[str, list[str]] = {}
         edge_path: dict[tuple[str, str], KeyPath] = {}
         for i, device in self.devices:

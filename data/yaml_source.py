@@ -13,14 +13,18 @@ environment) is masked out of any message as a last guard.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import ValidationError
+from yaml.composer import Composer, ComposerError
+from yaml.events import AliasEvent
 
 from data.errors import DutyDeskError
 
@@ -33,6 +37,15 @@ _ENV_REF = re.compile(r"\$(\$?)\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAP, _SEQ, _STR = (f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str"))
 _MERGE = "tag:yaml.org,2002:merge"
+
+# Limits for files an admin hands us, which may be hostile or simply wrong (/dev/zero, a
+# FIFO, a YAML alias bomb). Generous for real sites: thousands of devices fit in 4 MB, the
+# deepest key path of site.yaml is 6 levels, and merge keys (`<<: *defaults`) on every check
+# of a large site stay well under the alias limits.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64  # also keeps the composer's recursion far below Python's (libyaml's segfaults)
+MAX_ALIASES = 20_000
+MAX_ALIAS_NODES = 500_000  # nodes that aliases add to the document when expanded
 
 
 @dataclass(frozen=True, order=True)
@@ -72,8 +85,70 @@ class SiteConfigError(DutyDeskError):
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _LimitedComposer(Composer):
+    """PyYAML's composer with a depth limit and a budget for aliases.
+
+    It runs over libyaml's events instead of libyaml's own composer, which recurses without
+    a limit (100,000 nested ``[`` crash the process). An alias costs the size of the node it
+    names, counted with that node's own aliases expanded, so a bomb is refused while its
+    nodes are composed, before anything is built from them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+        self._aliases = 0
+        self._expanded = 0  # nodes of the document with every alias expanded
+        self._alias_nodes = 0  # of which added by aliases
+        self._sizes: dict[int, int] = {}  # anchored node -> its expanded size
+
+    peek_event: Callable[[], yaml.Event]  # the parser's (libyaml's), mixed in by _Loader
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            self._aliases += 1
+            size = self._sizes.get(id(node), 1)  # 1: names a node still open (the builder says)
+            self._expanded += size
+            self._alias_nodes += size
+            if self._aliases > MAX_ALIASES:
+                self._refuse(event, f"more than {MAX_ALIASES} aliases")
+            if self._alias_nodes > MAX_ALIAS_NODES:
+                self._refuse(event, f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+            return node
+        if self._depth >= MAX_DEPTH:
+            self._refuse(event, f"nested deeper than {MAX_DEPTH} levels")
+        start = self._expanded
+        self._expanded += 1
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if getattr(event, "anchor", None) is not None:  # scalar and collection start events
+            self._sizes[id(node)] = self._expanded - start
+        return node
+
+    @staticmethod
+    def _refuse(event: yaml.Event, problem: str) -> None:
+        # libyaml's marks are another class than PyYAML's, with the same fields
+        raise _OverLimit(None, None, problem, cast(yaml.Mark, event.start_mark))
+
+
+class _OverLimit(ComposerError):
+    """A document refused by a limit of ``_LimitedComposer`` (not a syntax error)."""
+
+
+class _Loader(_LimitedComposer, _SafeLoader):  # type: ignore[valid-type,misc]
     """Safe loader without YAML 1.1's base-60 numbers, so a plain ``17:30`` stays text."""
+
+    def __init__(self, stream: str) -> None:
+        _SafeLoader.__init__(self, stream)
+        _LimitedComposer.__init__(self)
+
+    def get_single_node(self) -> yaml.Node | None:
+        return _LimitedComposer.get_single_node(self)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -204,9 +279,11 @@ def read_yaml(
     Returns the document (None when nothing usable could be read) and the problems found.
     """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(path).decode("utf-8-sig")
     except FileNotFoundError:
         return None, [ConfigIssue(display, 0, "", "file not found")]
+    except _Refused as e:
+        return None, [ConfigIssue(display, 0, "", str(e))]
     except OSError as e:
         return None, [ConfigIssue(display, 0, "", f"cannot read the file: {e.strerror}")]
     except UnicodeDecodeError:
@@ -214,6 +291,9 @@ def read_yaml(
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
+    except _OverLimit as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else 0
+        return None, [ConfigIssue(display, line, "", f"refused: {e.problem}")]
     except yaml.MarkedYAMLError as e:
         line = e.problem_mark.line + 1 if e.problem_mark else 0
         what = f"{e.context}: {e.problem}" if e.context else str(e.problem)
@@ -232,6 +312,37 @@ def read_yaml(
     doc = MarkedDoc(display, data, builder.lines, builder.substituted, builder.unreadable)
     _collect_secrets(data, doc.secrets)
     return doc, [doc.issue(p, m) for p, m in builder.problems]
+
+
+class _Refused(OSError):
+    """A file that is not read at all: not a regular file, or too large."""
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else ``_Refused``.
+
+    Checked before reading: a FIFO would block, /dev/zero never ends. The open does not
+    block (O_NONBLOCK) and the opened file is checked again, in case the path was swapped.
+    """
+    _check_regular(os.stat(path), limit)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with open(fd, "rb") as file:
+        _check_regular(os.fstat(fd), limit)
+        data = file.read(limit + 1)
+    if len(data) > limit:  # it grew since the check
+        raise _Refused(_too_large(limit))
+    return data
+
+
+def _check_regular(info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise _Refused("not a regular file")
+    if info.st_size > limit:
+        raise _Refused(_too_large(limit))
+
+
+def _too_large(limit: int) -> str:
+    return f"the file is larger than {limit // (1024 * 1024)} MB"
 
 
 class _Builder:
