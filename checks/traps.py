@@ -7,7 +7,10 @@ those credentials' users at no lower a security level than the credential's (USM
 no level for traps, so a noAuthNoPriv message naming an authPriv user is refused here).
 For v3 engine ids - configured, or learned from the first trap - see ``checks.trap_usm``.
 Everything else - garbage, a wrong community, a bad digest, an unknown user - is dropped
-by pysnmp and counted in ``stats["rejected"]``; nothing a sender does raises out of here.
+by pysnmp and counted in ``stats["rejected"]``, and per source and reason in ``dropped``
+(with one log line per source a minute, see ``checks.drops``); nothing a sender does
+raises out of here. The engine-discovery probe a v3 inform sender sends first is rejected
+but is no drop.
 
 The receiver only emits ``TrapEvent``s to ``on_event``, called in the event loop (keep it
 quick: queue the event). The runtime wires the immediate re-check of the device::
@@ -30,7 +33,9 @@ from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import ntfrcv
 from pysnmp.proto import rfc1902
 
+from checks.drops import DropCounters
 from checks.snmp import oid_text, python_value
+from checks.snmp_wire import NOTIFICATIONS, Header, read_header
 from checks.trap_decode import TrapEvent, decode, make_event
 from checks.trap_usm import TrapUsers
 from data.clock import Clock, utc_now
@@ -65,6 +70,8 @@ class TrapReceiver:
         # known device); rejected: datagrams that became no event (bad community or auth,
         # garbage, and the engine-discovery probe a v3 inform sender sends first)
         self.stats = {"received": 0, "decoded": 0, "unknown_sender": 0, "rejected": 0}
+        self.dropped = DropCounters("SNMP traps", log)
+        self._refused: str | None = None  # why _event refused the notification in hand
         self._communities: dict[str, tuple[str, SecretStr]] = {}  # index -> (name, community)
         self._users = TrapUsers(engine_ids, learn=learn_engine_ids)
         for name in site.traps.credentials:
@@ -158,20 +165,42 @@ class TrapReceiver:
         if snmp is None:
             return
         self.stats["received"] += 1
-        self._delivered = False
+        self._delivered, self._refused = False, None
         learned = self._users.learn_from(message)
+        raised = False
         try:
             snmp.message_dispatcher.receive_message(snmp, domain, address, message)
         except Exception:  # a malformed packet must never take the listener down
-            log.debug("pysnmp failed on a datagram from %s", address, exc_info=True)
+            raised = True
         if not self._delivered:
             self.stats["rejected"] += 1
-            log.debug("datagram from %s dropped (community, auth or format)", address)
+            reason = "undecodable" if raised else self._drop_reason(read_header(message))
+            if reason is not None:
+                self.dropped.note(str(address[0]), reason)
         if learned is not None:
             if self._delivered:
                 log.info("learned SNMPv3 engine id %s from %s", learned.hex(), address)
             else:
                 self._users.forget(learned)
+
+    def _drop_reason(self, header: Header | None) -> str | None:
+        """Why pysnmp (or ``_event``) did not accept a datagram; None: no drop."""
+        if self._refused is not None:
+            return self._refused
+        if header is None:
+            return "undecodable"
+        if header.version != 3:
+            communities = (c.get_secret_value().encode() for _, c in self._communities.values())
+            if header.community not in communities:
+                return "wrong community"
+            return "not a notification" if header.pdu_tag not in NOTIFICATIONS else "undecodable"
+        if header.level == 1 and header.user == b"" and header.reportable:
+            return None  # a v3 inform sender discovering our engine id: answered, not a drop
+        if self._users.get(header.user.decode("utf-8", "replace")) is None:
+            return "unknown user"
+        if header.engine_id not in self._users.engine_ids:
+            return "unknown engine id"
+        return "authentication failed"  # wrong keys or protocols, or out of time window
 
     def _on_notification(
         self, snmp: Any, state_ref: Any, ctx_engine: Any, ctx_name: Any, varbinds: Any, _: Any
@@ -200,12 +229,13 @@ class TrapReceiver:
         if version == "3":
             known = self._users.get(security_name)
             if known is None or int(context["securityLevel"]) < known.level:
-                log.debug("v3 trap below the security level of %r refused", security_name)
+                self._refused = "below security level"
                 return None
             credential, user = known.credential, known.user
         elif security_name in self._communities:
             credential = self._communities[security_name][0]
         else:
+            self._refused = "wrong community"
             return None
         pairs = [(oid_text(tuple(name)), _text(value)) for name, value in varbinds]
         address = context["transportAddress"]

@@ -202,7 +202,7 @@ def _tag_mangled(data: bytes, tag: int) -> bytes:
 async def test_a_garbage_flood_is_counted_and_logged_once_per_source(
     peers: Any, ctx: ProbeContext, caplog: pytest.LogCaptureFixture
 ) -> None:
-    flood = [os.urandom(100) for _ in range(100)]
+    flood = [os.urandom(100) for _ in range(60)]  # more could overflow the receive buffer
     flood += [
         _tag_mangled(b"0#\x02\x01\x01\x04\x06public\xa0\x16", tag) for tag in range(0x60, 0x7F)
     ]

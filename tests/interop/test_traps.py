@@ -9,6 +9,7 @@ processed, and ``stats`` tells what became of it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -186,6 +187,7 @@ async def test_a_wrong_community_is_dropped_and_counted(listener: Listener, snmp
     await snmptrap(V2C, listener.port, "", WARM_START)  # the sentinel
     assert (await listener.next()).kind == "warmStart" and listener.events.empty()
     assert (listener.receiver.stats["rejected"], listener.receiver.stats["decoded"]) == (1, 1)
+    assert listener.receiver.dropped.counts() == {("127.0.0.1", "wrong community"): 1}
 
 
 async def test_v3_auth_priv_from_snmptrap_given_or_learned_engine_id(
@@ -210,17 +212,22 @@ async def test_without_learning_only_configured_engine_ids_are_accepted(
     await snmptrap((*V3, "-e", SENDER_ENGINE), strict.port, "", COLD_START)
     assert (await strict.next()).kind == "coldStart"
     assert strict.events.empty() and strict.receiver.stats["rejected"] == 1
+    assert strict.receiver.dropped.by_reason() == {"unknown engine id": 1}
 
 
 @pytest.mark.parametrize(
-    "bad",
-    [("-A", "wrong-auth-key"), ("-X", "wrong-priv-key"), ("-a", "MD5"),
-     ("-l", "authNoPriv"), ("-l", "noAuthNoPriv")],
-    ids=["wrong-auth-key", "wrong-priv-key", "wrong-auth-protocol", "below-level-auth",
-         "below-level-noauth"],
+    ("bad", "reason"),
+    [(("-A", "wrong-auth-key"), "authentication failed"),
+     (("-X", "wrong-priv-key"), "authentication failed"),
+     (("-a", "MD5"), "authentication failed"),
+     (("-u", "intruder"), "unknown user"),
+     (("-l", "authNoPriv"), "below security level"),
+     (("-l", "noAuthNoPriv"), "below security level")],
+    ids=["wrong-auth-key", "wrong-priv-key", "wrong-auth-protocol", "unknown-user",
+         "below-level-auth", "below-level-noauth"],
 )  # fmt: skip
 async def test_v3_with_wrong_keys_or_a_lower_level_is_rejected(
-    listener: Listener, snmptrap: Send, bad: tuple[str, str]
+    listener: Listener, snmptrap: Send, bad: tuple[str, str], reason: str
 ) -> None:
     options = list(V3)
     flag = options.index(bad[0])
@@ -231,6 +238,7 @@ async def test_v3_with_wrong_keys_or_a_lower_level_is_rejected(
     await snmptrap((*V3, "-e", SENDER_ENGINE), listener.port, "", COLD_START)  # sentinel
     assert (await listener.next()).kind == "coldStart"
     assert listener.events.empty() and listener.receiver.stats["rejected"] == 1
+    assert listener.receiver.dropped.counts() == {("127.0.0.1", reason): 1}
     # the id was learned for the check and forgotten after it failed; the good one is kept
     known = listener.receiver.engine_ids
     assert engine_id_bytes(SENDER_ENGINE) in known and engine_id_bytes(OTHER_ENGINE) not in known
@@ -246,6 +254,7 @@ async def test_v3_trap_and_inform_from_pysnmp(listener: Listener) -> None:
     error = await pysnmp_send(listener.port, "core-v3", trap_oid(LINK_DOWN), notify="inform")
     assert not error
     assert (await listener.next()).kind == "linkDown"
+    assert listener.receiver.dropped.total == 0  # its discovery probe is no drop
 
 
 async def test_an_unknown_sender_is_delivered_without_a_device(
@@ -269,6 +278,22 @@ async def test_garbage_does_not_stop_the_receiver(listener: Listener, snmptrap: 
     assert (await listener.next()).kind == "coldStart"
     stats = listener.receiver.stats
     assert (stats["received"], stats["rejected"], stats["decoded"]) == (len(junk) + 1, len(junk), 1)
+    assert listener.receiver.dropped.counts() == {("127.0.0.1", "undecodable"): len(junk)}
+
+
+async def test_a_garbage_flood_logs_one_line_per_source(
+    listener: Listener, snmptrap: Send, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _ in range(100):  # more could overflow the socket's receive buffer
+            s.sendto(os.urandom(120), ("127.0.0.1", listener.port))
+        await snmptrap(("-v", "2c", "-c", "not-the-community"), listener.port, "", COLD_START)
+        await snmptrap(V2C, listener.port, "", WARM_START)  # the sentinel
+        assert (await listener.next()).kind == "warmStart"
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert len(noisy) == 1 and "127.0.0.1" in noisy[0].getMessage()
+    assert listener.receiver.dropped.by_source() == {"127.0.0.1": 101}
+    assert listener.receiver.dropped.by_reason() == {"undecodable": 100, "wrong community": 1}
 
 
 async def test_a_failing_handler_does_not_stop_the_receiver(snmptrap: Send) -> None:
