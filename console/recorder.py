@@ -39,6 +39,9 @@ class CheckRecorder:
         self.flush_every = flush_every
         self._batch = CheckBatch()
         self._flusher: asyncio.Task[None] | None = None
+        # Each check's latest attempt count: the scheduler sends a result before the alarm
+        # it raises, and the alarm keeps the attempts that made the failure hard.
+        self._attempts: dict[tuple[str, str], int] = {}
 
     async def __call__(self, event: Event | TrapEvent) -> Alarm | None:
         """Take one event; returns the alarm row an alarm event created or changed."""
@@ -52,6 +55,7 @@ class CheckRecorder:
             )  # fmt: skip
         elif isinstance(event, ResultEvent):
             snap = event.snapshot
+            self._attempts[(event.device_id, event.check_id)] = snap.attempt
             self._batch.add_result(
                 event.device_id, event.check_id, state=snap.state.name, hard=snap.hard,
                 attempt=snap.attempt, value=snap.value, unit=snap.unit, message=snap.message,
@@ -76,7 +80,7 @@ class CheckRecorder:
         elif isinstance(event, AlarmRaised):
             return await self.alarms.raise_or_update(
                 event.device_id, event.check_id, event.state.name, event.message, event.at,
-                attempts=0,
+                attempts=self._attempts.get((event.device_id, event.check_id), 0),
             )  # fmt: skip
         elif isinstance(event, FlappingStarted):
             return await self.alarms.raise_or_update(

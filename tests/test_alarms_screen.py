@@ -15,8 +15,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
 
-from checks.feed import AlarmCleared, AlarmRaised
-from checks.result import CheckState
+from checks.feed import AlarmCleared, AlarmRaised, CheckSnapshot, ResultEvent
+from checks.result import CheckState, ProbeResult
 from console.app import DutyDeskApp
 from console.live import CheckEvent
 from console.screens.ack import AckDialog, ReasonDialog, apply_alarm_changes
@@ -280,3 +280,76 @@ async def test_enter_opens_the_device_and_the_wall_key_needs_an_alarm(
         app.acknowledge_device("core-sw-1")
         await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
         assert [a.id for a in app.screen.alarms] == [alarm.id]  # type: ignore[attr-defined]
+
+
+async def test_escape_leaves_the_history_and_the_history_follows_new_alarms(
+    seeded_db: Path,
+) -> None:
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await open_alarms(pilot)
+        first = await raise_alarm(app, "core-sw-1", "ping")
+        await wait_until(pilot, lambda: first.id in table.rows_by_id)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: table.history and first.id in table.rows_by_id)
+
+        second = await raise_alarm(app, "ups-1", "battery", "WARNING", 1)  # while it is shown
+        await wait_until(pilot, lambda: second.id in table.rows_by_id)
+        assert table.history
+
+        app.screen.query_one("#alarms-device", Input).focus()  # Esc from a filter box too
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not table.history)
+        assert set(table.rows_by_id) == {first.id, second.id}
+        assert app.screen.query_one("#alarms-filters").has_class("hidden")
+        assert app.focused is table
+
+
+def hard_failure(device: str, check: str) -> ResultEvent:
+    """The third failed result in a row of a check with max_attempts 3: now hard."""
+    snapshot = CheckSnapshot(
+        device_id=device,
+        check_id=check,
+        state=CheckState.CRITICAL,
+        hard=True,
+        attempt=3,
+        max_attempts=3,
+        pending=False,
+        stale=False,
+        flapping=False,
+        flap_percent=0.0,
+        alarm=CheckState.CRITICAL,
+        message="refused",
+        value=None,
+        unit=None,
+        last_run=FIXED_NOW,
+        last_change=FIXED_NOW,
+        next_run=FIXED_NOW,
+    )
+    result = ProbeResult(CheckState.CRITICAL, "refused")
+    return ResultEvent(device, check, result, snapshot, FIXED_NOW)
+
+
+async def test_attempts_of_a_live_alarm_are_those_the_device_detail_shows(
+    seeded_db: Path,
+) -> None:
+    """The recorder stores the alarm with the attempts that made it hard, and the list shows
+    the check's attempt of its maximum, as the device detail does (it showed 0)."""
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await open_alarms(pilot)
+        assert app.live is not None
+        raised = AlarmRaised("core-sw-1", "ping", CheckState.CRITICAL, FIXED_NOW, "refused", None)
+        events: list[ResultEvent | AlarmRaised] = [hard_failure("core-sw-1", "ping"), raised]
+        for event in events:  # as console.live does: record, then tell the App
+            app.post_message(CheckEvent(event, await app.live.recorder(event)))
+        await wait_until(pilot, lambda: len(table.rows_by_id) == 1)
+        (alarm_id,) = table.rows_by_id
+        assert table.rows_by_id[alarm_id].attempts == "3/3"
+        assert (await app.live.alarms.active())[0].attempts == 3
+
+        await app.live.alarms.clear("core-sw-1", "ping", FIXED_NOW)
+        app.post_message(CheckEvent(AlarmCleared("core-sw-1", "ping", FIXED_NOW, "ok"), None))
+        await pilot.press("h")
+        await wait_until(pilot, lambda: table.history and alarm_id in table.rows_by_id)
+        assert table.rows_by_id[alarm_id].attempts == "3"  # the stored count, in the history

@@ -38,13 +38,19 @@ class AlarmRow:
     message: str
     since: str
     age: str
-    attempts: int
+    attempts: str  # "3/3" (the check's attempt of its maximum) live, the stored count after
     ack_by: str  # "" when not acknowledged
     ack_until: str  # "" when not acknowledged; "until recovery" for a sticky ack
     sticky: bool
     flapping: bool
     reraised: int  # acks that expired or were withdrawn: the alarm is loud again
     cleared: str  # "" while active
+
+
+def attempts_text(attempt: int, max_attempts: int) -> str:
+    """A check's failed attempts of its maximum, as the alarm list and the device detail
+    both show them."""
+    return f"{attempt}/{max_attempts}"
 
 
 def format_age(seconds: float) -> str:
@@ -136,7 +142,7 @@ class AlarmList(RecordTable):
             Text(row.check_id, style=plain),
             Text(message, style=plain),
             Text(row.since, style=plain),
-            Text(str(row.attempts), style=plain, justify="right"),
+            Text(row.attempts, style=plain, justify="right"),
             Text(row.ack_by, style=plain),
             Text(until, style=plain),
         ]

@@ -11,19 +11,20 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
+from checks.feed import CheckSnapshot
 from console.bindings import translate_bindings
 from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm_changes
 from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
 from data.records.alarms import SEVERITIES, Alarm, BellMute
-from widgets.alarm_list import AlarmList, AlarmRow, format_age
+from widgets.alarm_list import AlarmList, AlarmRow, attempts_text, format_age
 
 HISTORY_DAYS = 7  # the history opens on the last week
 MUTE_MINUTES = 30  # offered by default when muting the bell
@@ -38,6 +39,7 @@ class AlarmsScreen(SectionScreen):
         Binding("h", "history", "alarms.history", id="alarms.history"),
         Binding("m", "mute", "alarms.mute", id="alarms.mute"),
         Binding("i", "incident", "alarms.incident", id="alarms.incident"),
+        Binding("escape", "live", "alarms.live", id="alarms.live", show=False),
     ]
     DEFAULT_CSS = """
     AlarmsScreen #alarms-summary { height: 1; padding: 0 1; color: $text-muted; }
@@ -52,6 +54,7 @@ class AlarmsScreen(SectionScreen):
         self.shown: dict[int, Alarm] = {}  # what the list shows, by alarm id
         self.muted: BellMute | None = None
         self.note = ""  # e.g. a bad date in the history filter
+        self._live_seen: frozenset[Alarm] = frozenset()  # the live alarms the history last saw
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="alarms-summary")
@@ -83,13 +86,24 @@ class AlarmsScreen(SectionScreen):
         self.call_later(self._load_mute)
 
     def _refresh_ages(self) -> None:
-        if not self.history:
+        """Ages on the live list; the history is read again (another console may have
+        acknowledged or cleared an alarm)."""
+        if self.history:
+            self._reload_history()
+        else:
             self.refresh_live(None)
 
     def refresh_live(self, changed: set[str] | None) -> None:
-        """Rebuild the active list from the live state (it is short; ``changed`` unused)."""
+        """Rebuild the active list from the live state (it is short; ``changed`` unused).
+        The history is read again when an alarm was raised, changed or cleared."""
         live = self.duty_app.live_state
-        if self.history or not self.is_mounted:
+        if not self.is_mounted:
+            return
+        if self.history:
+            now_live = frozenset(live.alarms.values()) if live is not None else frozenset()
+            if now_live != self._live_seen:
+                self._live_seen = now_live
+                self._reload_history()
             return
         alarms = ordered(live.alarms.values()) if live is not None else []
         self._show(alarms)
@@ -98,8 +112,11 @@ class AlarmsScreen(SectionScreen):
         app = self.duty_app
         names = {device.id: device.name for device in app.site.devices}
         self.shown = {alarm.id: alarm for alarm in alarms}
-        now = app.config.clock()
-        self.table.set_rows(alarm_rows(alarms, names, now, app.site.site.tz), history=self.history)
+        now, tz = app.config.clock(), app.site.site.tz
+        live = app.live_state
+        checks = live.checks if live is not None and not self.history else {}
+        rows = alarm_rows(alarms, names, now, tz, checks)
+        self.table.set_rows(rows, history=self.history)
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -178,7 +195,7 @@ class AlarmsScreen(SectionScreen):
     def _after_change(self) -> None:
         """After an ack or a withdrawal: the history is re-read, the live list redrawn."""
         if self.history:
-            self.call_later(self._load_history)
+            self._reload_history()
         else:
             self.refresh_live(None)
 
@@ -189,11 +206,21 @@ class AlarmsScreen(SectionScreen):
     # -- history ---------------------------------------------------------------------
 
     async def action_history(self) -> None:
-        self.history = not self.history
+        """``h`` switches between the live list and the history."""
+        await self._show_history(not self.history)
+
+    async def action_live(self) -> None:
+        """Esc: from the history (or one of its filters) back to the live list."""
+        await self._show_history(False)
+
+    async def _show_history(self, history: bool) -> None:
+        self.history = history
         self.note = ""
         filters = self.query_one("#alarms-filters")
         filters.set_class(not self.history, "hidden")
         if self.history:
+            live = self.duty_app.live_state
+            self._live_seen = frozenset(live.alarms.values()) if live is not None else frozenset()
             today = self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).date()
             start = self.query_one("#alarms-from", Input)
             end = self.query_one("#alarms-to", Input)
@@ -210,6 +237,10 @@ class AlarmsScreen(SectionScreen):
         if self.history:
             await self._load_history()
             self.table.focus()
+
+    @work(exclusive=True, group="alarms-history")
+    async def _reload_history(self) -> None:
+        await self._load_history()
 
     async def _load_history(self) -> None:
         book = alarm_book(self.duty_app)
@@ -228,6 +259,8 @@ class AlarmsScreen(SectionScreen):
             until=until + dt.timedelta(days=1) if until else None,
             severity=severity if isinstance(severity, str) else None,
         ) if book is not None else []  # fmt: skip
+        if not self.history:  # Esc was pressed while the store was read
+            return
         text = self.query_one("#alarms-device", Input).value.strip().casefold()
         names = {device.id: device.name for device in self.duty_app.site.devices}
         self._show([a for a in found if not text or text in a.device_id.casefold()
@@ -248,12 +281,24 @@ def ordered(alarms: Iterable[Alarm]) -> list[Alarm]:
 
 
 def alarm_rows(
-    alarms: Iterable[Alarm], names: Mapping[str, str], now: dt.datetime, tz: dt.tzinfo
+    alarms: Iterable[Alarm],
+    names: Mapping[str, str],
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    checks: Mapping[tuple[str, str], CheckSnapshot] | None = None,
 ) -> list[AlarmRow]:
-    """What the list shows of each alarm, in the site's language and time zone."""
+    """What the list shows of each alarm, in the site's language and time zone. The
+    attempts of a live alarm are its check's, from ``checks`` (the live snapshots the
+    device detail shows too); a past alarm shows the count stored when it was raised."""
 
     def local(moment: dt.datetime | None) -> str:
         return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else ""
+
+    def attempts(alarm: Alarm) -> str:
+        snap = (checks or {}).get((alarm.device_id, alarm.check_id))
+        if snap is None or snap.pending or alarm.cleared_at is not None:
+            return str(alarm.attempts)
+        return attempts_text(snap.attempt, snap.max_attempts)
 
     return [
         AlarmRow(
@@ -265,7 +310,7 @@ def alarm_rows(
             message=a.message,
             since=local(a.raised_at),
             age=format_age(((a.cleared_at or now) - a.raised_at).total_seconds()),
-            attempts=a.attempts,
+            attempts=attempts(a),
             ack_by=a.ack_by or "",
             ack_until=t("alarms.until_recovery")
             if a.sticky and a.acknowledged

@@ -19,6 +19,7 @@ from data.models import Device, Site
 from data.records.actions import ActionRun
 from data.records.check_batch import TransitionRow
 from data.records.incident_rows import Incident
+from widgets.alarm_list import attempts_text
 from widgets.sparkline import sparkline
 from widgets.tile_render import KIND_GLYPH, STATE_GLYPH
 
@@ -150,7 +151,7 @@ def checks_table(
             cell(value, 11),
             cell(when(line.last, tz), 8),
             cell(when(line.next, tz), 8),
-            cell(f"{line.attempt}/{line.max_attempts}", 5),
+            cell(attempts_text(line.attempt, line.max_attempts), 5),
             (cell(trend, TREND_WIDTH), "$accent"),
             (line.message[:60], "$text-muted"),
         )
