@@ -7,12 +7,16 @@ verification found a problem, 2 bad input or configuration (DESIGN.md "Command l
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
 from console.commands import common
 from data.errors import DutyDeskError
 from data.i18n import explain, resolve_language, set_language, t
+from data.paths import PROCESS_UMASK
+from data.store import database_fault
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -97,7 +101,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DutyDeskError as error:
         common.fail(explain(error))
         return 2
+    except sqlite3.Error as error:  # the database failed where no Store named it: one line
+        path = common.db_path(args)
+        fault = database_fault(path, error)
+        common.fail(explain(fault) if fault is not None else f"{path}: {error}")
+        return 2
+    except OSError as error:  # e.g. an export to a full disk or a folder not ours
+        where = f"{error.filename}: " if error.filename else ""
+        common.fail(f"{where}{error.strerror or error}")
+        return 2
 
 
 def entry() -> None:
+    os.umask(PROCESS_UMASK)  # whatever this process or a library creates is the user's only
     sys.exit(main())

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import platformdirs
 
+from data.paths import private_dir, private_file, rotate_private
+
 
 def log_to_file(path: Path | None = None) -> Path:
     path = path or Path(platformdirs.user_log_dir("dutydesk")) / "dutydesk.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(private_dir(path.parent) / path.name)  # 0600 before the handler opens it
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
+    handler.rotator = rotate_private  # and each new file after a rotation
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -26,6 +26,7 @@ from pathlib import Path
 from data.audit import AuditTrail
 from data.clock import Clock, utc_now
 from data.migrations import load_migrations
+from data.paths import PRIVATE_FILE, create_private, private_dir
 from data.roles import Actor, Permission, PermissionDenied, require
 from data.store import BUSY_TIMEOUT_MS, BackupRecord, Store, StoreError, record_backup
 
@@ -104,7 +105,7 @@ async def restore(
         raise BackupError("A database cannot be restored onto itself.", code="restore_onto_itself")
     staged = target.with_name(f".{target.name}.restoring-{os.getpid()}")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         version = await asyncio.to_thread(_stage, source, staged)
         previous = await asyncio.to_thread(_swap_in, staged, target)
     except (OSError, sqlite3.Error) as exc:  # e.g. a full disk while staging the copy
@@ -143,7 +144,7 @@ async def open_backup(backup_path: Path | str) -> AsyncIterator[Store]:
 
 def _copy_checked(src_path: Path, dest: Path) -> int:
     """Online-backup ``src_path`` to ``dest`` via a checked temporary file; its version."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     tmp = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     try:
         with contextlib.closing(sqlite3.connect(src_path)) as src:
@@ -168,6 +169,7 @@ def _stage(source: Path, staged: Path) -> int:
 
 def _online_copy(src: sqlite3.Connection, dest: Path) -> None:
     dest.unlink(missing_ok=True)
+    create_private(dest)  # 0600 before SQLite writes a page (its journal copies the mode)
     with contextlib.closing(sqlite3.connect(dest)) as dst:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
@@ -214,12 +216,14 @@ def _swap_in(staged: Path, target: Path) -> Path | None:
             os.link(target, previous)  # the old inode survives the replace below
         except OSError:
             shutil.copy2(target, previous)  # no hard links here: a raw copy of a maybe-damaged file
+        previous.chmod(PRIVATE_FILE)  # kept aside, it still holds everything: the owner's only
         for suffix in _DB_SIDE_FILES:
             side = Path(f"{target}{suffix}")
             if side.exists():
                 # Moved before the swap: a stale WAL replayed onto the restored file would
                 # corrupt it. A crash in between leaves the old data whole in `previous`.
                 os.replace(side, Path(f"{previous}{suffix}"))
+                Path(f"{previous}{suffix}").chmod(PRIVATE_FILE)
     Path(f"{target}-shm").unlink(missing_ok=True)
     os.replace(staged, target)
     _fsync_dir(target.parent)

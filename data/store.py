@@ -12,6 +12,14 @@ through one connection whose use is serialised by an ``asyncio.Lock``:
 - ``fetchall``/``fetchone``/``write`` run one statement (one await, ~60 µs); outside a
   transaction, ``write`` is its own atomic statement-level transaction.
 
+A fault of the file or the disk under it (read-only, full, locked by another program for
+longer than ``BUSY_TIMEOUT_MS``, an I/O error, cannot be opened) is raised as a
+``DatabaseFault``: one line naming the file and the cause. It is also an
+``sqlite3.OperationalError``, so code that handles SQLite's errors still does.
+
+The database is created 0600 before SQLite first opens it (SQLite gives its WAL and SHM
+files the database's mode); ``exposed_store_files`` (data.paths) names files others can read.
+
 It also keeps the small log of backups made (``<db>.backups.json``), which the
 damaged-database message reads to name the newest backup.
 """
@@ -20,10 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +44,7 @@ import aiosqlite
 from data.clock import from_db, to_db
 from data.errors import DutyDeskError
 from data.migrations import Migration, load_migrations
+from data.paths import create_private, private_dir, write_private
 
 Params = Sequence[Any] | Mapping[str, Any]
 BUSY_TIMEOUT_MS = 5000  # another process (the CLI beside the console) may hold the write lock
@@ -64,6 +74,100 @@ class MigrationError(StoreError):
     code = "migration_failed"
 
 
+class DatabaseFault(StoreError, sqlite3.OperationalError):
+    """The file or the disk under it failed, not dutydesk: codes ``db_read_only``,
+    ``db_full``, ``db_locked``, ``db_io``, ``cannot_open``; params ``path`` and ``cause``."""
+
+    code = "db_io"
+
+
+# SQLite's primary result codes (extended codes start with these) that mean the file or the
+# disk under it failed; any other error is dutydesk's own and passes unchanged.
+_FAULT_CODES = (
+    ("SQLITE_READONLY", "db_read_only"),
+    ("SQLITE_PERM", "db_read_only"),
+    ("SQLITE_FULL", "db_full"),
+    ("SQLITE_BUSY", "db_locked"),
+    ("SQLITE_IOERR", "db_io"),
+    ("SQLITE_CANTOPEN", "cannot_open"),
+)
+# The English text of each fault (the catalogs' error.<code> say the same, translated).
+_FAULT_TEXT = {
+    "db_read_only": "The database {path} cannot be written: the file is read-only ({detail}).",
+    "db_full": "The database {path} cannot be written: the disk is full ({detail}).",
+    "db_locked": (
+        "The database {path} is locked: another program has held its lock for more than"
+        " {seconds} s ({detail})."
+    ),
+    "db_io": "The database {path} cannot be read or written: input/output error ({detail}).",
+    "cannot_open": "The database {path} cannot be opened: {detail}",
+}
+
+
+def database_fault(path: Path, exc: BaseException) -> DatabaseFault | None:
+    """The one-line fault for an error of SQLite or the OS on the database at ``path``;
+    None for any other error (a constraint, a bug in a statement, a damaged file)."""
+    if isinstance(exc, DatabaseFault):
+        return exc
+    if isinstance(exc, OSError):  # from creating or opening the file ourselves
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return _fault(path, "db_read_only", _os_detail(exc), exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _fault(path, "db_full", _os_detail(exc), exc)
+        return _fault(path, "cannot_open", _os_detail(exc), exc)
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, code in _FAULT_CODES:
+        if name.startswith(prefix):
+            detail = _cannot_open_cause(path) if code == "cannot_open" else str(exc)
+            return _fault(path, code, detail, exc)
+    return None
+
+
+@contextlib.contextmanager
+def faults_of(path: Path, *kinds: type[Exception]) -> Iterator[None]:
+    """Errors of ``kinds`` that are faults of the file or disk at ``path`` leave as
+    one-line ``DatabaseFault``s; other errors pass unchanged."""
+    try:
+        yield
+    except kinds as exc:
+        fault = database_fault(path, exc)
+        if fault is None or fault is exc:
+            raise
+        raise fault from exc
+
+
+def _fault(path: Path, code: str, detail: str, exc: BaseException) -> DatabaseFault:
+    params = {"path": str(path), "detail": detail, "seconds": f"{BUSY_TIMEOUT_MS / 1000:g}"}
+    fault = DatabaseFault(_FAULT_TEXT[code].format(**params), code=code, **params)
+    # what code that inspects SQLite's own errors looks at
+    fault.sqlite_errorcode = getattr(exc, "sqlite_errorcode", -1)
+    fault.sqlite_errorname = getattr(exc, "sqlite_errorname", "")
+    return fault
+
+
+def _os_detail(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite opens a file it may not write read-only without a word and fails only at the
+    first write: find that out before anything is shown as saved."""
+    os.close(os.open(path, os.O_RDWR | os.O_NOFOLLOW))
+
+
+def _cannot_open_cause(path: Path) -> str:
+    """Why SQLite could not open the file (or create its WAL/SHM beside it), from the OS."""
+    for target, flags in ((path, os.O_RDWR), (path.parent, os.O_RDONLY | os.O_DIRECTORY)):
+        try:
+            os.close(os.open(target, flags))
+        except OSError as exc:
+            return _os_detail(exc)
+    if not os.access(path.parent, os.W_OK):
+        return f"{path.parent}: the folder is not writable (SQLite keeps -wal and -shm there)"
+    return "SQLite gave no reason"
+
+
 @dataclass(frozen=True)
 class BackupRecord:
     path: Path
@@ -90,21 +194,14 @@ class Store:
         """Open (creating if needed) and migrate; raises ``CorruptDatabaseError``,
         ``SchemaTooNewError``, ``NotDutyDeskError``, ``MigrationError`` or ``StoreError``."""
         path = Path(path).absolute()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+        with faults_of(path, OSError, sqlite3.Error):
+            private_dir(path.parent)
+            create_private(path)  # 0600 before SQLite creates anything (WAL/SHM copy its mode)
+            _check_writable(path)
+            db = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
         try:
-            db.row_factory = sqlite3.Row
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await _check_integrity(db, path)
-            mode = await db.execute_fetchall("PRAGMA journal_mode = WAL")
-            if next(iter(mode))[0] != "wal":
-                raise StoreError(f"{path}: this filesystem cannot hold a WAL-mode database")
-            await db.execute("PRAGMA synchronous = FULL")
-            chosen = load_migrations() if migrations is None else list(migrations)
-            # Foreign keys go on after migrating: a migration that rebuilds a table must
-            # not fire cascades; each one is checked with foreign_key_check instead.
-            version = await _migrate(db, path, chosen)
-            await db.execute("PRAGMA foreign_keys = ON")
+            with faults_of(path, sqlite3.Error):
+                version = await _prepare(db, path, migrations)
         except BaseException:
             await db.close()
             raise
@@ -140,16 +237,20 @@ class Store:
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                    await self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        await self._db.execute("ROLLBACK")
-                    raise
+                with self._faults():
+                    await self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self._db
+                        await self._db.execute("COMMIT")
+                    except BaseException:
+                        if self._db.in_transaction:
+                            await self._db.execute("ROLLBACK")
+                        raise
             finally:
                 self._owner = None
+
+    def _faults(self) -> contextlib.AbstractContextManager[None]:
+        return faults_of(self.path, sqlite3.Error)
 
     @contextlib.asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[None]:
@@ -169,9 +270,11 @@ class Store:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         if self.owns_transaction():
-            return list(await self._db.execute_fetchall(sql, params))
+            with self._faults():
+                return list(await self._db.execute_fetchall(sql, params))
         async with self._lock:
-            return list(await self._db.execute_fetchall(sql, params))
+            with self._faults():
+                return list(await self._db.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
@@ -204,6 +307,25 @@ class Store:
             self._functions.add(name)
 
 
+async def _prepare(
+    db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration] | None
+) -> int:
+    """Check, configure and migrate a newly opened connection; the schema version."""
+    db.row_factory = sqlite3.Row
+    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await _check_integrity(db, path)
+    mode = await db.execute_fetchall("PRAGMA journal_mode = WAL")
+    if next(iter(mode))[0] != "wal":
+        raise StoreError(f"{path}: this filesystem cannot hold a WAL-mode database")
+    await db.execute("PRAGMA synchronous = FULL")
+    chosen = load_migrations() if migrations is None else list(migrations)
+    # Foreign keys go on after migrating: a migration that rebuilds a table must
+    # not fire cascades; each one is checked with foreign_key_check instead.
+    version = await _migrate(db, path, chosen)
+    await db.execute("PRAGMA foreign_keys = ON")
+    return version
+
+
 async def _check_integrity(db: aiosqlite.Connection, path: Path) -> None:
     try:
         rows = await db.execute_fetchall("PRAGMA integrity_check(20)")
@@ -212,7 +334,7 @@ async def _check_integrity(db: aiosqlite.Connection, path: Path) -> None:
         if getattr(exc, "sqlite_errorname", "").startswith(_CORRUPTION_ERRORS):
             problems = [str(exc)]
         else:
-            raise StoreError(f"cannot open the database {path}: {exc}", code="cannot_open") from exc
+            raise  # Store.open makes a DatabaseFault of it, naming the cause
     if problems != ["ok"]:
         raise corrupt_database_error(path, problems)
 
@@ -341,5 +463,5 @@ def record_backup(db_path: Path, record: BackupRecord) -> None:
         }
     )
     tmp = log.with_name(log.name + ".tmp")
-    tmp.write_text(json.dumps(entries[-_BACKUP_LOG_KEEP:], indent=1), encoding="utf-8")
+    write_private(tmp, json.dumps(entries[-_BACKUP_LOG_KEEP:], indent=1))
     os.replace(tmp, log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from pathlib import Path
 
 from console.commands import common
 from data.config import site_template
@@ -12,6 +13,7 @@ from data.crypto import ensure_key
 from data.i18n import t
 from data.models import Site
 from data.passwords import check_policy
+from data.paths import exposed_store_files, private_dir, write_private
 
 
 def run_config_check(args: argparse.Namespace) -> int:
@@ -59,14 +61,14 @@ def run_init(args: argparse.Namespace) -> int:
     """Write a commented site.yaml, create the database and the first admin; never overwrite."""
     site_file = common.site_path(args)
     db_file = common.db_path(args)
+    warn_exposed_store(db_file)
     for existing in (site_file, db_file):
         if existing.exists():
             raise common.CliError(t("init.exists", path=existing))
     source = common.passwords(args)
     password = source.new_password(t("init.admin_password", name=args.admin))
     check_policy(password, args.admin)  # before any file is written
-    site_file.parent.mkdir(parents=True, exist_ok=True)
-    site_file.write_text(site_template(), encoding="utf-8")
+    write_private(private_dir(site_file.parent) / site_file.name, site_template())  # secrets
     args.site = str(site_file)
     site = common.load_site_or_fail(args)
 
@@ -81,3 +83,9 @@ def run_init(args: argparse.Namespace) -> int:
     ensure_key(db_file)  # encrypts visitors' ID and phone numbers; readable by this user only
     print(t("init.done", site=site_file, db=db_file, admin=args.admin))
     return 0
+
+
+def warn_exposed_store(db_file: Path) -> None:
+    """Name each of the store's files that other users can read, with the fix."""
+    for path, mode in exposed_store_files(db_file):
+        common.fail(t("store.exposed", path=path, mode=f"{mode:04o}"))

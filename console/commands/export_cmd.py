@@ -22,6 +22,7 @@ from data.exports import to_csv, to_csv_document, to_markdown
 from data.exports.document import Document, Section, Table
 from data.i18n import t
 from data.models import Site
+from data.paths import write_private
 from data.roles import Permission
 
 KINDS = ("handovers", "visitors", "inspections", "incidents", "audit")
@@ -91,7 +92,7 @@ def _write(doc: Document, fmt: str, out: Path | None, site: Site) -> None:
         if out is None:
             sys.stdout.write(text.removeprefix("\ufeff") if fmt == "csv" else text)
             return
-        out.write_text(text, encoding="utf-8", newline="")
+        write_private(out, text)
     print(t("export.written", path=out), file=sys.stderr)
 
 

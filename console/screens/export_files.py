@@ -18,6 +18,7 @@ from data.exports.csv_export import to_csv_document
 from data.exports.document import Document
 from data.exports.markdown import to_markdown
 from data.exports.pdf import to_pdf
+from data.paths import private_dir, write_private
 from data.records.alarm_rows import require_audited
 from data.roles import Permission
 
@@ -41,12 +42,12 @@ async def write_exports(
     written = [folder / f"{stem}.{fmt}" for fmt in formats]
 
     def write_text() -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         for path in written:
             if path.suffix == ".md":
-                path.write_text(to_markdown(document), encoding="utf-8")
+                write_private(path, to_markdown(document))
             elif path.suffix == ".csv":  # CRLF kept as CSV wants it; BOM for Excel
-                path.write_text(to_csv_document(document), encoding="utf-8", newline="")
+                write_private(path, to_csv_document(document))
 
     await asyncio.to_thread(write_text)
     for path in written:

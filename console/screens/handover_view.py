@@ -31,6 +31,7 @@ from data.errors import DutyDeskError
 from data.exports.document import Document, Section
 from data.exports.markdown import to_markdown
 from data.i18n import explain, t
+from data.paths import private_dir, write_private
 from data.records.handover import Handover, HandoverSummary
 from data.records.handover_records import handover_obj
 
@@ -76,9 +77,9 @@ async def export_handover(app: DutyDeskApp, handover: Handover, doc: Document) -
     """Write ``handover-<id>.md`` (and ``.pdf`` when a PDF can be made) into the exports
     folder next to the database; audited. Returns the files written."""
     folder = app.config.db_path.parent / EXPORT_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     markdown = folder / f"handover-{handover.id}.md"
-    markdown.write_text(to_markdown(doc), encoding="utf-8")
+    write_private(markdown, to_markdown(doc))
     written = [markdown]
     try:
         from data.exports.pdf import to_pdf  # loads reportlab: only when exporting

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from console.records import inspection_book
 from data.exports.markdown import to_markdown
 from data.exports.pdf import to_pdf
+from data.paths import private_dir, write_private
 from data.records.inspection_records import inspection_obj
 from data.records.inspections import Inspection
 
@@ -36,8 +37,8 @@ async def export_inspection(app: DutyDeskApp, record: Inspection) -> list[Path]:
     markdown = folder / f"{export_name(record)}.md"
 
     def write_markdown() -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(to_markdown(document), encoding="utf-8")
+        private_dir(folder)
+        write_private(markdown, to_markdown(document))
 
     pdf = folder / f"{export_name(record)}.pdf"
     await asyncio.to_thread(write_markdown)

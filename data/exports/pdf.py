@@ -10,6 +10,7 @@ page carries the site's name and "page n" at the foot.
 from __future__ import annotations
 
 import unicodedata
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from reportlab.platypus.flowables import Flowable
 from data.exports import document as doc_model
 from data.exports.fonts import PdfFont, find_font
 from data.i18n import t
+from data.paths import write_private
 
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -174,8 +176,9 @@ def to_pdf(
         canvas.drawRightString(A4[0] - MARGIN, 10 * mm, t("export.page", n=canvas.getPageNumber()))
         canvas.restoreState()
 
+    pages = io.BytesIO()  # built whole first: a failed build leaves no half-written file
     template = SimpleDocTemplate(
-        str(path),
+        pages,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
@@ -186,4 +189,5 @@ def to_pdf(
         creator="dutydesk",
     )
     template.build(story(doc, styles), onFirstPage=decorate, onLaterPages=decorate)
+    write_private(Path(path), pages.getvalue())
     return font
