@@ -249,6 +249,8 @@ class DutyDeskApp(App[int]):
             parts.append(incidents)
         if self.user is not None and (inspections := INSPECTION_FIGURE.text(self)):
             parts.append(inspections)  # due this period (cached 60 s)
+        if self.live is not None and (dropped := self.live.dropped_datagrams()):
+            parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
         return " ".join(parts)
 
 

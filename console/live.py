@@ -58,6 +58,12 @@ class Live:
 
         self.runtime.listen(relay)
 
+    def dropped_datagrams(self) -> int:
+        """SNMP replies and traps dropped as forged, foreign or garbage (checks.drops)."""
+        receiver = self.runtime.trap_receiver
+        traps = receiver.dropped.total if receiver is not None else 0
+        return self.runtime.context.snmp.dropped.total + traps
+
     async def start(self) -> None:
         await self.runtime.start()
 

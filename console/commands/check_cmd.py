@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,10 @@ async def _once(runtime: CheckRuntime, args: argparse.Namespace) -> int:
             print(json.dumps(_record(event), ensure_ascii=False))
     else:
         _print_table(events)
+    dropped = runtime.context.snmp.dropped
+    if dropped.total:  # spoofed, foreign or garbage replies (checks.snmp_gate)
+        line = t("cli.check.dropped", n=dropped.total, sources=dropped.summary())
+        print(line, file=sys.stderr if args.json else sys.stdout)  # JSON lines stay records
     return 0 if all(e.result.state is CheckState.OK for e in events) else 1
 
 
