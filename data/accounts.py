@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,7 +69,7 @@ class Account:
 
 class AccountError(DutyDeskError):
     """Codes: user_exists, no_such_user, last_admin, already_bootstrapped, bad_user_name,
-    bad_role, old_password_required, bad_old_password."""
+    bad_role, old_password_required, bad_old_password, password_unchanged."""
 
     code = "account_error"
 
@@ -148,7 +149,17 @@ class Accounts:
         """``authenticate`` for starting (or resuming) a session: also says whether the
         password is older than ``max_password_age`` and must be changed before going on."""
         user, changed_at = await self._authenticate(name, password, action)
-        return Login(user, self._clock() - changed_at > max_password_age)
+        age = self._clock() - changed_at
+        if age <= max_password_age:
+            return Login(user, must_change_password=False)
+        await self._audit.record(
+            user.name,
+            "account.password_expired",
+            _obj(user.name),
+            "required",
+            detail={"age_days": age.days, "max_days": max_password_age.days},
+        )
+        return Login(user, must_change_password=True)
 
     async def _authenticate(self, name: str, password: str, action: str) -> tuple[User, datetime]:
         """The user and when their password was last changed, or ``AuthError``."""
@@ -243,6 +254,11 @@ class Accounts:
                     )
                 if not await verify_password_async(old, target["pw_hash"]):
                     raise AccountError("The current password is wrong.", code="bad_old_password")
+                if unicodedata.normalize("NFC", new) == unicodedata.normalize("NFC", old):
+                    raise AccountError(
+                        "The new password must differ from the current one.",
+                        code="password_unchanged",
+                    )
             check_policy(new, target["name"])
             pw_hash = await hash_password_async(new)
             async with self._store.transaction() as db:

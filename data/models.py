@@ -94,6 +94,8 @@ class SiteInfo(Strict):
     calendar: Calendar = Calendar()
     response_hours: ResponseHours = ResponseHours()
     idle_lock_minutes: int = Field(default=10, ge=1, le=240)
+    # MLPS level 3: a password older than this must be changed at the next console login.
+    password_max_age_days: int = Field(default=90, ge=1, le=3650)
     problem_age_days: int = Field(default=7, ge=1, le=365)
     keymap: dict[str, str] = {}  # binding id -> key, e.g. {ack: "A"}
     pdf_font: Path | None = None  # a TrueType CJK font for PDF exports (else found or built-in)

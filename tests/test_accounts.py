@@ -389,6 +389,13 @@ async def test_login_says_when_the_password_is_too_old(
     clock.advance(timedelta(seconds=1))
     login = await accounts.login("admin", ADMIN_PASSWORD, max_age)
     assert login.must_change_password and login.user == admin
+    expired = await audit.query(action="account.password_expired")
+    assert [(e.user, e.outcome, e.detail) for e in expired] == [
+        ("admin", "required", {"age_days": 90, "max_days": 90})
+    ]
+    with pytest.raises(AccountError) as caught:  # the same one again does not renew it
+        await accounts.change_password(admin, "admin", ADMIN_PASSWORD, old=ADMIN_PASSWORD)
+    assert caught.value.code == "password_unchanged"
     await accounts.change_password(admin, "admin", "Fresh-pass-26", old=ADMIN_PASSWORD)
     assert not (await accounts.login("admin", "Fresh-pass-26", max_age)).must_change_password
     with pytest.raises(AuthError):  # an old password is refused as before, not "expired"

@@ -1,11 +1,14 @@
 """The login screen: every session starts here, and the idle lock comes back here.
 
 Failures are explained (wrong password, locked until when, disabled) without saying
-whether the user name exists; the accounts service audits every attempt.
+whether the user name exists; the accounts service audits every attempt. A password older
+than ``site.password_max_age_days`` must be changed (console/screens/password_change.py)
+before the session starts.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -14,7 +17,8 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from data.accounts import AuthError
+from console.screens.password_change import PasswordChangeScreen
+from data.accounts import AuthError, User
 from data.i18n import t
 
 if TYPE_CHECKING:
@@ -62,15 +66,34 @@ class LoginScreen(Screen[None]):
         if not name or not password_input.value:
             message.update(t("login.missing"))
             return
+        max_age = timedelta(days=app.site.site.password_max_age_days)
         try:
             action = "screen.unlock" if self.locked_for else "login"
-            user = await app.services.accounts.authenticate(name, password_input.value, action)
+            login = await app.services.accounts.login(name, password_input.value, max_age, action)
         except AuthError as error:
             password_input.value = ""
             message.update(login_failure_text(error, app))
             password_input.focus()
             return
-        app.logged_in(user, self)
+        if login.must_change_password:
+            self._require_new_password(login.user, password_input.value)
+            return
+        app.logged_in(login.user, self)
+
+    def _require_new_password(self, user: User, current: str) -> None:
+        """An expired password: the session starts only after the change dialog succeeds."""
+        app = cast("DutyDeskApp", self.app)
+        self.query_one("#login-password", Input).value = ""
+
+        def changed(done: bool | None) -> None:
+            if done:
+                app.logged_in(user, self)
+            else:
+                self.query_one("#login-message", Static).update(t("login.password_change_required"))
+                self.query_one("#login-password", Input).focus()
+
+        days = app.site.site.password_max_age_days
+        app.push_screen(PasswordChangeScreen(app.services.accounts, user, current, days), changed)
 
 
 def login_failure_text(error: AuthError, app: DutyDeskApp) -> str:

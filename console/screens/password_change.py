@@ -1,0 +1,98 @@
+"""The forced password change: shown by the login screen when the password is older than
+``site.password_max_age_days``. The session starts only once a new password (typed twice)
+has passed the policy and been saved; data.accounts checks and audits the change.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from console.bindings import translate_bindings
+from data.accounts import Accounts, User
+from data.errors import DutyDeskError
+from data.i18n import explain, t
+
+
+class PasswordChangeScreen(ModalScreen[bool]):
+    """Dismisses True once the password is changed, False when the operator gives up."""
+
+    DEFAULT_CSS = """
+    PasswordChangeScreen { align: center middle; }
+    PasswordChangeScreen > Vertical {
+        width: 64; height: auto; max-height: 90%;
+        padding: 1 2; border: round $warning; background: $surface;
+    }
+    PasswordChangeScreen .dialog-title { text-style: bold; margin-bottom: 1; }
+    PasswordChangeScreen #password-change-reason { margin-bottom: 1; }
+    PasswordChangeScreen #password-change-error { color: $error; height: auto; }
+    PasswordChangeScreen .dialog-buttons { height: auto; margin-top: 1; }
+    PasswordChangeScreen .dialog-buttons Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+
+    def __init__(self, accounts: Accounts, user: User, current: str, max_age_days: int) -> None:
+        """``current``: the password just used to log in, which the change must name."""
+        super().__init__(id="password-change")
+        translate_bindings(self)
+        self._accounts = accounts
+        self._user = user
+        self._current = current
+        self._max_age_days = max_age_days
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(t("password_change.title"), classes="dialog-title")
+            yield Static(
+                t("password_change.reason", days=self._max_age_days), id="password-change-reason"
+            )
+            yield Label(t("password_change.new"))
+            yield Input(password=True, id="password-change-new")
+            yield Label(t("password_change.again"))
+            yield Input(password=True, id="password-change-again")
+            yield Static("", id="password-change-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("password_change.submit"), id="password-change-submit")
+                yield Button(t("dialog.cancel"), id="password-change-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#password-change-new", Input).focus()
+
+    @on(Input.Submitted, "#password-change-new")
+    def _to_again(self) -> None:
+        self.query_one("#password-change-again", Input).focus()
+
+    @on(Input.Submitted, "#password-change-again")
+    @on(Button.Pressed, "#password-change-submit")
+    async def _submit(self) -> None:
+        new = self.query_one("#password-change-new", Input)
+        again = self.query_one("#password-change-again", Input)
+        if not new.value:
+            self._refuse(t("password_change.missing"))
+            return
+        if new.value != again.value:
+            self._refuse(t("password_change.mismatch"))
+            return
+        try:
+            await self._accounts.change_password(
+                self._user, self._user.name, new.value, old=self._current
+            )
+        except DutyDeskError as error:  # the policy's or the account's refusal, translated
+            self._refuse(explain(error))
+            return
+        self.dismiss(True)
+
+    def _refuse(self, text: str) -> None:
+        """Say why, clear both fields (nothing typed is kept) and start again."""
+        self.query_one("#password-change-error", Static).update(text)
+        for field in ("#password-change-new", "#password-change-again"):
+            self.query_one(field, Input).value = ""
+        self.query_one("#password-change-new", Input).focus()
+
+    @on(Button.Pressed, "#password-change-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
