@@ -8,6 +8,8 @@ the audit row) is one write transaction per attempt, so it holds across connecti
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from data.clock import ManualClock
 from data.roles import Role
 from data.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
+BURST = ROOT / "tests" / "login_burst.py"
 OP_PASSWORD = "Op3rator-pw"
 WRONG = "Wrong-pass-1"
 ROUNDS = 4  # each round is a fresh burst; the old race showed in most of them
@@ -103,3 +107,41 @@ async def test_a_locked_account_refuses_the_right_password_mid_burst(
     assert isinstance(right, AuthError) and right.reason == "locked"
     with pytest.raises(AuthError):
         await accounts.authenticate("op1", OP_PASSWORD)
+
+
+async def test_two_processes_share_the_lockout(
+    accounts: Accounts, admin: User, store: Store, db_path: Path
+) -> None:
+    """Another process (the CLI beside the console) fires five wrong passwords while this
+    one fires four wrong and the right one; both start on the same signal."""
+    await accounts.add(admin, "op1", OP_PASSWORD, Role.OPERATOR)
+    for _ in range(ROUNDS):
+        await accounts.unlock(admin, "op1")
+        top = await store.fetchone("SELECT max(id) FROM audit")
+        assert top is not None
+        other = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(BURST),
+            str(db_path),
+            "op1",
+            "5",
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert other.stdin is not None and other.stdout is not None
+        try:
+            ready = await asyncio.wait_for(other.stdout.readline(), timeout=30)
+            assert ready == b"ready\n", ready
+            other.stdin.write(b"go\n")
+            await other.stdin.drain()
+            local = [_attempt(accounts, WRONG) for _ in range(4)]
+            local.append(_attempt(accounts, OP_PASSWORD))
+            results = await asyncio.gather(*local)
+            outcomes = (await asyncio.wait_for(other.stdout.readline(), timeout=30)).split()
+        finally:  # closes its stdin: a burst never started still ends by itself
+            _, errors = await asyncio.wait_for(other.communicate(), timeout=30)
+        assert len(outcomes) == 5 and b"ok" not in outcomes, errors.decode()
+        rows = await _login_rows(store, int(top[0]))
+        _assert_no_login_after_lockout(rows, results[-1])
