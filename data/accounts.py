@@ -1,4 +1,10 @@
-"""Operator accounts: login, lockout, and account management by an admin.
+"""Operator accounts: login, lockout, password age, and account management by an admin.
+
+A login attempt is decided in one write transaction (``BEGIN IMMEDIATE``) that re-reads the
+account: the lock, the failure count and the audit row of concurrent attempts, from this
+process or another, are applied one at a time, so none gets past a lockout. An unknown name
+costs the same single scrypt run as a known one. ``login`` also says when the password is
+older than the site's maximum age; the console then requires a new one.
 
 Every login (succeeded or failed, with the reason), lockout and account change, including
 refused and failed attempts, writes an audit row; passwords never appear in one. A login
