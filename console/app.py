@@ -19,7 +19,7 @@ from textual.screen import Screen
 from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.live import Background, CheckEvent, Live
-from console.live_state import LiveState
+from console.live_state import LiveState, last_changes
 from console.records import INSPECTION_FIGURE, refresh_duty
 from console.screens.incident_hooks import header_status
 from console.screens.login import LoginScreen
@@ -105,7 +105,11 @@ class DutyDeskApp(App[int]):
         if self.config.run_checks and self.site.devices:
             self.live = Live(self._services, self.post_message, clock=self.config.clock)
             snapshot = self.live.runtime.scheduler.snapshot()
-            self.live_state.load(snapshot.checks, snapshot.devices, await self.live.alarms.active())
+            # a tile's age is its state's: since the last change stored in the last month
+            month_ago = self.config.clock() - dt.timedelta(days=31)
+            changes = await self.live.records.transitions(since=month_ago, limit=50_000)
+            alarms = await self.live.alarms.active()
+            self.live_state.load(snapshot.checks, snapshot.devices, alarms, last_changes(changes))
             if self.config.start_checks:
                 await self.live.start()
             self.alarm_bell.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from checks.feed import (
@@ -23,6 +24,8 @@ from checks.result import CheckState, DeviceState
 from console.runtime import RuntimeEvent
 from data.models import Device, Site
 from data.records.alarms import Alarm
+from data.records.check_batch import TransitionRow
+from widgets.readings import reading_text
 from widgets.tile_model import TileData
 
 Key = tuple[str, str]
@@ -54,23 +57,35 @@ class LiveState:
         self.checks: dict[Key, CheckSnapshot] = {}
         self.device_states: dict[str, DeviceState] = {}
         self.alarms: dict[Key, Alarm] = {}
+        # When each device entered its current state: the age a tile shows.
+        self.state_since: dict[str, dt.datetime] = {}
         self.ticker: deque[TickerLine] = deque(maxlen=ticker_size)
         self.maintenance = MaintenanceCalendar(site.maintenance, site.site.tz)
 
-    def load(self, checks: dict[Key, CheckSnapshot], devices: dict[str, DeviceState],
-             alarms: list[Alarm]) -> None:  # fmt: skip
-        """Start from the scheduler's snapshot and the stored active alarms."""
+    def load(
+        self,
+        checks: dict[Key, CheckSnapshot],
+        devices: dict[str, DeviceState],
+        alarms: list[Alarm],
+        changed_at: Mapping[str, dt.datetime] | None = None,
+    ) -> None:
+        """Start from the scheduler's snapshot, the stored active alarms and, per device,
+        the time of its last stored state change."""
         self.checks.update(checks)
         self.device_states.update(devices)
         self.alarms = {(a.device_id, a.check_id): a for a in alarms}
+        self.state_since.update(changed_at or {})
 
     def apply(self, event: RuntimeEvent, alarm: Alarm | None) -> set[str]:
         """Take one event; returns the ids of devices whose tile may have changed."""
         device_id: str | None = getattr(event, "device_id", None)
         if isinstance(event, ResultEvent):
             self.checks[(event.device_id, event.check_id)] = event.snapshot
+            # never seen changing: in this state at least since the console first saw it
+            self.state_since.setdefault(event.device_id, event.snapshot.last_change or event.at)
         elif isinstance(event, DeviceStateChanged):
             self.device_states[event.device_id] = event.to_state
+            self.state_since[event.device_id] = event.at
         elif isinstance(event, Transition):
             self.ticker.appendleft(
                 TickerLine(event.at, event.device_id, event.check_id, event.from_state.name,
@@ -104,8 +119,8 @@ class LiveState:
         state = self.device_states.get(device_id, DeviceState.UNKNOWN)
         if not device.checks:
             state = DeviceState.UNKNOWN
-        runs = [s.last_run for s in snaps if s.last_run is not None]
-        age = (now - max(runs)).total_seconds() if runs else None
+        since = self.state_since.get(device_id)
+        age = (now - since).total_seconds() if since is not None else None
         alarms = [a for (dev, _), a in self.alarms.items() if dev == device_id]
         return TileData(
             device_id=device.id,
@@ -142,6 +157,16 @@ class LiveState:
         return counts
 
 
+def last_changes(transitions: Iterable[TransitionRow]) -> dict[str, dt.datetime]:
+    """Per device, the newest hard transition of any of its checks (``transitions`` newest
+    first, as CheckRecords.transitions gives them): when its state last changed."""
+    found: dict[str, dt.datetime] = {}
+    for row in transitions:
+        if row.hard:
+            found.setdefault(row.device_id, row.at)
+    return found
+
+
 def headline(snaps: list[CheckSnapshot]) -> str:
     """The one reading a tile shows: the worst check's, else the first with a value."""
     if not snaps:
@@ -151,7 +176,7 @@ def headline(snaps: list[CheckSnapshot]) -> str:
         (s for s in snaps if s.value is not None), snaps[0]
     )  # fmt: skip
     if pick.value is not None:  # "temp 21.5°C", "host 55.5%": which reading it is, too
-        return f"{pick.check_id} {pick.value:.3g}{pick.unit or ''}"
+        return f"{pick.check_id} {reading_text(pick.value, pick.unit, significant=3)}"
     return pick.message[:40]
 
 

@@ -66,7 +66,10 @@ def device_site(language: str = "en", *, port: int = 2222, **action: Any) -> Sit
 async def seed(db: Path, site: Site, *, recent_run: bool = False) -> None:
     """Accounts, a day of temperature history, latest results, transitions, a past run."""
     await seed_accounts(db)
-    ago = lambda **delta: FIXED_NOW - dt.timedelta(**delta)  # noqa: E731
+
+    def ago(**delta: float) -> dt.datetime:
+        return FIXED_NOW - dt.timedelta(**delta)
+
     store = await Store.open(db)
     try:
         batch = CheckBatch()
@@ -268,3 +271,35 @@ async def test_a_repeat_within_a_minute_warns_and_asks_again(tmp_path: Path) -> 
         await wait_until(pilot, lambda: app.screen.id == "device")
         await wait_until(pilot, lambda: "not run" in text(app, "#device-actions"))
     assert len([e for e in await audit_rows(db) if e.action == "action.run"]) == 2
+
+
+async def test_a_multi_line_message_keeps_the_table_and_an_uptime_reads_as_a_duration(
+    tmp_path: Path,
+) -> None:
+    """One table line a check: the first line of a message there, all of it in the check
+    messages below. An uptime of 0.0047 d shows as 6m 46s, not as a fraction of a day."""
+    site, db = device_site(), tmp_path / "d.db"
+    await seed(db, site)
+    store = await Store.open(db)
+    try:
+        batch = CheckBatch()
+        batch.add_result("web-1", "nginx", state="CRITICAL", hard=True, attempt=1, value=None,
+                         unit=None, message="inactive\nMain PID: 812 (code=exited)\nstatus=1",
+                         at=FIXED_NOW)  # fmt: skip
+        batch.add_result("web-1", "temp", state="OK", hard=True, attempt=0, value=0.0047,
+                         unit="d", message="up 0 h 6 min", at=FIXED_NOW)  # fmt: skip
+        await CheckRecords(store).persist(batch)
+    finally:
+        await store.close()
+    app = app_for(db, site)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await open_device(pilot, app)
+        checks = text(app, "#device-checks").splitlines()
+        nginx = next(line for line in checks if line.startswith("nginx"))
+        assert nginx.rstrip().endswith("inactive …")
+        assert not any(line.startswith(("Main PID", "status=1")) for line in checks)
+        temp = next(line for line in checks if line.startswith("temp"))
+        assert "6m 46s" in temp and "0.0047" not in temp
+        messages = text(app, "#device-messages")
+        assert "inactive" in messages and "Main PID: 812 (code=exited)" in messages
+        assert "status=1" in messages

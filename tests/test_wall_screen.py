@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from checks.feed import CheckSnapshot, DeviceStateChanged, ResultEvent
+from checks.result import CheckState, DeviceState, ProbeResult
+from console.live_state import LiveState
 from console.screens.wall import parse_filter
+from data.records.check_batch import CheckBatch, TransitionRow
+from data.records.checks import CheckRecords
+from data.store import Store
 from tests.console_support import (
     ACCOUNTS,
+    FIXED_NOW,
     log_in,
     make_app,
+    minimal_site,
     post_events,
     result_event,
     seed_accounts,
@@ -70,3 +80,73 @@ async def test_filter_key_narrows_the_wall(seeded_db: Path) -> None:
         await wait_until(
             pilot, lambda: wall.layout_info is not None and len(wall.layout_info.places) == 3
         )
+
+
+def snapshot(device: str, check: str, state: CheckState, at: dt.datetime, **more: Any) -> Any:
+    values: dict[str, Any] = {
+        "device_id": device, "check_id": check, "state": state, "hard": True, "attempt": 0,
+        "max_attempts": 3, "pending": False, "stale": False, "flapping": False,
+        "flap_percent": 0.0, "alarm": None, "message": "", "value": None, "unit": None,
+        "last_run": at, "last_change": None, "next_run": at,
+    }  # fmt: skip
+    return CheckSnapshot(**(values | more))
+
+
+def result(device: str, check: str, state: CheckState, at: dt.datetime, **more: Any) -> Any:
+    snap = snapshot(device, check, state, at, **more)
+    return ResultEvent(device, check, ProbeResult(state, ""), snap, at)
+
+
+def test_a_tiles_age_is_how_long_the_device_has_been_in_its_state() -> None:
+    """Results every minute do not reset it (it read "0s" almost always); a change does."""
+    live = LiveState(minimal_site("en"))
+    went_down = FIXED_NOW - dt.timedelta(minutes=42)
+    live.apply(DeviceStateChanged("core-sw-1", DeviceState.UP, DeviceState.CRITICAL, went_down),
+               None)  # fmt: skip
+    for minute in range(41, -1, -1):  # the check keeps failing, one result a minute
+        live.apply(result("core-sw-1", "ping", CheckState.CRITICAL,
+                          FIXED_NOW - dt.timedelta(minutes=minute)), None)  # fmt: skip
+    assert live.tile("core-sw-1", FIXED_NOW).age_s == 42 * 60
+
+    recovered = FIXED_NOW - dt.timedelta(seconds=95)
+    live.apply(DeviceStateChanged("core-sw-1", DeviceState.CRITICAL, DeviceState.UP, recovered),
+               None)  # fmt: skip
+    live.apply(result("core-sw-1", "ping", CheckState.OK, FIXED_NOW), None)
+    assert live.tile("core-sw-1", FIXED_NOW).age_s == 95
+
+
+def test_a_tiles_age_after_a_start_comes_from_the_stored_changes() -> None:
+    live = LiveState(minimal_site("en"))
+    changed = FIXED_NOW - dt.timedelta(hours=5)
+    checks = {("ups-1", "ups"): snapshot("ups-1", "ups", CheckState.OK, FIXED_NOW)}
+    live.load(checks, {"ups-1": DeviceState.UP}, [], changed_at={"ups-1": changed})
+    assert live.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
+    # a device never seen changing: in its state since the console first saw it
+    live.apply(result("app-1", "web", CheckState.OK, FIXED_NOW - dt.timedelta(minutes=3)), None)
+    assert live.tile("app-1", FIXED_NOW).age_s == 3 * 60
+
+
+def test_an_uptime_tile_reads_as_a_duration() -> None:
+    live = LiveState(minimal_site("en"))
+    live.apply(result("ups-1", "ups", CheckState.OK, FIXED_NOW, value=0.0047, unit="d"), None)
+    assert live.tile("ups-1", FIXED_NOW).key_value == "ups 6m 46s"
+
+
+async def test_after_a_start_the_tiles_age_from_the_last_stored_change(seeded_db: Path) -> None:
+    store = await Store.open(seeded_db)
+    try:
+        batch = CheckBatch()
+        changed = FIXED_NOW - dt.timedelta(hours=5)
+        batch.add_transition(TransitionRow("ups-1", "ups", changed, "CRITICAL", "OK", True))
+        batch.add_transition(  # a soft change is not a change of the device's state
+            TransitionRow("ups-1", "ups", FIXED_NOW - dt.timedelta(hours=1), "OK", "WARNING", False)
+        )
+        await CheckRecords(store).persist(batch)
+    finally:
+        await store.close()
+    app = make_app(seeded_db, language="en", start_checks=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        assert app.live_state is not None
+        assert app.live_state.tile("ups-1", FIXED_NOW).age_s == 5 * 3600

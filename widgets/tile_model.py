@@ -42,7 +42,7 @@ class TileData:
     rack: str
     state: str
     key_value: str = ""
-    age_s: float | None = None  # seconds since the last result; None when never checked
+    age_s: float | None = None  # seconds in its current state; None when not known
     stale: bool = False
     maintenance: bool = False
     acknowledged: bool = False

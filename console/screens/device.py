@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 HOURS = 24
 LIVE_KEEP = 120  # live values kept per check for the trend
 RELOAD_AFTER = 1.5  # seconds: the recorder writes transitions about once a second
-SECTIONS = ("title", "facts", "checks", "transitions", "incidents", "actions")
+SECTIONS = ("title", "facts", "checks", "messages", "transitions", "incidents", "actions")
 
 
 class DeviceScreen(Screen[None]):
@@ -161,16 +161,19 @@ class DeviceScreen(Screen[None]):
         trends = {c.id: [*self.hourly.get(c.id, []), *self.live_values.get(c.id, [])]
                   for c in device.checks}  # fmt: skip
         today = app.config.clock().astimezone(tz).date()
+        messages = view.check_messages(lines)
         drawn = {
             "title": view.title(device, self.device_state(lines)),
             "facts": view.facts(app.site, device, today),
             "checks": view.checks_table(lines, trends, tz),
+            "messages": messages or "",
             "transitions": view.transitions(self.transitions, tz),
             "incidents": view.incidents(self.incidents, tz),
             "actions": view.actions(device, self.runs, tz),
         }
         for part, content in drawn.items():
             self.query_one(f"#device-{part}", Static).update(content)
+        self.query_one("#device-messages").display = messages is not None
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
 from data.i18n import t
@@ -20,6 +20,7 @@ from data.records.actions import ActionRun
 from data.records.check_batch import TransitionRow
 from data.records.incident_rows import Incident
 from widgets.alarm_list import attempts_text
+from widgets.readings import reading_text
 from widgets.sparkline import sparkline
 from widgets.tile_render import KIND_GLYPH, STATE_GLYPH
 
@@ -34,6 +35,7 @@ STATE_STYLE = {
     "UNREACHABLE": "$text-muted",
 }
 NONE = "—"
+MESSAGE_CELLS = 60  # of a message in a table line; the whole of it is under "messages"
 CHECK_COLUMNS = (
     ("device.col.check", 14),
     ("device.col.state", 9),
@@ -65,6 +67,16 @@ class CheckLine:
 def cell(text: str, width: int) -> str:
     """``text`` cut or padded to exactly ``width`` terminal cells, and a space."""
     return set_cell_size(text, width) + " "
+
+
+def first_line(message: str, width: int = MESSAGE_CELLS) -> str:
+    """A message on one table line: its first line, cut to ``width`` cells, with … when
+    there is more (shown in full under the check messages)."""
+    lines = message.strip().splitlines() or [""]
+    line = lines[0]
+    if len(lines) > 1 or cell_len(line) > width:
+        return set_cell_size(line, width - 2).rstrip() + " …"
+    return line
 
 
 def when(moment: dt.datetime | None, tz: ZoneInfo, fmt: str = "%H:%M:%S") -> str:
@@ -141,7 +153,7 @@ def checks_table(
         if isinstance(line, str):
             out += Content(cell(line, 14)) + Content.styled(t("device.pending"), "$text-muted")
             continue
-        value = NONE if line.value is None else f"{line.value:g}{line.unit or ''}"
+        value = NONE if line.value is None else reading_text(line.value, line.unit)
         marks = ("◷" if line.stale else "") + ("↯" if line.flapping else "")
         history = trends.get(line.check_id, [])
         trend = sparkline(history, TREND_WIDTH) if any(v is not None for v in history) else ""
@@ -153,9 +165,26 @@ def checks_table(
             cell(when(line.next, tz), 8),
             cell(attempts_text(line.attempt, line.max_attempts), 5),
             (cell(trend, TREND_WIDTH), "$accent"),
-            (line.message[:60], "$text-muted"),
+            (first_line(line.message), "$text-muted"),
         )
     return out + "\n" + Content.styled(t("device.marks"), "$text-muted")
+
+
+def check_messages(lines: Sequence[CheckLine | str]) -> Content | None:
+    """The messages the table had to cut (several lines, or too long), in full; None when
+    the table showed every message whole."""
+    cut = [
+        line
+        for line in lines
+        if isinstance(line, CheckLine) and first_line(line.message) != line.message.strip()
+    ]
+    if not cut:
+        return None
+    out = heading("device.section.messages")
+    for line in cut:
+        text = "\n".join("    " + part for part in line.message.strip().splitlines())
+        out += Content.assemble("\n", (line.check_id, "bold"), "\n", (text, "$text-muted"))
+    return out
 
 
 def transitions(rows: Sequence[TransitionRow], tz: ZoneInfo) -> Content:
@@ -173,7 +202,7 @@ def transitions(rows: Sequence[TransitionRow], tz: ZoneInfo) -> Content:
                 STATE_STYLE[row.to_state],
             ),
             f" ({kind}) ",
-            (row.message[:60], "$text-muted"),
+            (first_line(row.message), "$text-muted"),
         )
     return out
 
