@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -19,11 +20,19 @@ from checks.result import ProbeResult
 from checks.scheduler import Scheduler
 from checks.trap_decode import TrapEvent
 from checks.traps import TrapReceiver, fan_out, recheck_on_trap
+from data.masking import mask, mask_value
 from data.models import Check, Device, Site
 
 log = logging.getLogger(__name__)
 RuntimeEvent = Event | TrapEvent
 Listener = Callable[[RuntimeEvent], Awaitable[None]]
+
+
+def masked(result: ProbeResult) -> ProbeResult:
+    """The result with every known secret masked: its text goes to screens, records and
+    the CLI, and a command or its output may hold a secret substituted from ${ENV}."""
+    values = {key: mask_value(value) for key, value in result.values.items()}
+    return dataclasses.replace(result, message=mask(result.message), values=values)
 
 
 class CheckRuntime:
@@ -32,7 +41,7 @@ class CheckRuntime:
         self.context = ProbeContext(ping_binary=ping_binary)
 
         async def runner(device: Device, check: Check) -> ProbeResult:
-            return await run_probe(site, device, check, self.context)
+            return masked(await run_probe(site, device, check, self.context))
 
         self.scheduler = Scheduler(site, runner)
         self._listeners: list[Listener] = []

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from data.checklists import Checklist, read_checklist
+from data.masking import remember
 from data.models import Site
 from data.site_rules import check_site, known_checks
 from data.yaml_source import ConfigIssue, MarkedDoc, SiteConfigError, mapping_items, read_yaml
@@ -61,6 +62,7 @@ def load_site_config(path: str | Path, env: Mapping[str, str] | None = None) -> 
     doc, issues = read_yaml(given, str(given), os.environ if env is None else env)
     if doc is None:
         raise SiteConfigError(issues)
+    remember(doc.secrets)  # from here on masked in logs and check results
     _resolve_paths(doc.data, given.resolve().parent)
     site = None
     try:

@@ -27,12 +27,11 @@ from yaml.composer import Composer, ComposerError
 from yaml.events import AliasEvent
 
 from data.errors import DutyDeskError
+from data.masking import MASK, MIN_LENGTH
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[Any, ...]  # mapping keys and list indexes, from the top of the document
 SECRET_KEYS = frozenset({"community", "auth_key", "priv_key", "password", "passphrase"})
-MASK = "***"
-_MIN_MASKED = 4  # shorter values would mangle ordinary words in messages
 _ENV_REF = re.compile(r"\$(\$?)\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAP, _SEQ, _STR = (f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str"))
@@ -446,7 +445,7 @@ class _Builder:
             self._unreadable(path, f"environment variable {name} is not set")
             return ""
         value = self.env[name]
-        if len(value) >= _MIN_MASKED:
+        if len(value) >= MIN_LENGTH:
             self.substituted.add(value)
         return value
 
@@ -454,7 +453,7 @@ class _Builder:
 def _collect_secrets(node: Any, into: set[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in SECRET_KEYS and isinstance(value, str) and len(value) >= _MIN_MASKED:
+            if key in SECRET_KEYS and isinstance(value, str) and len(value) >= MIN_LENGTH:
                 into.add(value)
             _collect_secrets(value, into)
     elif isinstance(node, list):

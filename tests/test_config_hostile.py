@@ -22,6 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from console.cli import main
 from data.checklists import load_checklist
 from data.config import LoadedSite, SiteConfigError, load_site_config
 from data.yaml_source import MAX_DEPTH, MAX_FILE_BYTES
@@ -236,3 +237,14 @@ def test_random_structures_load_or_are_refused_with_lines(
     site = scratch / "site.yaml"
     site.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     only_issues_with_lines(site)
+
+
+def test_the_command_line_reports_a_refused_file_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(billion_laughs(10))
+    assert main(["--site", str(path), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:6: refused: aliases expand to more than 500000 nodes" in err
+    assert "Traceback" not in err
