@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
-from console.live import Background, CheckEvent, Live
+from console.live import Background, CheckEvent, Live, SavingChanged
 from console.live_state import LiveState, last_changes
 from console.records import INSPECTION_FIGURE, refresh_duty
 from console.screens.incident_hooks import header_status
@@ -29,6 +29,7 @@ from console.services import Services, open_services
 from data.accounts import User
 from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
+from data.paths import exposed_store_files
 from data.shifts import shift_at
 from data.store import StoreError
 from widgets.duty_header import DutyHeader
@@ -77,6 +78,7 @@ class DutyDeskApp(App[int]):
         self._flush_armed = False
         self._last_activity = config.monotonic()
         self.alarm_bell = AlarmBell(self)
+        self.records_unsaved = False  # the recorder cannot write: the header says so on red
 
     @property
     def services(self) -> Services:
@@ -94,6 +96,9 @@ class DutyDeskApp(App[int]):
             self.startup_error = explain(error)
             self.exit(2)
             return
+        for path, mode in exposed_store_files(self.config.db_path):
+            warning = t("store.exposed", path=path, mode=f"{mode:04o}")
+            self.notify(warning, severity="warning", timeout=60)
         try:
             for job in self.config.background:
                 await job.start()
@@ -156,6 +161,10 @@ class DutyDeskApp(App[int]):
         if not self._flush_armed:
             self._flush_armed = True
             self.set_timer(0.2, self._flush_live)
+
+    def on_saving_changed(self, message: SavingChanged) -> None:
+        self.records_unsaved = not message.saving
+        self.refresh_header()
 
     def _flush_live(self) -> None:
         self._flush_armed = False
@@ -238,6 +247,7 @@ class DutyDeskApp(App[int]):
             header.operator = self.duty_operator or user  # the duty operator, once on duty
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
+            header.alert = t("store.not_saving") if self.records_unsaved else ""
             header.set_class(self.alarm_bell.flashing, FLASH_CLASS)
 
     def status_text(self) -> str:

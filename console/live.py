@@ -30,6 +30,14 @@ class CheckEvent(Message):
         self.alarm = alarm
 
 
+class SavingChanged(Message):
+    """The recorder's writes began failing (``saving`` False) or all succeed again."""
+
+    def __init__(self, saving: bool) -> None:
+        super().__init__()
+        self.saving = saving
+
+
 class Background(Protocol):
     """Something that runs beside the console, like the demo lab."""
 
@@ -44,7 +52,12 @@ class Live:
         self.services = services
         self.records = CheckRecords(services.store)
         self.alarms = AlarmBook(services.store, services.audit, clock)
-        self.recorder = CheckRecorder(self.records, self.alarms, EventLog(services.store))
+        self.recorder = CheckRecorder(
+            self.records,
+            self.alarms,
+            EventLog(services.store),
+            on_saving=lambda saving: post(SavingChanged(saving)),
+        )
         self.runtime = CheckRuntime(services.site)
         self._post = post
 

@@ -3,6 +3,13 @@
 Results arrive many per second; they are batched and written in one transaction per
 flush (each awaited aiosqlite call costs ~60 µs, FACTS.md). Alarms are written at once,
 since the bell and the alarm list depend on them.
+
+When the database cannot be written (a ``DatabaseFault``: read-only, disk full, locked,
+I/O error) nothing taken is dropped: the batch that failed stays in memory and is written
+first once the store accepts writes again, new results keep merging into the next batch,
+and alarm and trap writes queue in order behind each other. Retries back off from
+``flush_every`` to ``retry_max`` seconds. ``saving`` is False (and ``on_saving`` is told)
+from the first failed write until everything waiting has been written.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from checks.feed import (
     AlarmCleared,
@@ -25,19 +35,35 @@ from data.records.alarms import Alarm, AlarmBook
 from data.records.check_batch import CheckBatch, TransitionRow
 from data.records.checks import CheckRecords
 from data.records.events import EventLog
+from data.store import DatabaseFault
 
 log = logging.getLogger(__name__)
+Write = Callable[[], Awaitable[object]]
+T = TypeVar("T")
 
 
 class CheckRecorder:
     def __init__(
-        self, records: CheckRecords, alarms: AlarmBook, events: EventLog, flush_every: float = 1.0
+        self,
+        records: CheckRecords,
+        alarms: AlarmBook,
+        events: EventLog,
+        flush_every: float = 1.0,
+        *,
+        retry_max: float = 30.0,
+        on_saving: Callable[[bool], object] | None = None,
     ) -> None:
         self.records = records
         self.alarms = alarms
         self.events = events
         self.flush_every = flush_every
+        self.retry_max = retry_max
+        self.on_saving = on_saving
+        self.saving = True  # False while what was taken cannot be written
         self._batch = CheckBatch()
+        self._unsaved: CheckBatch | None = None  # a batch whose write failed: written first
+        self._queued: deque[Write] = deque()  # alarm and trap writes that failed, in order
+        self._writing = asyncio.Lock()  # one flush at a time (close waits for a running one)
         self._flusher: asyncio.Task[None] | None = None
         # Each check's latest attempt count: the scheduler sends a result before the alarm
         # it raises, and the alarm keeps the attempts that made the failure hard.
@@ -47,12 +73,23 @@ class CheckRecorder:
         """Take one event; returns the alarm row an alarm event created or changed."""
         if isinstance(event, TrapEvent):
             # Traps are events of the room's log; no community or key is ever in them.
-            await self.events.add(
-                event.at, "trap", event.kind, event.message, device_id=event.device_id,
-                detail={"source": f"{event.source_ip}:{event.source_port}", "oid": event.oid,
-                        "version": event.version, "credential": event.credential,
-                        "varbinds": event.varbinds},
-            )  # fmt: skip
+            detail = {
+                "source": f"{event.source_ip}:{event.source_port}",
+                "oid": event.oid,
+                "version": event.version,
+                "credential": event.credential,
+                "varbinds": event.varbinds,
+            }
+            await self._write_now(
+                lambda: self.events.add(
+                    event.at,
+                    "trap",
+                    event.kind,
+                    event.message,
+                    device_id=event.device_id,
+                    detail=detail,
+                )
+            )
         elif isinstance(event, ResultEvent):
             snap = event.snapshot
             self._attempts[(event.device_id, event.check_id)] = snap.attempt
@@ -78,18 +115,50 @@ class CheckRecorder:
         elif isinstance(event, CheckStale):
             self._batch.mark_stale(event.device_id, event.check_id, event.stale)
         elif isinstance(event, AlarmRaised):
-            return await self.alarms.raise_or_update(
-                event.device_id, event.check_id, event.state.name, event.message, event.at,
-                attempts=self._attempts.get((event.device_id, event.check_id), 0),
-            )  # fmt: skip
+            attempts = self._attempts.get((event.device_id, event.check_id), 0)
+            return await self._write_now(
+                lambda: self.alarms.raise_or_update(
+                    event.device_id,
+                    event.check_id,
+                    event.state.name,
+                    event.message,
+                    event.at,
+                    attempts=attempts,
+                )
+            )
         elif isinstance(event, FlappingStarted):
-            return await self.alarms.raise_or_update(
-                event.device_id, event.check_id, "WARNING",
-                f"flapping ({event.percent:.0f}% state changes)", event.at, attempts=0,
-                flapping=True,
-            )  # fmt: skip
+            message = f"flapping ({event.percent:.0f}% state changes)"
+            return await self._write_now(
+                lambda: self.alarms.raise_or_update(
+                    event.device_id,
+                    event.check_id,
+                    "WARNING",
+                    message,
+                    event.at,
+                    attempts=0,
+                    flapping=True,
+                )
+            )
         elif isinstance(event, AlarmCleared):
-            return await self.alarms.clear(event.device_id, event.check_id, event.at)
+            return await self._write_now(
+                lambda: self.alarms.clear(event.device_id, event.check_id, event.at)
+            )
+        self._ensure_flusher()
+        return None
+
+    async def _write_now(self, write: Callable[[], Awaitable[T]]) -> T | None:
+        """An alarm or trap write at once; when the store fails, or earlier ones still
+        wait, it queues behind them (in order: a clear never overtakes its raise)."""
+        if not self._queued:
+            try:
+                result = await write()
+            except DatabaseFault as fault:
+                self._failed(fault)
+            else:
+                if self._unsaved is None:
+                    self._set_saving(True)
+                return result
+        self._queued.append(write)
         self._ensure_flusher()
         return None
 
@@ -98,20 +167,78 @@ class CheckRecorder:
             self._flusher = asyncio.create_task(self._flush_later(), name="dutydesk-flush")
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self.flush_every)  # gather a second of results into one write
-        await self.flush()
+        delay = self.flush_every  # gather a second of results into one write
+        while True:
+            await asyncio.sleep(delay)
+            # shielded: a close() meanwhile waits for this write instead of cutting it off
+            if not await asyncio.shield(self.flush()):
+                delay = min(delay * 2, self.retry_max)  # the store is failing: back off
+            elif len(self._batch):
+                delay = self.flush_every  # more arrived while writing
+            else:
+                return
 
-    async def flush(self) -> None:
-        batch, self._batch = self._batch, CheckBatch()
-        if len(batch):
+    async def flush(self) -> bool:
+        """Write everything waiting, oldest first; True when nothing is left unsaved."""
+        async with self._writing:
             try:
-                await self.records.persist(batch)
-            except Exception:  # a failed write must not stop the checks; it is logged
-                log.exception("could not persist %d check records", len(batch))
+                await self._write_queued()
+                if self._unsaved is not None:
+                    await self._persist(self._unsaved)
+                    self._unsaved = None
+                batch, self._batch = self._batch, CheckBatch()
+                if len(batch):
+                    try:
+                        await self._persist(batch)
+                    except DatabaseFault:
+                        self._unsaved = batch
+                        raise
+            except DatabaseFault as fault:
+                self._failed(fault)
+                return False
+            self._set_saving(True)
+            return True
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            try:
+                await self._queued[0]()
+            except DatabaseFault:
+                raise
+            except Exception:  # not the store's fault: it would fail forever; logged
+                log.exception("dropped a queued alarm or trap write that cannot succeed")
+            self._queued.popleft()
+
+    async def _persist(self, batch: CheckBatch) -> None:
+        try:
+            await self.records.persist(batch)
+        except DatabaseFault:
+            raise
+        except Exception:  # not the store's fault: it would fail forever; logged
+            log.exception("could not persist %d check records", len(batch))
+
+    def _failed(self, fault: DatabaseFault) -> None:
+        if self.saving:
+            log.error("records are not being saved, retrying: %s", fault)
+        self._set_saving(False)
+
+    def _set_saving(self, saving: bool) -> None:
+        if saving != self.saving:
+            self.saving = saving
+            if saving:
+                log.warning("records are being saved again")
+            if self.on_saving is not None:
+                self.on_saving(saving)
 
     async def close(self) -> None:
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        await self.flush()
+        if not await self.flush():  # one last try; after this nothing holds them
+            unsaved = len(self._batch) + (len(self._unsaved) if self._unsaved else 0)
+            log.error(
+                "closed with %d check records and %d alarm or trap writes unsaved",
+                unsaved,
+                len(self._queued),
+            )

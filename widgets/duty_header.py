@@ -23,6 +23,10 @@ class DutyHeader(Widget):
         background: $primary;
         color: $text;
     }
+    DutyHeader.-alert {
+        background: $error;
+        text-style: bold;
+    }
     """
 
     site_name: reactive[str] = reactive("")
@@ -30,9 +34,14 @@ class DutyHeader(Widget):
     operator: reactive[str] = reactive("")
     shift: reactive[str] = reactive("")
     status: reactive[str] = reactive("")  # counts, room, incidents: filled by later screens
+    alert: reactive[str] = reactive("")  # e.g. records are not being saved: first, on red
+
+    def watch_alert(self, alert: str) -> None:
+        self.set_class(bool(alert), "-alert")
 
     def render(self) -> Text:
-        parts = [Text(f" {self.site_name} ", style="bold")]
+        parts = [Text(f" {self.alert} ", style="bold")] if self.alert else []
+        parts.append(Text(f" {self.site_name} ", style="bold"))
         if self.now is not None:
             parts.append(Text(self.now.strftime("%Y-%m-%d %H:%M:%S")))
         if self.operator:
