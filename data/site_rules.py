@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from data.roles import ROLES, Permission, allows
 from data.thresholds import Threshold
 from data.yaml_source import ConfigIssue, KeyPath, MarkedDoc, mapping_items
 
@@ -144,6 +145,15 @@ class _Rules:
             recheck = action.get("recheck")
             if isinstance(recheck, str) and recheck not in check_ids:
                 self._error((*where, "recheck"), f"this device has no check {recheck!r}")
+            self._action_roles((*where, "roles"), action.get("roles"))
+
+    def _action_roles(self, path: KeyPath, roles: Any) -> None:
+        """An action is for nobody when none of its roles may run actions at all."""
+        if not isinstance(roles, list) or not all(isinstance(r, str) and r in ROLES for r in roles):
+            return  # not a list of known roles: the model reports it
+        if not any(allows(role, Permission.RUN_ACTION) for role in roles):
+            may = ", ".join(r for r in ROLES if allows(r, Permission.RUN_ACTION))
+            self._error(path, f"no role listed may run actions (those that may: {may})")
 
     def _thresholds(self, path: KeyPath, check: dict[Any, Any]) -> None:
         parsed: dict[str, Threshold] = {}

@@ -606,3 +606,32 @@ def test_loaded_site_is_a_plain_result() -> None:
     assert isinstance(loaded, LoadedSite)
     with pytest.raises(KeyError):
         loaded.checklist("nope")
+
+
+def test_an_action_no_role_may_run_is_an_error(tmp_path: Path) -> None:
+    text = site_with("""\
+      - id: s
+        name: S
+        kind: server
+        zone: ext
+        host: 127.0.0.1
+        actions:
+          - {id: a, label: A, credential: ops, command: x, roles: [auditor]}   #!auditor
+          - {id: b, label: B, credential: ops, command: x, roles: [admin, auditor]}   #!admin
+          - {id: c, label: C, credential: ops, command: x, roles: []}   #!none
+          - {id: d, label: D, credential: ops, command: x, roles: [root]}   #!unknown
+          - {id: e, label: E, credential: ops, command: x, roles: [auditor, supervisor]}
+    """)
+    lines = marks(text)
+    nobody = "no role listed may run actions (those that may: operator, supervisor)"
+    got = sorted((i.line, i.key_path, i.message) for i in issues(write(tmp_path, text)))
+    assert got == [
+        (lines["auditor"], "devices[s].actions[a].roles", nobody),
+        (lines["admin"], "devices[s].actions[b].roles", nobody),
+        (lines["none"], "devices[s].actions[c].roles", nobody),
+        (
+            lines["unknown"],
+            "devices[s].actions[d].roles[0]",
+            "Input should be 'operator', 'supervisor', 'admin' or 'auditor'",
+        ),
+    ]
