@@ -55,7 +55,7 @@ def private_dir(path: Path) -> Path:
 def private_opener(path: str, flags: int) -> int:
     """An ``opener`` for ``open()``: a new file is 0600, and an existing one is narrowed
     to 0600 when it is opened for writing (an export written again over an old file)."""
-    fd = os.open(path, flags | os.O_NOFOLLOW, PRIVATE_FILE)
+    fd = os.open(path, flags, PRIVATE_FILE)
     if flags & (os.O_WRONLY | os.O_RDWR):
         try:
             os.fchmod(fd, PRIVATE_FILE)

@@ -153,7 +153,7 @@ def _os_detail(exc: OSError) -> str:
 def _check_writable(path: Path) -> None:
     """SQLite opens a file it may not write read-only without a word and fails only at the
     first write: find that out before anything is shown as saved."""
-    os.close(os.open(path, os.O_RDWR | os.O_NOFOLLOW))
+    os.close(os.open(path, os.O_RDWR))
 
 
 def _cannot_open_cause(path: Path) -> str:

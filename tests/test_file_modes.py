@@ -58,12 +58,16 @@ async def test_backups_their_log_and_the_restored_files_are_0600(tmp_path: Path)
     assert mode(record.path.parent) == 0o700
     assert mode(tmp_path / "dutydesk.db.backups.json") == 0o600
 
-    db.chmod(0o644)  # a store from before: what restore keeps aside must not stay readable
-    result = await restore(record.path, db, user="tester")
+    # restored over a store from before (0644): what restore keeps aside must not stay so
+    target = tmp_path / "terminal" / "dutydesk.db"
+    async with await Store.open(target):
+        pass
+    target.chmod(0o644)
+    result = await restore(record.path, target, user="tester")
     assert result.previous is not None
     assert mode(result.previous) == 0o600
-    assert mode(db) == 0o600
-    for companion in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+    assert mode(target) == 0o600
+    for companion in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         if companion.exists():
             assert mode(companion) == 0o600, companion
 
@@ -169,3 +173,13 @@ def test_init_names_a_store_others_can_read(initialised: Cli) -> None:
     assert code == 2  # init never overwrites: it says so, and what else is wrong
     assert f"{initialised.db} can be read by other users (mode 0644)" in err
     assert f"chmod 600 {initialised.db}" in err
+
+
+async def test_a_database_reached_through_a_symlink_still_opens(tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    async with await Store.open(real):
+        pass
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    async with await Store.open(link) as store:
+        assert await store.get_meta("app") == "dutydesk"
