@@ -8,6 +8,7 @@ from pathlib import Path
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.models import Site
+from data.site_history import record_site_change
 from data.store import Store
 
 
@@ -28,4 +29,11 @@ def services_for(site: Site, store: Store, terminal: str | None = None) -> Servi
 
 
 async def open_services(site: Site, db_path: Path, terminal: str | None = None) -> Services:
-    return services_for(site, await Store.open(db_path), terminal)
+    """Open the store's services; a site.yaml changed since the last start is audited."""
+    services = services_for(site, await Store.open(db_path), terminal)
+    try:
+        await record_site_change(services.store, services.audit, site.source)
+    except BaseException:
+        await services.close()
+        raise
+    return services
