@@ -35,6 +35,7 @@ from data.exports.fonts import FontError, find_font
 from data.exports.formatting import duration, masked_phone
 from data.exports.incident_doc import incident_document, incident_list_document
 from data.exports.pdf import column_widths, to_pdf
+from data.exports.pdf_layout import CELL_PADDING, Measure, column_needs, wrap
 from data.exports.report_doc import report_document
 from data.i18n import catalog
 from data.models import Site
@@ -122,8 +123,30 @@ def test_formatting() -> None:
     assert duration(timedelta(hours=2, minutes=5)) == "2小时05分"
     assert duration(-600) == "-10分钟"
     assert masked_phone("13812345678") == "138****5678" and masked_phone(None) == "—"
-    widths = column_widths(Table(["编号", "内容"], [["1", "很长的内容" * 20]]), 100)
-    assert widths[1] > widths[0] * 5 and sum(widths) == pytest.approx(100)
+    font = find_font().name
+    widths = column_widths(Table(["编号", "内容"], [["1", "很长的内容" * 20]]), 300, font)
+    # the number column keeps just its header's width; the long text takes the rest
+    assert widths[0] < 30 < 250 < widths[1] and sum(widths) == pytest.approx(300)
+
+
+def test_pdf_cells_wrap_at_word_boundaries() -> None:
+    measure = Measure(find_font().name, 8.5)
+    for word in ("正常", "100.00%", "网络故障", "core-sw-ext-2"):
+        needs = column_needs(["级别", word], measure)
+        assert needs.least == needs.most  # short words: the column holds each whole
+        assert wrap(word, needs.least - 2 * CELL_PADDING, measure) == [word]
+    assert wrap("2026-12-05 19:00", measure.width("2026-12-05") + 1, measure) == [
+        "2026-12-05",
+        "19:00",
+    ]
+    narrow = measure.width("国" * 6) + 1
+    sentence = "核心交换机固件版本待与华为核对，建议在周末维护窗口统一升级。"
+    lines = wrap(sentence, narrow, measure)
+    assert "".join(lines) == sentence and len(lines) == 5
+    assert all(measure.width(line) <= narrow for line in lines)
+    assert not any(line.startswith(("，", "。")) for line in lines)
+    digest = "0123456789abcdef" * 4  # a run with no break in it is cut only to fit
+    assert "".join(wrap(digest, narrow, measure)) == digest
 
 
 def pages_png(pdf: Path, tmp_path: Path) -> list[Path]:

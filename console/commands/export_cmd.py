@@ -9,9 +9,10 @@ stay masked in every export; the audit export carries the chain hashes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ from data.roles import Permission
 
 KINDS = ("handovers", "visitors", "inspections", "incidents", "audit")
 FORMATS = ("csv", "md", "pdf")
+_PERSON_LABELS = (
+    "record_doc.inspection.inspector",
+    "record_doc.handover.outgoing",
+    "record_doc.handover.incoming",
+)
 
 
 def _date(text: str) -> dt.date:
@@ -118,16 +124,18 @@ async def _build(kind: str, s: Services, user: User, since: dt.datetime, until: 
 
         book = HandoverBook(s.store, s.audit, s.accounts, site)
         handovers = await book.history(since, until)
-        return _merge(t("export.title.handovers"), site, period,
-                      [book.to_document(h) for h in handovers])  # fmt: skip
+        names = await _full_names(s)
+        documents = [_with_full_names(book.to_document(h), names) for h in handovers]
+        return _merge(t("export.title.handovers"), site, period, documents)
     if kind == "inspections":
         from console.records import site_checklists
         from data.records.inspections import InspectionBook
 
         inspections = InspectionBook(s.store, s.audit, s.accounts, site, site_checklists(site))
         records = await inspections.records(since, until)
-        return _merge(t("export.title.inspections"), site, period,
-                      [inspections.to_document(r) for r in records])  # fmt: skip
+        names = await _full_names(s)
+        documents = [_with_full_names(inspections.to_document(r), names) for r in records]
+        return _merge(t("export.title.inspections"), site, period, documents)
     if kind == "incidents":
         from data.exports.incident_doc import incident_list_document
         from data.records.incidents import IncidentBook
@@ -142,6 +150,7 @@ async def _build(kind: str, s: Services, user: User, since: dt.datetime, until: 
 async def _visitors(s: Services, user: User, since: dt.datetime, until: dt.datetime,
                     period: str) -> Document:  # fmt: skip
     from data.crypto import open_cipher
+    from data.exports.visitor_doc import visitor_list_document
     from data.records.visitors import AccessLog
 
     tz = s.site.site.tz
@@ -149,23 +158,25 @@ async def _visitors(s: Services, user: User, since: dt.datetime, until: dt.datet
     last_day = (until - dt.timedelta(seconds=1)).astimezone(tz).date()
     records = await log.search(user, date_from=since.astimezone(tz).date(), date_to=last_day,
                                limit=5000)  # fmt: skip
+    return visitor_list_document(records, s.site.site.name, tz, period)
 
-    def when(moment: dt.datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
-    rows = [[str(r.id), r.kind, r.name, r.organisation, r.id_masked or "", r.phone_masked or "",
-             r.purpose, r.escort or "", r.badge or "", when(r.entered_at), when(r.exited_at),
-             t("export.visitors.mismatch") if r.mismatch else ""]
-            for r in sorted(records, key=lambda r: r.entered_at)]  # fmt: skip
-    columns = [t(f"export.visitors.{c}") for c in
-               ("id", "kind", "name", "organisation", "id_number", "phone", "purpose", "escort",
-                "badge", "entered", "exited", "items")]  # fmt: skip
-    return Document(
-        t("export.title.visitors"),
-        s.site.site.name,
-        [(t("export.report.period"), period)],
-        [Section("", [], Table(columns, rows))],
-    )
+async def _full_names(s: Services) -> dict[str, str]:
+    rows = await s.store.fetchall("SELECT name, full_name FROM users")
+    return {str(row[0]): str(row[1]) for row in rows if row[1]}
+
+
+def _with_full_names(doc: Document, names: Mapping[str, str]) -> Document:
+    """The record's people (inspector, outgoing and incoming operator) by full name and
+    account, as they sign on paper: 李四（lisi）."""
+    labels = {t(key) for key in _PERSON_LABELS}
+
+    def person(name: str) -> str:
+        full = names.get(name)
+        return t("export.person", full=full, name=name) if full else name
+
+    meta = [(label, person(value) if label in labels else value) for label, value in doc.meta]
+    return dataclasses.replace(doc, meta=meta)
 
 
 async def _audit(s: Services, since: dt.datetime, until: dt.datetime, period: str) -> Document:

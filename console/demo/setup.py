@@ -28,7 +28,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("zhangsan", "Duty#2026a", "operator"),
     ("lisi", "Duty#2026b", "operator"),
     ("wangwu", "Lead#2026c", "supervisor"),
-    ("admin", "Admin#2026", "admin"),
+    ("admin", "Root#2026e", "admin"),  # the password policy refuses one holding the name
     ("shenji", "Audit#2026", "auditor"),
 ]
 FULL_NAMES = {

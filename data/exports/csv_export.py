@@ -57,7 +57,8 @@ def to_csv_document(doc: Document) -> str:
         if section.table is None:
             continue
         writer.writerow([])
-        writer.writerow([safe_cell(section.heading)])
+        if section.heading.strip():
+            writer.writerow([safe_cell(section.heading)])
         writer.writerow([safe_cell(c) for c in section.table.columns])
         writer.writerows([safe_cell(c) for c in row] for row in section.table.rows)
     return BOM + buffer.getvalue()

@@ -28,7 +28,8 @@ def to_markdown(doc: Document) -> str:
     if doc.meta:
         parts.append("\n".join(f"- {key}: {value}" for key, value in doc.meta))
     for section in doc.sections:
-        parts.append(f"## {section.heading}")
+        if section.heading.strip():  # a document of one table has no heading over it
+            parts.append(f"## {section.heading}")
         parts += [p for p in section.paragraphs if p.strip()]
         if section.table is not None and section.table.columns:
             parts.append(table(section.table))
