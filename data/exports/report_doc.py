@@ -17,6 +17,8 @@ def report_document(report: Report) -> Document:
         (t("export.report.period"), report.label),
         (t("export.report.range"), f"{when(report.start, tz)} – {when(report.end, tz)}"),
     ]
+    if report.counted_until < report.end:
+        meta.append((t("export.report.counted_until"), when(report.counted_until, tz)))
     meta += [(t(f"export.report.scope.{key}"), value) for key, value in report.scope.items()]
     meta.append((t("export.generated_at"), when(report.generated_at, tz)))
     sections = [

@@ -169,3 +169,8 @@ class Report:
     inspections: tuple[InspectionStats, ...] | None  # None: no inspection records table
     visitors: VisitorStats | None  # None: no access records table
     actions: ActionStats
+
+    @property
+    def counted_until(self) -> datetime:
+        """Where the time figures end: the period's end, or now for a period in progress."""
+        return min(self.end, max(self.start, self.generated_at))

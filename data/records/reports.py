@@ -96,8 +96,11 @@ async def monthly(
     filtered = any(value is not None for value in (zone, kind, device_id))
     ids = [device.id for device in chosen] if filtered else None
     checks = CheckRecords(store, clock)
+    # Time is counted up to now: the rest of a month in progress has not happened, so it
+    # is neither unmonitored nor maintenance.
+    counted_until = min(end, max(start, now))
     devices = [
-        await device_availability(checks, device, site.maintenance, start, end, tz)
+        await device_availability(checks, device, site.maintenance, start, counted_until, tz)
         for device in chosen
     ]
     incidents = await IncidentReader(store, site, clock).history(start, end)
