@@ -147,3 +147,19 @@ async def record_site_change(store: Store, audit: AuditTrail, site_file: Path | 
             await store.set_meta(META_KEY, current.to_meta())
     except StoreError as error:
         log.warning("could not record the site file's fingerprint: %s", error)
+
+
+async def record_site_change_at(db_path: Path, site_file: Path | None) -> None:
+    """``record_site_change`` for a command that keeps no store (``dutydesk check``): only
+    into a store that exists, never creating one."""
+    if site_file is None or not db_path.exists():
+        return
+    try:
+        store = await Store.open(db_path)
+    except StoreError as error:
+        log.warning("could not open %s to record site changes: %s", db_path, error)
+        return
+    try:
+        await record_site_change(store, AuditTrail(store), site_file)
+    finally:
+        await store.close()

@@ -3,15 +3,18 @@ never a value, and a secret only by its key path."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from console.services import open_services
-from data.audit import AuditEntry
+from data.audit import AuditEntry, AuditTrail
 from data.config import load_site
 from data.crypto import ensure_key
 from data.site_history import META_KEY
+from data.store import Store
+from tests.cli_support import Cli
 
 SITE = """\
 site:
@@ -112,3 +115,27 @@ async def test_the_store_keeps_no_value_of_the_site(site_file: Path, db_path: Pa
     raw = db_path.read_bytes()
     for value in (b"old-community-1", "交换机".encode(), b"127.0.0.2", b"env-community"):
         assert value not in raw
+
+
+def test_dutydesk_check_records_a_changed_site_file(initialised: Cli) -> None:
+    # initialise() switched the template's language to English after init had started
+    assert initialised("check", "--once")[0] == 0
+    assert initialised("check", "--once")[0] == 0
+    rows = asyncio.run(site_changes(initialised.db))
+    assert [row.detail["changed"] for row in rows] == [["site.language"]]
+
+
+async def site_changes(db: Path) -> list[AuditEntry]:
+    """The site.changed rows, read without opening the services (that would record)."""
+    store = await Store.open(db)
+    try:
+        return await AuditTrail(store).query(action="site.changed")
+    finally:
+        await store.close()
+
+
+def test_dutydesk_check_creates_no_store(cli: Cli) -> None:
+    cli.site.write_text(SITE, encoding="utf-8")
+    cli.monkeypatch.setenv("COMMUNITY", "env-community-1")
+    assert cli("check", "--once", "--device", "sw-2")[0] == 0
+    assert not cli.db.exists()

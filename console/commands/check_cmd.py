@@ -20,6 +20,7 @@ from checks.trap_decode import TrapEvent
 from console.commands import common
 from console.runtime import CheckRuntime, RuntimeEvent
 from data.i18n import t
+from data.site_history import record_site_change_at
 
 
 def add_parser(sub: Any, global_options: Callable[..., None]) -> None:
@@ -39,6 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.device or ()) - known)
     if unknown:
         raise common.CliError(t("cli.check.unknown_device", ids=", ".join(unknown)))
+    common.run(lambda: record_site_change_at(common.db_path(args), site.source))
     if args.watch:
         return common.run(lambda: _watch(CheckRuntime(site), args))
     return common.run(lambda: _once(CheckRuntime(site, traps=False), args))
