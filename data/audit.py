@@ -1,18 +1,28 @@
 """The audit trail: an append-only, hash-chained table of who did what, where and when.
 
-Each row's ``hash`` is SHA-256 (hex) of ``prev_hash`` followed by the canonical JSON of the
-row's fields (id, ts, user, terminal, action, object, outcome, detail; sorted keys, compact,
-UTF-8). The first row's ``prev_hash`` is 64 zeros. Triggers refuse UPDATE and DELETE and any
-INSERT that does not extend the chain; another trigger keeps the chain head (last id and
-hash) in ``meta`` under ``audit.head``, moving only forward.
+The chain. Each row's ``hash`` covers ``prev_hash`` followed by the canonical JSON of the
+row's fields (id, ts, user, terminal, action, object, outcome, detail; sorted keys,
+compact, UTF-8), and row 1 links to 64 zeros. From the *genesis row* on (action
+``audit.genesis``) the hash is HMAC-SHA256 under the audit key, a 32-byte file beside the
+database (``<db>.audit-key``, mode 0600, see data.crypto), so appending a row that verifies
+needs that key, not just the file. Migration 0007 marks every store ``audit.genesis =
+pending`` in meta; the first append writes the genesis row, keyed, and meta then names its
+id for good. A new store's genesis row is row 1. A store from before the keyed chain keeps
+its rows, verified the old way (plain SHA-256); its genesis row links to the last of them
+(its detail counts them), so the key re-anchors the whole earlier chain from there on.
 
-What ``verify()`` proves, and what it cannot: it finds a row changed or deleted after the
-fact by someone who had to drop the triggers to do it (the changed row's hash no longer
-matches, a deleted row leaves a gap and a broken link, a deleted tail leaves the head in
-meta pointing past the last row). Someone with write access to the file who rewrites the
-chain from the point of change *and* the head in meta leaves a chain that verifies; so does
-a file swapped for an older copy. Only an anchor kept outside the file catches that: keep
-``head()`` somewhere else (a printed or signed handover, an export) and pass it to
+Triggers refuse UPDATE and DELETE, any INSERT that does not extend the chain, an id below
+1, any row before the genesis row and a second genesis row; another trigger keeps the
+chain head (last id and hash) in ``meta`` under ``audit.head``, moving only forward.
+
+What ``verify()`` proves: every row from id 1 to the last is there, in order, linked and
+unchanged; no row sits at id 0 or below; the genesis row exists; every row from it on was
+written by someone holding the audit key. What it cannot prove: whoever holds the key
+(the console's OS account, root) can rewrite the chain; a trail cut back to an earlier
+row, or a file swapped for an older copy, verifies if meta is set back too; and a file
+set back to ``pending`` with its keyed rows removed looks like a store never written since
+its upgrade. Only an anchor kept outside the file catches those: ``head()`` (``dutydesk
+audit head``; every sealed record prints the one of its seal) passed back as
 ``verify(anchor=...)``. Nobody, admin included, can erase rows through dutydesk.
 
 ``detail`` must never hold secrets: callers pass ids, counts, reasons, never passwords,
@@ -22,6 +32,7 @@ keys or community strings. Keys that name a secret are refused as a last safety 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import platform
@@ -31,33 +42,56 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from data.clock import Clock, from_db, to_db, utc_now
+from data.crypto import KeyFileError, audit_key_path_for, ensure_audit_key, load_key
 from data.store import Store
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = "0" * 64  # what row 1 links to
+GENESIS_ACTION = "audit.genesis"
+GENESIS_KEY = "audit.genesis"  # meta: "pending" until the genesis row exists, then its id
+GENESIS_PENDING = "pending"
 HEAD_KEY = "audit.head"
-_HASH_SQL_FUNCTION = "dutydesk_audit_hash"
+_MAC_SQL_FUNCTION = "dutydesk_audit_mac"
 _VERIFY_PAGE = 2000
+_HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 _SECRET_KEY = re.compile(
     r"(^|_)(password|passwd|passphrase|secret|token|community|auth_key|priv_key|pw_hash)$",
     re.IGNORECASE,
 )
 _COLUMNS = "id, ts, user, terminal, action, object, outcome, detail, prev_hash, hash"
 
-# One statement appends a row: it reads the current head, links to it and hashes the row
-# (the hash function is data.audit.row_hash, registered on the connection). Being a single
-# statement it is atomic on its own and also joins a caller's open transaction.
+# The chain head as one row: the last id (0 when empty) and the hash the next row links to.
+_HEAD = f"""
+(SELECT coalesce(max(id), 0) AS id,
+        coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}') AS hash
+ FROM audit) AS head
+"""
+
+# One statement appends a row: it reads the current head, links to it and MACs the row
+# (the SQL function is keyed_row_hash under the store's audit key, registered on the
+# connection). Being a single statement it is atomic on its own and also joins a
+# caller's open transaction.
 _APPEND = f"""
 INSERT INTO audit (id, ts, user, terminal, action, object, outcome, detail, prev_hash, hash)
 SELECT head.id + 1, :ts, :user, :terminal, :action, :object, :outcome, :detail, head.hash,
-       {_HASH_SQL_FUNCTION}(head.hash, head.id + 1, :ts, :user, :terminal, :action, :object,
-                            :outcome, :detail)
-FROM (SELECT coalesce(max(id), 0) AS id,
-             coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}')
-               AS hash
-      FROM audit) AS head
+       {_MAC_SQL_FUNCTION}(head.hash, head.id + 1, :ts, :user, :terminal, :action, :object,
+                           :outcome, :detail)
+FROM {_HEAD}
+"""
+
+# The genesis row, written only while meta says pending (two processes starting the chain
+# at once: the second inserts nothing). Its detail counts the unkeyed rows before it.
+_GENESIS_DETAIL = "json_object('keyed', 'hmac-sha256', 'unkeyed_rows', head.id)"
+_APPEND_GENESIS = f"""
+INSERT INTO audit (id, ts, user, terminal, action, object, outcome, detail, prev_hash, hash)
+SELECT head.id + 1, :ts, NULL, :terminal, '{GENESIS_ACTION}', 'audit', 'ok',
+       {_GENESIS_DETAIL}, head.hash,
+       {_MAC_SQL_FUNCTION}(head.hash, head.id + 1, :ts, NULL, :terminal, '{GENESIS_ACTION}',
+                           'audit', 'ok', {_GENESIS_DETAIL})
+FROM {_HEAD}
+WHERE (SELECT value FROM meta WHERE key = '{GENESIS_KEY}') = '{GENESIS_PENDING}'
 """
 
 
@@ -87,8 +121,22 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class ChainHead:
+    """A row of the chain by id and hash: an anchor, written ``ID:HASH``."""
+
     id: int
     hash: str
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """``ID:HASH`` (id from 1, 64 hex digits); ValueError otherwise."""
+        row_id, sep, row_hash_text = text.strip().partition(":")
+        digest = row_hash_text.lower()
+        if not sep or not row_id.isdigit() or int(row_id) < 1 or not _HEX_HASH.match(digest):
+            raise ValueError(f"not an anchor (ID:HASH, 64 hex digits): {text!r}")
+        return cls(int(row_id), digest)
 
 
 @dataclass(frozen=True)
@@ -97,12 +145,37 @@ class AuditVerdict:
     rows_checked: int
     first_bad_id: int | None = None
     reason: str = ""
+    genesis_id: int | None = None  # the first keyed row; None while the chain is pending
 
 
 def canonical_json(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable
     )
+
+
+def _row_message(
+    prev_hash: str,
+    row_id: int,
+    ts: str,
+    user: str | None,
+    terminal: str,
+    action: str,
+    obj: str,
+    outcome: str,
+    detail: str,
+) -> bytes:
+    fields = {
+        "id": row_id,
+        "ts": ts,
+        "user": user,
+        "terminal": terminal,
+        "action": action,
+        "object": obj,
+        "outcome": outcome,
+        "detail": detail,
+    }
+    return (prev_hash + canonical_json(fields)).encode("utf-8")
 
 
 def row_hash(
@@ -116,18 +189,26 @@ def row_hash(
     outcome: str,
     detail: str,
 ) -> str:
-    """The chain hash of a row from its stored values (``detail`` is the stored JSON text)."""
-    fields = {
-        "id": row_id,
-        "ts": ts,
-        "user": user,
-        "terminal": terminal,
-        "action": action,
-        "object": obj,
-        "outcome": outcome,
-        "detail": detail,
-    }
-    return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+    """The unkeyed hash of a row before the genesis row (``detail``: the stored JSON)."""
+    message = _row_message(prev_hash, row_id, ts, user, terminal, action, obj, outcome, detail)
+    return hashlib.sha256(message).hexdigest()
+
+
+def keyed_row_hash(
+    key: bytes,
+    prev_hash: str,
+    row_id: int,
+    ts: str,
+    user: str | None,
+    terminal: str,
+    action: str,
+    obj: str,
+    outcome: str,
+    detail: str,
+) -> str:
+    """The HMAC-SHA256 of a row from the genesis row on, under the audit key."""
+    message = _row_message(prev_hash, row_id, ts, user, terminal, action, obj, outcome, detail)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def default_terminal() -> str:
@@ -139,6 +220,23 @@ def default_terminal() -> str:
         return f"{host}/{os.getpid()}"
 
 
+def load_chain_key(db_path: Path, *, create: bool = False) -> bytes:
+    """The audit key of a database; ``create`` makes it when missing (a chain not started
+    yet). ``KeyFileError`` (code audit_key_missing, ...) when it cannot be used."""
+    path = audit_key_path_for(db_path)
+    try:
+        return load_key(ensure_audit_key(db_path) if create else path)
+    except KeyFileError as error:
+        if error.code != "key_missing":
+            raise
+        raise KeyFileError(
+            f"the audit key {path} is missing: without it the audit trail can neither be"
+            " verified nor extended. Restore the key that belongs to this database.",
+            code="audit_key_missing",
+            path=str(path),
+        ) from None
+
+
 class AuditTrail:
     """Appends to and reads the audit trail of one store, as seen from one terminal."""
 
@@ -146,6 +244,8 @@ class AuditTrail:
         self._store = store
         self.terminal = terminal or default_terminal()
         self._clock = clock
+        self._key: bytes | None = None
+        self._chain_started = False
 
     async def record(
         self,
@@ -157,8 +257,8 @@ class AuditTrail:
     ) -> int:
         """Append one row and return its id. Inside ``store.transaction()`` it commits or
         rolls back with the caller's changes; outside, it is committed at once."""
-        await self._store.ensure_function(_HASH_SQL_FUNCTION, 9, row_hash)
         params = self._params(AuditEvent(user, action, obj, outcome, detail))
+        await self._start_chain()
         rows = await self._store.write(_APPEND + " RETURNING id", params)
         return int(rows[0][0])
 
@@ -167,13 +267,40 @@ class AuditTrail:
         params = [self._params(event) for event in events]
         if not params:
             return []
-        await self._store.ensure_function(_HASH_SQL_FUNCTION, 9, row_hash)
+        await self._start_chain()
         async with self._store.transaction() as db:
             await db.executemany(_APPEND, params)
             last = int(next(iter(await db.execute_fetchall("SELECT max(id) FROM audit")))[0])
         return list(range(last - len(params) + 1, last + 1))
 
+    async def _start_chain(self) -> None:
+        """Make the key usable in SQL and, on a store whose chain is pending, write the
+        genesis row (creating the key if this store never had one)."""
+        if self._chain_started:
+            return
+        marker = await self._store.get_meta(GENESIS_KEY)
+        await self._use_key(create=marker == GENESIS_PENDING)
+        if marker == GENESIS_PENDING:
+            await self._store.write(
+                _APPEND_GENESIS, {"ts": to_db(self._clock()), "terminal": self.terminal}
+            )
+        elif not self._store.owns_transaction():  # committed: it cannot roll back on us
+            self._chain_started = True
+
+    async def _use_key(self, *, create: bool) -> bytes:
+        if self._key is None:
+            self._key = load_chain_key(self._store.path, create=create)
+        key = self._key
+
+        def mac(*row: Any) -> str:
+            return keyed_row_hash(key, *row)
+
+        await self._store.ensure_function(_MAC_SQL_FUNCTION, 9, mac)
+        return key
+
     def _params(self, event: AuditEvent) -> dict[str, Any]:
+        if event.action == GENESIS_ACTION:
+            raise ValueError("the genesis row is written by the audit trail itself")
         detail = dict(event.detail or {})
         _refuse_secrets(detail)
         return {
@@ -212,16 +339,31 @@ class AuditTrail:
         return [_entry(row) for row in rows]
 
     async def verify(self, anchor: ChainHead | None = None) -> AuditVerdict:
-        """Walk the whole chain; the verdict names the first bad row and why."""
+        """Walk every row in id order from row 1; the verdict names the first bad row and
+        why. ``KeyFileError`` when the chain is keyed and the audit key cannot be read."""
         # One statement, one snapshot: rows appended while we walk are not judged.
         snapshot = await self._store.fetchone(
-            "SELECT (SELECT value FROM meta WHERE key = ?), (SELECT max(id) FROM audit)",
-            (HEAD_KEY,),
+            "SELECT (SELECT value FROM meta WHERE key = ?), (SELECT value FROM meta WHERE key = ?),"
+            " (SELECT min(id) FROM audit), (SELECT max(id) FROM audit)",
+            (HEAD_KEY, GENESIS_KEY),
         )
         assert snapshot is not None
-        recorded = _parse_head(snapshot[0])
-        last_id = int(snapshot[1] or 0)
-        prev_hash, expected, anchor_hash = GENESIS_HASH, 1, None
+        recorded, marker = _parse_head(snapshot[0]), snapshot[1]
+        first_id, last_id = snapshot[2], int(snapshot[3] or 0)
+        if first_id is not None and int(first_id) < 1:
+            reason = f"row {first_id} has an id below 1: it was put there behind the triggers"
+            return _bad(0, int(first_id), reason)
+        if marker is None:
+            return _bad(0, 1, "the trail has no genesis record (meta audit.genesis is gone)")
+        genesis_id, key = None, None
+        if marker != GENESIS_PENDING:
+            genesis_id = _positive_int(marker)
+            if genesis_id is None or genesis_id > last_id:
+                reason = f"the genesis row {marker} is missing: the trail was emptied or cut"
+                return _bad(last_id, genesis_id, reason)
+            key = await self._use_key(create=False)
+        walk = _ChainWalk(genesis_id, key, anchor)
+        expected = 1
         while expected <= last_id:
             rows = await self._store.fetchall(
                 f"SELECT {_COLUMNS} FROM audit WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?",
@@ -230,25 +372,51 @@ class AuditTrail:
             if not rows:
                 break
             for row in rows:
-                row_id = int(row["id"])
-                if row_id != expected:
-                    gap = f"{expected}" if row_id == expected + 1 else f"{expected}..{row_id - 1}"
-                    return _bad(expected - 1, expected, f"row {gap} is missing (deleted)")
-                if row["prev_hash"] != prev_hash:
-                    return _bad(
-                        expected - 1,
-                        row_id,
-                        f"row {row_id} does not link to row {row_id - 1}: "
-                        "a row before it was changed, removed or replaced",
-                    )
-                if _rehash(row) != row["hash"]:
-                    return _bad(
-                        expected - 1, row_id, f"row {row_id} was changed after it was written"
-                    )
-                if anchor is not None and row_id == anchor.id:
-                    anchor_hash = row["hash"]
-                prev_hash, expected = row["hash"], expected + 1
-        return _check_head(last_id, prev_hash, recorded, anchor, anchor_hash)
+                verdict = walk.step(row)
+                if verdict is not None:
+                    return verdict
+            expected = walk.next_id
+        if walk.next_id <= last_id:
+            return _bad(walk.next_id - 1, walk.next_id, f"row {walk.next_id} is missing")
+        verdict = _check_head(last_id, walk.prev_hash, recorded, anchor, walk.anchor_hash)
+        return AuditVerdict(
+            verdict.ok, verdict.rows_checked, verdict.first_bad_id, verdict.reason, genesis_id
+        )
+
+
+class _ChainWalk:
+    """Checks rows one by one, in id order from row 1."""
+
+    def __init__(self, genesis_id: int | None, key: bytes | None, anchor: ChainHead | None):
+        self.genesis_id = genesis_id
+        self.key = key
+        self.anchor = anchor
+        self.prev_hash = GENESIS_HASH
+        self.next_id = 1
+        self.anchor_hash: str | None = None
+
+    def step(self, row: Any) -> AuditVerdict | None:
+        row_id, expected = int(row["id"]), self.next_id
+        if row_id != expected:
+            gap = f"{expected}" if row_id == expected + 1 else f"{expected}..{row_id - 1}"
+            return _bad(expected - 1, expected, f"row {gap} is missing (deleted)")
+        if row["prev_hash"] != self.prev_hash:
+            return _bad(
+                expected - 1,
+                row_id,
+                f"row {row_id} does not link to row {row_id - 1}: "
+                "a row before it was changed, removed or replaced",
+            )
+        if row_id == self.genesis_id and row["action"] != GENESIS_ACTION:
+            return _bad(expected - 1, row_id, f"row {row_id} should be the genesis row")
+        keyed = self.genesis_id is not None and row_id >= self.genesis_id
+        if _rehash(row, self.key if keyed else None) != row["hash"]:
+            how = ", or written without the audit key" if keyed else ""
+            return _bad(expected - 1, row_id, f"row {row_id} was changed after it was written{how}")
+        if self.anchor is not None and row_id == self.anchor.id:
+            self.anchor_hash = row["hash"]
+        self.prev_hash, self.next_id = row["hash"], expected + 1
+        return None
 
 
 def _check_head(
@@ -281,6 +449,10 @@ def _bad(rows_checked: int, first_bad_id: int | None, reason: str) -> AuditVerdi
     return AuditVerdict(False, rows_checked, first_bad_id, reason)
 
 
+def _positive_int(text: str) -> int | None:
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 def _parse_head(value: str | None) -> ChainHead | None:
     if value is None:
         return None
@@ -291,8 +463,8 @@ def _parse_head(value: str | None) -> ChainHead | None:
         return ChainHead(-1, "")  # unreadable: never matches the chain
 
 
-def _rehash(row: Any) -> str:
-    return row_hash(
+def _rehash(row: Any, key: bytes | None = None) -> str:
+    fields = (
         row["prev_hash"],
         row["id"],
         row["ts"],
@@ -303,6 +475,7 @@ def _rehash(row: Any) -> str:
         row["outcome"],
         row["detail"],
     )
+    return row_hash(*fields) if key is None else keyed_row_hash(key, *fields)
 
 
 def _entry(row: Any) -> AuditEntry:

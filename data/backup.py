@@ -19,12 +19,13 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from data.audit import AuditTrail
+from data.audit import GENESIS_KEY, GENESIS_PENDING, AuditTrail, ChainHead, load_chain_key
 from data.clock import Clock, utc_now
+from data.crypto import ensure_audit_key
 from data.migrations import load_migrations
 from data.paths import PRIVATE_FILE, create_private, private_dir
 from data.roles import Actor, Permission, PermissionDenied, require
@@ -46,6 +47,27 @@ class RestoreResult:
     previous: Path | None  # the replaced database, kept beside it; None if there was none
     schema_version: int  # of the backup, before migration to the current schema
     audit_id: int
+    dropped: DroppedRows | None = None  # live audit rows the backup lacks
+
+
+@dataclass(frozen=True)
+class DroppedRows:
+    """Audit rows of the live trail that a restore drops (ids ``first_id..last_id``)."""
+
+    first_id: int
+    last_id: int
+    count: int
+    live_last_hash: str
+
+
+@dataclass(frozen=True)
+class TrailEnd:
+    """Where a database's audit trail ends; ``readable`` False when it could not be read
+    (a damaged live database, the usual reason to restore)."""
+
+    last: ChainHead | None
+    keyed: bool = False
+    readable: bool = True
 
 
 async def backup(
@@ -97,9 +119,13 @@ async def restore(
     *,
     user: str | None = None,
     terminal: str | None = None,
+    discard_newer: bool = False,
 ) -> RestoreResult:
     """Replace the database at ``db_path`` with a checked copy of ``backup_path``.
-    A damaged or foreign backup raises ``BackupError`` and nothing is touched."""
+    A damaged or foreign backup raises ``BackupError`` and nothing is touched; so does a
+    live audit trail longer than the backup's (code ``restore_drops_rows``) unless
+    ``discard_newer``. The restore row, in the restored trail, names the live trail's
+    last row and the rows the restore dropped from it."""
     source, target = Path(backup_path).absolute(), Path(db_path).absolute()
     if source == target:
         raise BackupError("A database cannot be restored onto itself.", code="restore_onto_itself")
@@ -107,6 +133,20 @@ async def restore(
     try:
         private_dir(target.parent)
         version = await asyncio.to_thread(_stage, source, staged)
+        live, restored = await asyncio.to_thread(_trail_ends, target, staged)
+        dropped = _dropped_rows(live, restored)
+        if dropped is not None and not discard_newer:
+            raise BackupError(
+                f"The audit trail of {target} has rows {dropped.first_id}..{dropped.last_id}"
+                f" ({dropped.count}) that the backup lacks: restore with --discard-newer to"
+                " drop them from the live trail (the replaced file keeps them).",
+                code="restore_drops_rows",
+                first_id=dropped.first_id,
+                last_id=dropped.last_id,
+                count=dropped.count,
+            )
+        if restored.keyed:  # the restore row needs the key: check it before any swap
+            load_chain_key(target)
         previous = await asyncio.to_thread(_swap_in, staged, target)
     except (OSError, sqlite3.Error) as exc:  # e.g. a full disk while staging the copy
         raise BackupError(f"The restore of {source} failed: {exc}", code="restore_failed") from exc
@@ -121,9 +161,11 @@ async def restore(
                 "from": str(source),
                 "previous": str(previous) if previous else None,
                 "backup_schema_version": version,
+                "live_trail": _trail_detail(live),
+                "dropped_rows": asdict(dropped) if dropped else None,
             },
         )
-    return RestoreResult(target, previous, version, audit_id)
+    return RestoreResult(target, previous, version, audit_id, dropped)
 
 
 @contextlib.asynccontextmanager
@@ -138,6 +180,9 @@ async def open_backup(backup_path: Path | str) -> AsyncIterator[Store]:
             await asyncio.to_thread(_stage, source, copy)
         except (OSError, sqlite3.Error) as exc:
             raise BackupError(f"{source} cannot be read: {exc}", code="backup_failed") from exc
+        # What is audited here (the login) is thrown away with the copy: a throwaway audit
+        # key lets it be written without reading or exposing the real one.
+        ensure_audit_key(copy)
         async with await Store.open(copy) as store:
             yield store
 
@@ -204,6 +249,46 @@ def _check_backup(path: Path) -> int:
             code="backup_too_new",
         )
     return version
+
+
+def _trail_ends(live_path: Path, restored_path: Path) -> tuple[TrailEnd | None, TrailEnd]:
+    """The live database's trail end (None: no database there) and the staged backup's."""
+    live = _trail_end(live_path) if live_path.exists() else None
+    return live, _trail_end(restored_path)
+
+
+def _trail_end(path: Path) -> TrailEnd:
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            last = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+            marker = db.execute("SELECT value FROM meta WHERE key = ?", (GENESIS_KEY,)).fetchone()
+    except sqlite3.Error:
+        return TrailEnd(None, readable=False)
+    keyed = marker is not None and marker[0] != GENESIS_PENDING
+    return TrailEnd(ChainHead(int(last[0]), str(last[1])) if last else None, keyed)
+
+
+def _dropped_rows(live: TrailEnd | None, restored: TrailEnd) -> DroppedRows | None:
+    """The live rows past the backup's last row; None when the live trail is not longer
+    (or could not be read: nothing is known to be dropped)."""
+    if live is None or live.last is None:
+        return None
+    kept = restored.last.id if restored.last else 0
+    if live.last.id <= kept:
+        return None
+    return DroppedRows(kept + 1, live.last.id, live.last.id - kept, live.last.hash)
+
+
+def _trail_detail(live: TrailEnd | None) -> dict[str, object] | str | None:
+    """What the restore row says of the live trail it replaced."""
+    if live is None:
+        return None  # there was no live database
+    if not live.readable:
+        return "unreadable"
+    if live.last is None:
+        return "empty"
+    return {"last_id": live.last.id, "last_hash": live.last.hash}
 
 
 def _swap_in(staged: Path, target: Path) -> Path | None:

@@ -41,6 +41,7 @@ from data.errors import DutyDeskError
 
 KEY_BYTES = 32
 KEY_SUFFIX = ".key"
+AUDIT_KEY_SUFFIX = ".audit-key"
 TOKEN_VERSION = "v1"
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
@@ -77,7 +78,7 @@ def create_key(path: Path | str) -> Path:
     except FileExistsError:
         raise KeyFileError(
             f"the key file {target} already exists and is never overwritten: replacing it"
-            " would make every encrypted number unreadable",
+            " would make what it protects unreadable or unverifiable",
             code="key_exists",
             path=str(target),
         ) from None
@@ -153,7 +154,23 @@ def _check_key_file(target: Path, info: os.stat_result) -> None:
 
 def ensure_key(db_path: Path | str) -> Path:
     """The database's key file, created if missing, checked if present (for init)."""
-    path = key_path_for(db_path)
+    return _ensure(key_path_for(db_path))
+
+
+def audit_key_path_for(db_path: Path | str) -> Path:
+    """The key of a database's audit chain (data.audit): ``<db>.audit-key``, beside the
+    field key, kept and protected the same way. A separate key, so that proving the trail
+    (an auditor's job) never needs the key that decrypts visitors' numbers."""
+    path = Path(db_path)
+    return path.with_name(path.name + AUDIT_KEY_SUFFIX)
+
+
+def ensure_audit_key(db_path: Path | str) -> Path:
+    """The database's audit chain key file, created if missing, checked if present."""
+    return _ensure(audit_key_path_for(db_path))
+
+
+def _ensure(path: Path) -> Path:
     if not path.exists() and not path.is_symlink():
         return create_key(path)
     load_key(path)

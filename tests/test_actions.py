@@ -19,7 +19,7 @@ from checks.result import CheckState
 from checks.ssh import SshPool
 from data import i18n
 from data.accounts import User
-from data.audit import AuditTrail
+from data.audit import GENESIS_ACTION, AuditTrail
 from data.clock import ManualClock
 from data.errors import DutyDeskError
 from data.i18n import explain
@@ -75,7 +75,9 @@ def log(store: Store, audit: AuditTrail, clock: ManualClock) -> ActionLog:
 
 
 async def audit_rows(audit: AuditTrail) -> list[tuple[str | None, str, str, str]]:
-    return [(r.user, r.action, r.object, r.outcome) for r in reversed(await audit.query())]
+    """The trail oldest first, after its genesis row (which the first entry brings)."""
+    rows = reversed(await audit.query())
+    return [(r.user, r.action, r.object, r.outcome) for r in rows if r.action != GENESIS_ACTION]
 
 
 async def record(

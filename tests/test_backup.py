@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
-from data.backup import BackupError, backup, open_backup, restore
+from data.backup import BackupError, DroppedRows, backup, open_backup, restore
+from data.crypto import KeyFileError, audit_key_path_for
 from data.roles import PermissionDenied
 from data.store import CorruptDatabaseError, Store, StoreError, known_backups
 from tests.conftest import ADMIN_PASSWORD
@@ -40,10 +42,10 @@ async def test_backup_then_restore_round_trip(
     assert record.path == dest and record.user_version == store.schema_version
     assert known_backups(db_path)[0].path == dest
     # Work done after the backup: lost by the restore, kept in the replaced file.
-    await accounts.add(admin, "late", "Late-op-1", "operator")
+    await accounts.add(admin, "late", "Evening-op-1", "operator")
     await store.close()
 
-    result = await restore(dest, db_path, user="admin", terminal="tty9")
+    result = await restore(dest, db_path, user="admin", terminal="tty9", discard_newer=True)
 
     assert result.previous is not None and result.previous.name.startswith(
         "dutydesk.db.before-restore-"
@@ -149,11 +151,17 @@ async def test_foreign_and_too_new_backups_are_refused(
     assert not list(db_path.parent.glob("*before-restore*"))
 
 
-async def test_restore_onto_a_fresh_location(store: Store, admin: User, tmp_path: Path) -> None:
+async def test_restore_onto_a_fresh_location(
+    store: Store, admin: User, tmp_path: Path, db_path: Path
+) -> None:
     dest = tmp_path / "b.db"
     await backup(store, dest, AuditTrail(store, "t"), admin)
     target = tmp_path / "new-terminal" / "dutydesk.db"
     target.parent.mkdir()
+    with pytest.raises(KeyFileError) as refused:  # the keyed trail moves with its key
+        await restore(dest, target)
+    assert refused.value.code == "audit_key_missing" and not target.exists()
+    shutil.copy2(audit_key_path_for(db_path), audit_key_path_for(target))
     result = await restore(dest, target)
     assert result.previous is None
     async with await Store.open(target) as restored:
@@ -186,3 +194,63 @@ async def test_restorer_authenticates_against_the_backup_when_live_db_is_damaged
 
 def test_backup_errors_are_store_errors() -> None:
     assert issubclass(BackupError, StoreError)  # one except clause covers both
+
+
+async def test_restoring_an_older_backup_names_the_audit_rows_it_drops(
+    store: Store, audit: AuditTrail, admin: User, db_path: Path
+) -> None:
+    """Issue 10 (e): the restore used to drop the live trail's newer rows silently, and
+    verify said OK. Now it refuses unless asked, and the restore row names them."""
+    kept = await audit.head()  # the backup's last row: its own row comes after the copy
+    dest = db_path.parent / "backups" / "older.db"
+    await backup(store, dest, audit, admin)
+    for n in range(3):
+        await audit.record("admin", "late.work", f"thing:{n}")
+    live = await audit.head()
+    assert kept is not None and live is not None
+    await store.close()
+    untouched = _digest(db_path)
+
+    with pytest.raises(BackupError) as refused:
+        await restore(dest, db_path, user="admin")
+    dropped = DroppedRows(kept.id + 1, live.id, live.id - kept.id, live.hash)
+    assert refused.value.code == "restore_drops_rows"
+    assert refused.value.params == {
+        "first_id": dropped.first_id,
+        "last_id": dropped.last_id,
+        "count": dropped.count,
+    }
+    assert _digest(db_path) == untouched
+    assert not list(db_path.parent.glob("*.before-restore-*"))
+
+    result = await restore(dest, db_path, user="admin", discard_newer=True)
+    assert result.dropped == dropped
+    async with await Store.open(db_path) as restored:
+        trail = AuditTrail(restored, "t")
+        row = (await trail.query(limit=1))[0]
+        assert (row.id, row.action) == (kept.id + 1, "restore")
+        assert row.detail["dropped_rows"] == {
+            "first_id": kept.id + 1,
+            "last_id": live.id,
+            "count": 4,  # the backup's own row and the three after it
+            "live_last_hash": live.hash,
+        }
+        assert row.detail["live_trail"] == {"last_id": live.id, "last_hash": live.hash}
+        assert (await trail.verify()).ok
+        assert not (await trail.verify(anchor=live)).ok  # the anchor sees what is gone
+
+
+async def test_restoring_a_backup_at_least_as_long_drops_nothing(
+    store: Store, audit: AuditTrail, admin: User, db_path: Path
+) -> None:
+    dest = db_path.parent / "backups" / "latest.db"
+    await backup(store, dest, audit, admin)
+    await store.close()
+    with sqlite3.connect(db_path) as db:  # the live trail lost its last row (the backup's)
+        db.execute("DROP TRIGGER audit_no_delete")
+        db.execute("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
+    result = await restore(dest, db_path, user="admin")
+    assert result.dropped is None
+    async with await Store.open(db_path) as restored:
+        row = (await AuditTrail(restored, "t").query(limit=1))[0]
+        assert row.action == "restore" and row.detail["dropped_rows"] is None

@@ -227,10 +227,12 @@ def test_backup_and_restore_round_trip(initialised: Cli, tmp_path: Path) -> None
         "--password-stdin",
         stdin=f"{ADMIN_PW}\nLate#2026x\n",
     )
-    code, _, err = initialised(
-        "restore", str(backup), "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
-    )
+    restore = ("restore", str(backup), "--user", "admin", "--password-stdin")
+    code, _, err = initialised(*restore, stdin=ADMIN_PW + "\n")
+    assert code == 2 and "--discard-newer" in err  # the trail has rows the backup lacks
+    code, out, err = initialised(*restore, "--discard-newer", stdin=ADMIN_PW + "\n")
     assert code == 0, err
+    assert "dropped audit rows" in out
     _, out, _ = initialised(
         "user", "list", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
     )

@@ -11,6 +11,7 @@ from console.commands import common
 from console.services import open_services, services_for
 from data import backup as backups
 from data.accounts import User
+from data.crypto import KeyFileError
 from data.i18n import explain, t
 from data.roles import Permission
 from data.store import CorruptDatabaseError, StoreError
@@ -24,6 +25,7 @@ def add_parsers(sub: Any, global_options: Callable[..., None]) -> None:
     r = sub.add_parser("restore", help=t("cli.restore"), description=t("cli.restore"))
     global_options(r, root=False)
     r.add_argument("path", type=Path)
+    r.add_argument("--discard-newer", action="store_true", help=t("cli.restore.discard_newer"))
     r.set_defaults(handler=run_restore)
 
 
@@ -66,13 +68,26 @@ def run_restore(args: argparse.Namespace) -> int:
         finally:
             await services.close()
 
-    async def go() -> None:
+    async def go() -> backups.RestoreResult:
         try:
             user = await authenticate()
-            await backups.restore(args.path, db_file, user=user.name)
-        except StoreError as error:
+            return await backups.restore(
+                args.path, db_file, user=user.name, discard_newer=args.discard_newer
+            )
+        except (StoreError, KeyFileError) as error:
             raise common.CliError(explain(error)) from None
 
-    common.run(go)
+    result = common.run(go)
     print(t("restore.done", path=args.path, db=db_file))
+    if result.dropped is not None:
+        dropped = result.dropped
+        print(
+            t(
+                "restore.dropped",
+                first=dropped.first_id,
+                last=dropped.last_id,
+                count=dropped.count,
+                previous=result.previous,
+            )
+        )
     return 0

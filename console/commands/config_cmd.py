@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.commands import common
 from data.config import site_template
-from data.crypto import ensure_key
+from data.crypto import ensure_audit_key, ensure_key
 from data.i18n import t
 from data.models import Site
 from data.passwords import check_policy
@@ -79,6 +79,7 @@ def run_init(args: argparse.Namespace) -> int:
         finally:
             await services.close()
 
+    ensure_audit_key(db_file)  # keys the audit chain; readable by this user only
     common.run(create)
     ensure_key(db_file)  # encrypts visitors' ID and phone numbers; readable by this user only
     print(t("init.done", site=site_file, db=db_file, admin=args.admin))

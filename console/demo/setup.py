@@ -18,7 +18,7 @@ from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock, utc_now
 from data.config import load_site
-from data.crypto import ensure_key
+from data.crypto import audit_key_path_for, ensure_audit_key, ensure_key
 from data.i18n import t
 from data.models import Site
 from data.store import Store
@@ -79,6 +79,7 @@ def _fresh_db(db_path: Path) -> None:
         db_path.with_name(db_path.name + "-wal"),
         db_path.with_name(db_path.name + "-shm"),
         db_path.with_name(db_path.name + ".key"),
+        audit_key_path_for(db_path),
     ):
         stale.unlink(missing_ok=True)
     db_path.with_name(db_path.name + ".backups.json").unlink(missing_ok=True)
@@ -92,6 +93,7 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     copy_demo_site(site_path)
     site = load_site(site_path)
     _fresh_db(db_path)
+    ensure_audit_key(db_path)  # keys the audit chain from its genesis row on
     # The accounts exist before the seeded history begins, so the audit trail reads in time
     # order: they are created on a clock set back before the first seeded watch.
     store = await Store.open(db_path)

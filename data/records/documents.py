@@ -20,6 +20,7 @@ from data.records.alarm_rows import Alarm
 from data.records.handover_rows import Handover
 from data.records.handover_summary import HandoverSummary, PendingItem
 from data.records.inspection_rows import Answer, Inspection
+from data.records.sealing import Seal
 
 
 def handover_document(handover: Handover, site: SiteInfo | None = None) -> Document:
@@ -39,7 +40,7 @@ def handover_document(handover: Handover, site: SiteInfo | None = None) -> Docum
     if handover.amends_id is not None:
         meta.append((t("record_doc.amends"), f"#{handover.amends_id}"))
     if handover.seal is not None:
-        meta.append((t("record_doc.seal"), handover.seal.sha256))
+        meta += _seal_meta(handover.seal)
     summary = handover.summary
     sections = [Section(t("record_doc.handover.notes"), [handover.notes or t("record_doc.none")])]
     if summary is not None:
@@ -80,7 +81,7 @@ def inspection_document(
     if record.amends_id is not None:
         meta.append((t("record_doc.amends"), f"#{record.amends_id}"))
     if record.seal is not None:
-        meta.append((t("record_doc.seal"), record.seal.sha256))
+        meta += _seal_meta(record.seal)
     columns = _cols("item", "value", "range", "flag", "note")
     sections = [
         Section(
@@ -103,6 +104,15 @@ def inspection_document(
         sections=sections,
         signatures=[t("record_doc.sign.inspector"), t("record_doc.sign.reviewer")],
     )
+
+
+def _seal_meta(seal: Seal) -> list[tuple[str, str]]:
+    """The seal, and the audit chain's anchor at seal time: on paper, it lets anyone prove
+    later that the trail still holds this record's row (dutydesk audit verify --anchor)."""
+    meta = [(t("record_doc.seal"), seal.sha256)]
+    if seal.anchor is not None:
+        meta.append((t("record_doc.anchor"), str(seal.anchor)))
+    return meta
 
 
 def _summary_sections(summary: HandoverSummary, when: _Clock) -> list[Section]:

@@ -12,13 +12,13 @@ from typing import Any, NamedTuple
 from data.clock import from_db
 from data.errors import DutyDeskError
 from data.records.handover_summary import HandoverSummary
-from data.records.sealing import Seal, row_content, seal_from_row
+from data.records.sealing import SEAL_ANCHOR_COLUMN, Seal, row_content, seal_from_row
 from data.shifts import ShiftSpan
 
 COLUMNS = (
     "id, kind, operator, shift_name, shift_start, shift_end, period_start, opened_at,"
     " previous_id, amends_id, notes, status, summary_json, out_signed_at, incoming,"
-    " in_signed_at, seal_sha256, sealed_at, seal_audit_id"
+    " in_signed_at, seal_sha256, sealed_at, seal_audit_id, " + SEAL_ANCHOR_COLUMN
 )
 MAX_TEXT = 4000  # notes, a pending item, a refusal reason
 

@@ -19,14 +19,14 @@ from data.checklists import Checklist, ChecklistItem
 from data.clock import from_db
 from data.errors import DutyDeskError
 from data.records.check_batch import Key, LatestRow
-from data.records.sealing import Seal, row_content, seal_from_row
+from data.records.sealing import SEAL_ANCHOR_COLUMN, Seal, row_content, seal_from_row
 
 PASS, FAIL = "pass", "fail"
 MAX_NOTE = 2000
 
 INSPECTION_COLUMNS = (
     "id, template_id, template_name, schedule, template_json, inspector, started_at,"
-    " submitted_at, period, amends_id, seal_sha256, sealed_at, seal_audit_id"
+    " submitted_at, period, amends_id, seal_sha256, sealed_at, seal_audit_id, " + SEAL_ANCHOR_COLUMN
 )
 ANSWER_COLUMNS = (
     "inspection_id, item_id, value, note, prefilled_value, prefilled_at, overridden, flagged,"

@@ -7,8 +7,11 @@ the same transaction as the signature:
 - an audit row ``<kind>.seal`` on the record's object carries ``{"sha256": ...}``, so the
   hash is bound into the hash chain (``dutydesk audit verify`` proves the chain, and
   ``seal_in_chain`` proves the record still matches its row in it);
-- the row gets ``seal_sha256``, ``sealed_at`` and ``seal_audit_id``; from then on SQLite
-  triggers (migration 0004) refuse every UPDATE and DELETE of it, from any client.
+- the row gets ``seal_sha256``, ``sealed_at``, ``seal_audit_id`` and ``seal_anchor``
+  (the hash of that audit row: with its id, the chain's anchor at seal time, printed on
+  the record's documents so paper can later prove the trail with ``dutydesk audit verify
+  --anchor``); from then on SQLite triggers (migration 0004) refuse every UPDATE and
+  DELETE of it, from any client.
 
 The Python API refuses an edit of a sealed record before it reaches the triggers:
 ``refuse_sealed`` audits the attempt as ``denied`` and returns the ``record_sealed`` error
@@ -29,12 +32,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from data.audit import AuditTrail, canonical_json
+from data.audit import AuditTrail, ChainHead, canonical_json
 from data.clock import from_db, to_db
 from data.errors import DutyDeskError
 from data.store import Store
 
-SEAL_COLUMNS = ("seal_sha256", "sealed_at", "seal_audit_id")
+SEAL_COLUMNS = ("seal_sha256", "sealed_at", "seal_audit_id", "seal_anchor")
+# For a reader's SELECT on a sealed table: the stored anchor, or for a record sealed before
+# anchors were stored (migration 0007) the hash of its seal's audit row.
+SEAL_ANCHOR_COLUMN = (
+    "coalesce(seal_anchor, (SELECT audit.hash FROM audit WHERE audit.id = seal_audit_id))"
+    " AS seal_anchor"
+)
 
 
 class SealedRecordError(DutyDeskError):
@@ -48,6 +57,12 @@ class Seal:
     sha256: str
     sealed_at: datetime
     audit_id: int
+    anchor_hash: str | None = None  # the hash of audit row ``audit_id``
+
+    @property
+    def anchor(self) -> ChainHead | None:
+        """The audit chain's head when the record was sealed: its seal's own row."""
+        return None if self.anchor_hash is None else ChainHead(self.audit_id, self.anchor_hash)
 
 
 class Sealable(Protocol):
@@ -84,7 +99,10 @@ def row_content(row: sqlite3.Row, json_columns: Iterable[str] = ()) -> dict[str,
 def seal_from_row(row: sqlite3.Row) -> Seal | None:
     if row["seal_sha256"] is None:
         return None
-    return Seal(str(row["seal_sha256"]), from_db(row["sealed_at"]), int(row["seal_audit_id"]))
+    anchor = row["seal_anchor"] if "seal_anchor" in row.keys() else None  # noqa: SIM118
+    return Seal(
+        str(row["seal_sha256"]), from_db(row["sealed_at"]), int(row["seal_audit_id"]), anchor
+    )
 
 
 async def seal_record(
@@ -106,14 +124,16 @@ async def seal_record(
     digest = content_hash(content)
     async with store.transaction():
         audit_id = await audit.record(user, action, obj, detail={"sha256": digest})
+        anchor = await store.fetchone("SELECT hash FROM audit WHERE id = ?", (audit_id,))
+        assert anchor is not None  # just written, in this transaction
         updated = await store.write(
-            f"UPDATE {table} SET seal_sha256 = ?, sealed_at = ?, seal_audit_id = ?"
-            " WHERE id = ? AND seal_sha256 IS NULL RETURNING id",
-            (digest, to_db(now), audit_id, row_id),
+            f"UPDATE {table} SET seal_sha256 = ?, sealed_at = ?, seal_audit_id = ?,"
+            " seal_anchor = ? WHERE id = ? AND seal_sha256 IS NULL RETURNING id",
+            (digest, to_db(now), audit_id, anchor[0], row_id),
         )
         if not updated:  # sealed meanwhile by another task: the audit row rolls back too
             raise SealedRecordError(f"{obj} is already sealed", obj=obj)
-    return Seal(digest, now, audit_id)
+    return Seal(digest, now, audit_id, str(anchor[0]))
 
 
 def verify_seal(record: Sealable) -> bool:
@@ -127,10 +147,12 @@ async def seal_in_chain(store: Store, record: Sealable, obj: str) -> bool:
     if record.seal is None or not verify_seal(record):
         return False
     row = await store.fetchone(
-        "SELECT object, detail FROM audit WHERE id = ?", (record.seal.audit_id,)
+        "SELECT object, detail, hash FROM audit WHERE id = ?", (record.seal.audit_id,)
     )
     if row is None or row["object"] != obj:
         return False
+    if record.seal.anchor_hash is not None and row["hash"] != record.seal.anchor_hash:
+        return False  # the audit row is not the one the record was sealed with
     return bool(json.loads(row["detail"]).get("sha256") == record.seal.sha256)
 
 
