@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
+from textual.widgets._toast import Toast
 
+from console.app import DutyDeskApp
 from console.records import incident_book
 from console.screens.action import attach_to_open_incident
 from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
@@ -26,6 +28,7 @@ from data.records.actions import ActionRun
 from data.records.incidents import Incident
 from tests.console_support import FIXED_NOW, seed_accounts, wait_until
 from tests.incidents_support import (
+    OPERATOR,
     audited,
     form,
     go_to,
@@ -100,7 +103,9 @@ async def test_alarm_to_incident_escalated_resolved_closed_and_in_the_report(
         await wait_until(pilot, lambda: app.screen is screen)
         assert (await stored(app, incident.id)).cause == "上联光模块故障"
 
-        await pilot.press("c")  # closed: it leaves the list of open incidents
+        await pilot.press("c")  # closed once confirmed: it leaves the open list
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+        await pilot.press("enter")
         await wait_until(pilot, lambda: screen.table("list").row_count == 0)
         closed = await stored(app, incident.id)
         assert [e.kind for e in closed.timeline] == ["opened", "escalated", "resolved", "closed"]
@@ -196,7 +201,7 @@ async def test_past_fixes_header_counts_and_problem_tracking(seeded_db: Path) ->
     app = quiet_app(seeded_db)
     async with app.run_test(size=(140, 40)) as pilot:
         await start(pilot)
-        await wait_until(pilot, lambda: "Incidents 2" in header(app))
+        await wait_until(pilot, lambda: "Incidents 3" in header(app))  # one resolved, not closed
         assert "⚠1 near response deadline" in header(app)
         assert "✖1 response overdue" in header(app)
 
@@ -209,7 +214,7 @@ async def test_past_fixes_header_counts_and_problem_tracking(seeded_db: Path) ->
         assert "same device" in text(app, "#incident-similar-text")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.id == "section-alarms")
-        await wait_until(pilot, lambda: "Incidents 3" in header(app))  # counted again at once
+        await wait_until(pilot, lambda: "Incidents 4" in header(app))  # counted again at once
 
         await go_to(pilot, "6", "incidents")
         screen = app.screen
@@ -279,7 +284,7 @@ async def test_header_counts_are_cached_not_read_on_every_redraw(seeded_db: Path
     app = quiet_app(seeded_db, monotonic=lambda: now[0])
     async with app.run_test(size=(140, 40)) as pilot:
         await start(pilot)
-        await wait_until(pilot, lambda: "Incidents 2" in header(app))
+        await wait_until(pilot, lambda: "Incidents 3" in header(app))
         book, reads = incident_book(app), []
         real = book.open_list
 
@@ -295,3 +300,72 @@ async def test_header_counts_are_cached_not_read_on_every_redraw(seeded_db: Path
         now[0] += 30
         app.refresh_header()
         await wait_until(pilot, lambda: reads == [1030.0])
+
+
+async def test_the_header_and_the_list_count_the_same_incidents(seeded_db: Path) -> None:
+    """One definition: an incident counts until it is closed (a resolved one still waits
+    for its closing). The header said 2 where the list said 3."""
+    await seed_incidents(seeded_db)  # two unanswered, one resolved awaiting closing
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start(pilot)
+        await go_to(pilot, "6", "incidents")
+        summary = "Not closed yet: 3 (1 resolved, awaiting closing)"
+        await wait_until(pilot, lambda: summary in text(app, "#incidents-summary"))
+        await wait_until(pilot, lambda: "Incidents 3" in header(app))
+
+
+async def test_closing_asks_first_and_says_when_the_alarm_is_still_active(seeded_db: Path) -> None:
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start(pilot)
+        alarm = await raise_alarm(app, "core-sw-1", "ping")
+        book = incident_book(app)
+        incident = await book.open_from_alarm(OPERATOR, alarm, "major", "network", "端口中断")
+        await book.resolve(OPERATOR, incident.id, "光模块松动", "重新插紧")
+        await go_to(pilot, "6", "incidents")
+        screen = app.screen
+        assert isinstance(screen, IncidentsScreen)
+        await wait_until(pilot, lambda: screen.selected is not None)
+
+        await pilot.press("c")  # not closed at once: a question naming the active alarm
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+        question = text(app, ".dialog-title")
+        assert f"Close #{incident.id}" in question
+        assert "still active" in question and "ping" in question
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert (await stored(app, incident.id)).status == "resolved"
+
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+        await pilot.press("enter")  # the close button has the focus
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert (await stored(app, incident.id)).status == "closed"
+
+
+def toast_text(app: DutyDeskApp) -> str:
+    """What the screen shows inside the toast, as composed with the widgets under it."""
+    toast = app.screen.query_one(Toast)
+    region = toast.content_region
+    strips = app.screen._compositor.render_strips()
+    lines = [strips[y].crop(region.x, region.right).text for y in region.line_range]
+    return "".join(line.strip() for line in lines)
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+async def test_a_chinese_toast_over_the_details_and_past_fixes_loses_no_character(
+    seeded_db: Path, width: int
+) -> None:
+    """A wide character straddling the edge between two panels under the toast was drawn
+    as two blanks: no panel edge may run under the toast."""
+    message = "已导出：一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(width, 30), notifications=True) as pilot:
+        await start(pilot)
+        await go_to(pilot, "6", "incidents")
+        app.notify(message, timeout=60)
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await wait_until(pilot, lambda: app.screen.query_one(Toast).content_region.height > 0)
+        await pilot.pause()
+        assert toast_text(app) == message

@@ -80,7 +80,7 @@ def test_incidents_screen(
         screen = pilot.app.screen
         await wait_until(pilot, lambda: getattr(screen, "selected", None) is not None)
         await wait_until(pilot, lambda: len(getattr(screen, "problems", [])) == 1)
-        await wait_until(pilot, lambda: t("header.incidents", n=3) in header(pilot.app))  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: t("header.incidents", n=4) in header(pilot.app))  # type: ignore[arg-type]
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=on_incidents)
@@ -95,7 +95,7 @@ def test_reports_screen(snap_compare: Callable[..., bool], seeded_db: Path, lang
         await go_to(pilot, "7", "reports")
         screen = pilot.app.screen
         await wait_until(pilot, lambda: getattr(screen, "report", None) is not None)
-        await wait_until(pilot, lambda: t("header.incidents", n=3) in header(pilot.app))  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: t("header.incidents", n=4) in header(pilot.app))  # type: ignore[arg-type]
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=on_reports)

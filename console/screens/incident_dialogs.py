@@ -1,5 +1,5 @@
 """The incident dialogs: open (from an alarm or by hand), respond, timeline entry, escalate
-to the vendor, vendor responded, resolve, reopen.
+to the vendor, vendor responded, resolve, reopen, and the question before closing.
 
 Each is a RecordForm whose submit calls data.records.incidents; a refusal (a DutyDeskError:
 no cause, no vendor, a closed incident...) is shown under the field it concerns and the
@@ -256,6 +256,30 @@ def resolve_dialog(app: DutyDeskApp, user: User, incident: Incident) -> Incident
 
     title = t("incidents.resolve_title", id=incident.id, title=incident.title)
     return IncidentForm(title, fields, t("incidents.resolve"), run, "incident-resolve")
+
+
+def close_dialog(
+    app: DutyDeskApp, user: User, incident: Incident, alarm: Alarm | None
+) -> IncidentForm:
+    """Closing asks first (enter closes, Esc keeps it resolved), and says so when the
+    incident's alarm is still active: the fault may not be over."""
+    book = incident_book(app)
+    question = t("incidents.close_title", id=incident.id, title=incident.title)
+    if alarm is not None:
+        names = {device.id: device.name for device in app.site.devices}
+        device = names.get(alarm.device_id, alarm.device_id)
+        warning = t(
+            "incidents.close_alarm_active",
+            device=device,
+            check=alarm.check_id,
+            message=alarm.message,
+        )
+        question += "\n" + warning
+
+    async def run(_: dict[str, str]) -> Incident:
+        return await book.close(user, incident.id)
+
+    return IncidentForm(question, [], t("incidents.close"), run, "incident-close", True)
 
 
 def incident_dialog(app: DutyDeskApp, user: User, incident: Incident, make: str) -> IncidentForm:

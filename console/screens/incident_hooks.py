@@ -45,6 +45,18 @@ def worst_alarm(app: DutyDeskApp, device_id: str) -> Alarm | None:
     return alarms[0] if alarms else None
 
 
+def active_alarm_of(app: DutyDeskApp, incident: Incident) -> Alarm | None:
+    """The incident's alarm if it is still active, else an active alarm on its device and
+    check (raised again since): closing then deserves a second thought."""
+    live = app.live_state
+    if live is None or incident.device_id is None:
+        return None
+    alarms = [a for a in live.alarms.values() if a.id == incident.alarm_id]
+    same_check = (incident.device_id, incident.check_id)
+    alarms += [a for a in live.alarms.values() if (a.device_id, a.check_id) == same_check]
+    return alarms[0] if alarms else None
+
+
 def open_incident(app: DutyDeskApp, device_id: str | None, alarm: Alarm | None = None) -> None:
     """The new-incident dialog, filled in from ``alarm`` or else the device's worst active
     alarm; by hand (the device chosen) when it has none. An alarm that already has an
@@ -121,10 +133,10 @@ async def attach_action_run(app: DutyDeskApp, run: ActionRun | None) -> Incident
 
 async def _header_text(app: DutyDeskApp) -> str:
     book = incident_book(app)
-    unresolved = await book.open_list()
+    not_closed = await book.not_closed()
     alerts = await book.response_alerts(app.config.clock())
     states = [clock.status for _, clock in alerts]
-    return header_text(len(unresolved), states.count(ResponseStatus.AT_RISK),
+    return header_text(len(not_closed), states.count(ResponseStatus.AT_RISK),
                        states.count(ResponseStatus.BREACHED))  # fmt: skip
 
 
@@ -141,10 +153,10 @@ def incidents_changed(app: DutyDeskApp) -> None:
     INCIDENT_FIGURE.invalidate(app)
 
 
-def header_text(unresolved: int, at_risk: int, breached: int) -> str:
-    if not unresolved:
+def header_text(not_closed: int, at_risk: int, breached: int) -> str:
+    if not not_closed:
         return ""
-    parts = [t("header.incidents", n=unresolved)]
+    parts = [t("header.incidents", n=not_closed)]
     if at_risk:
         parts.append(t("header.incidents_at_risk", n=at_risk))
     if breached:

@@ -15,13 +15,13 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from console.records import incident_book
 from console.screens.export_files import write_exports
-from console.screens.incident_dialogs import NewIncidentDialog, incident_dialog
-from console.screens.incident_hooks import incidents_changed, wanted_incident
+from console.screens.incident_dialogs import NewIncidentDialog, close_dialog, incident_dialog
+from console.screens.incident_hooks import active_alarm_of, incidents_changed, wanted_incident
 from console.screens.incident_view import IncidentTable, details, past_fixes
 from console.screens.section import SectionScreen
 from data.calendar import ResponseStatus
@@ -60,10 +60,14 @@ class IncidentsScreen(SectionScreen):
     IncidentsScreen #incidents-list { height: 1fr; min-height: 5; }
     IncidentsScreen #incidents-problems { height: auto; max-height: 6; }
     IncidentsScreen #incidents-bottom { height: 2fr; min-height: 8; }
-    IncidentsScreen #incidents-details { width: 3fr; border-top: solid $primary-muted; }
-    IncidentsScreen #incidents-similar { width: 2fr; border-top: solid $primary-muted;
-                                         border-left: solid $primary-muted; }
+    IncidentsScreen #incidents-details { height: 1fr; border-top: solid $primary-muted; }
+    IncidentsScreen #incidents-similar { height: auto; max-height: 45%;
+                                         border-top: solid $primary-muted; }
     """
+    # The details and the past fixes are stacked, not side by side: Textual cuts what a
+    # toast shows at every widget edge under it, and a Chinese character straddling an
+    # edge is drawn as two blanks (Textualize/textual#6357). Full-width panels put no
+    # edge under a toast.
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,7 +88,7 @@ class IncidentsScreen(SectionScreen):
         yield IncidentTable(id="incidents-list")
         yield Static("", id="incidents-problems-heading", classes="incidents-heading")
         yield IncidentTable(id="incidents-problems")
-        with Horizontal(id="incidents-bottom"):
+        with Vertical(id="incidents-bottom"):
             with VerticalScroll(id="incidents-details"):
                 yield Static("", id="incidents-details-text")
             with VerticalScroll(id="incidents-similar"):
@@ -109,6 +113,10 @@ class IncidentsScreen(SectionScreen):
         book, now, tz = incident_book(app), app.config.clock(), app.site.site.tz
         names = {device.id: device.name for device in app.site.devices}
         listed = await self._listed()
+        summary = Text(t(f"incidents.summary.{self.mode}", n=len(listed)))
+        resolved = sum(1 for incident in listed if incident.status == "resolved")
+        if self.mode == "open" and resolved:
+            summary.append(t("incidents.summary.resolved", n=resolved))
         self.problems = await book.problem_tracking(now)
         alerts = await book.response_alerts(now)
         wanted = wanted_incident(app)
@@ -122,7 +130,6 @@ class IncidentsScreen(SectionScreen):
                     days=app.site.site.problem_age_days)  # fmt: skip
         self.query_one("#incidents-problems-heading", Static).update(heading)
         states = [clock.status for _, clock in alerts]
-        summary = Text(t(f"incidents.summary.{self.mode}", n=len(listed)))
         if states.count(ResponseStatus.AT_RISK):
             summary.append(" · " + t("header.incidents_at_risk", n=states.count(
                 ResponseStatus.AT_RISK)), style="bold")  # fmt: skip
@@ -141,7 +148,7 @@ class IncidentsScreen(SectionScreen):
             query = self.query_one("#incidents-query", Input).value
             return await book.search(query) if query.strip() else []
         if self.mode == "open":
-            return await book.open_list(include_resolved=True)
+            return await book.not_closed()  # what the header counts
         try:
             since = _day_start(self.query_one("#incidents-from", Input).value, tz)
             until = _day_start(self.query_one("#incidents-to", Input).value, tz)
@@ -214,17 +221,18 @@ class IncidentsScreen(SectionScreen):
             return
         self.app.push_screen(incident_dialog(app, app.user, incident, make), self._done)
 
-    async def action_close(self) -> None:
+    def action_close(self) -> None:
+        """``c``: asks first, naming the incident's alarm when it is still active."""
         app, incident = self.duty_app, self.selected
         if app.user is None or incident is None:
             self.notify(t("incidents.none_selected"))
             return
-        try:
-            closed = await incident_book(app).close(app.user, incident.id)
-        except DutyDeskError as error:
-            self.notify(explain(error), severity="error")
+        if incident.status != "resolved":  # say why now, not after a question
+            code = "incident_closed" if incident.status == "closed" else "incident_not_resolved"
+            self.notify(t(f"error.{code}"), severity="error")
             return
-        self._done(closed)
+        alarm = active_alarm_of(app, incident)
+        self.app.push_screen(close_dialog(app, app.user, incident, alarm), self._done)
 
     def action_export(self) -> None:
         if self.selected is None:

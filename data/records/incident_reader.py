@@ -56,6 +56,12 @@ class IncidentReader:
             f"status IN ({marks}) ORDER BY {SEVERITY_ORDER}, reported_at, id", statuses
         )
 
+    async def not_closed(self) -> list[Incident]:
+        """The incidents that still count as open: every one not closed yet, a resolved
+        one awaiting its closing too. The one definition the header's count and the
+        incidents list both use."""
+        return await self.open_list(include_resolved=True)
+
     async def open_for(self, device_id: str, check_id: str | None = None) -> Incident | None:
         """The newest unresolved incident of the device (and check): where the outcome of
         an action run on it belongs."""
