@@ -30,10 +30,19 @@ def _run_app(config: AppConfig) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from console.demo import setup
-    from console.demo.lab import Lab
+    from console.demo.lock import DemoLock
 
     site_file = Path(args.site) if getattr(args, "site", None) else None
-    db_file = Path(args.db) if getattr(args, "db", None) else None
+    db_file = Path(args.db) if getattr(args, "db", None) else setup.default_db_path()
+    # Held until the demo ends: a second demo on the folder refuses before wiping anything.
+    with DemoLock(db_file.parent):
+        return _run_demo(args, site_file, db_file)
+
+
+def _run_demo(args: argparse.Namespace, site_file: Path | None, db_file: Path) -> int:
+    from console.demo import setup
+    from console.demo.lab import Lab
+
     print(t("demo.preparing"), flush=True)
     prepared = common.run(lambda: setup.prepare(site_file, db_file))
     set_language(resolve_language(prepared.site.site.language))

@@ -54,6 +54,10 @@ def _demo_home() -> Path:
     return Path(platformdirs.user_data_dir("dutydesk")) / "demo"
 
 
+def default_db_path() -> Path:
+    return _demo_home() / "demo.db"
+
+
 def copy_demo_site(target: Path) -> None:
     """Copy the packaged demo site (site.yaml and checklists/) into ``target``'s folder."""
     source = resources.files("console.demo")
@@ -89,7 +93,7 @@ def _fresh_db(db_path: Path) -> None:
 
 async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     site_path = site_path or _demo_home() / "site" / "site.yaml"
-    db_path = db_path or _demo_home() / "demo.db"
+    db_path = db_path or default_db_path()
     copy_demo_site(site_path)
     site = load_site(site_path)
     _fresh_db(db_path)
