@@ -303,3 +303,39 @@ async def test_similar_offers_same_check_then_device_then_text(
     assert [s.reason for s in await book.similar(None, None, "温度", limit=5)] == []
     by_words = await book.similar(None, None, "空调故障了", limit=5)
     assert [s.incident.id for s in by_words] == [by_text]
+
+
+async def test_past_fixes_for_a_ups_alarm_rank_the_same_kind_and_check_above_text(
+    store: Store, audit: AuditTrail, clock: ManualClock
+) -> None:
+    """A UPS alarm was offered a switch reboot first because their texts shared the most
+    trigrams: a fix on another UPS's same check comes first, then text matches, those of
+    the same kind of device before the others."""
+    site = make_site()
+    base = site.devices[0]
+    ups = [
+        base.model_copy(update={"id": f"ups-{n}", "name": f"UPS-{n}", "kind": "ups"})
+        for n in (1, 2, 3)
+    ]
+    site = site.model_copy(update={"devices": [*site.devices, *ups]})
+    book = IncidentBook(store, audit, site, clock=clock)
+    alarms = AlarmBook(store, audit, clock=clock)
+
+    async def fixed(device: str, check: str, title: str, solution: str) -> int:
+        alarm = await alarms.raise_or_update(device, check, "CRITICAL", title, clock(), 3)
+        incident = await book.open_from_alarm(OPERATOR, alarm, "major", "hardware", title)
+        await book.resolve(OPERATOR, incident.id, "原因", solution)
+        await alarms.clear(device, check, clock())
+        clock.advance(MINUTE)
+        return incident.id
+
+    switch = await fixed("sw-1", "ping", "核心交换机输入电源异常，设备异常重启", "重启交换机")
+    other_ups = await fixed("ups-2", "ups", "UPS-2 市电中断转电池", "联系供电局")
+    ups_text = await fixed("ups-3", "battery", "UPS-3 输入电源异常，电池告警", "更换电池")
+
+    found = await book.similar("ups-1", "ups", "UPS-1 输入电源异常，设备异常重启", limit=5)
+    assert [(s.incident.id, s.reason) for s in found] == [
+        (other_ups, "same_kind"),
+        (ups_text, "text"),
+        (switch, "text"),
+    ]

@@ -116,7 +116,12 @@ class IncidentReader:
     async def similar(
         self, device_id: str | None, check_id: str | None, text: str, limit: int = 10
     ) -> list[SimilarIncident]:
-        return await incident_search.similar(self._store, device_id, check_id, text, limit)
+        """Past fixes for a fault on ``device_id``; see incident_search.similar."""
+        kind = next((d.kind for d in self._site.devices if d.id == device_id), None)
+        same_kind = [d.id for d in self._site.devices if d.kind == kind and d.id != device_id]
+        return await incident_search.similar(
+            self._store, device_id, check_id, text, limit, same_kind=same_kind
+        )
 
     def asset_of(self, device_id: str | None) -> Asset:
         """The device's asset data (vendor, support hotline, contact): what an escalation

@@ -9,6 +9,7 @@ scan, fine for the thousands of incidents a machine room collects in years).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ _TEXT_COLUMNS = ("title", "description", "cause", "solution")
 @dataclass(frozen=True)
 class SimilarIncident:
     """A past incident offered when an alarm fires; ``reason`` is why it was picked:
-    ``same_check``, ``same_device`` or ``text``."""
+    ``same_check``, ``same_device``, ``same_kind`` (the same check on another device of
+    the same kind) or ``text``."""
 
     incident: Incident
     reason: str
@@ -85,10 +87,13 @@ async def similar(
     text: str,
     limit: int = 10,
     exclude_id: int | None = None,
+    same_kind: Sequence[str] = (),
 ) -> list[SimilarIncident]:
-    """Past fixes (resolved or closed incidents) for a new fault: those of the same device
-    and check first, then of the same device, then those whose text shares the most
-    trigrams with ``text`` (e.g. the alarm's message), best first."""
+    """Past fixes (resolved or closed incidents) for a new fault, best first: those of the
+    same device and check, then of the same device, then of the same check on the devices
+    ``same_kind`` (the other devices of its kind: a UPS's fix for a UPS), then those whose
+    text shares the most trigrams with ``text`` (e.g. the alarm's message), the devices
+    of its kind first. Text alone would offer a switch reboot for a UPS alarm."""
     found: list[SimilarIncident] = []
     seen: set[int] = set() if exclude_id is None else {exclude_id}
 
@@ -107,6 +112,14 @@ async def similar(
     if device_id is not None and len(found) < limit:
         sql = f"SELECT {COLUMNS} FROM incidents WHERE {_FIXED} AND device_id = ?"
         take(await store.fetchall(f"{sql} {newest}", (device_id, limit + len(seen))), "same_device")
+    if check_id is not None and same_kind and len(found) < limit:
+        marks = ", ".join("?" * len(same_kind))
+        sql = (
+            f"SELECT {COLUMNS} FROM incidents WHERE {_FIXED} AND check_id = ?"
+            f" AND device_id IN ({marks})"
+        )
+        params = (check_id, *same_kind, limit + len(seen))
+        take(await store.fetchall(f"{sql} {newest}", params), "same_kind")
     pieces = trigrams(text)
     if pieces and len(found) < limit:
         rows = await store.fetchall(
@@ -116,5 +129,6 @@ async def similar(
             " ORDER BY incidents_fts.rank, i.reported_at DESC LIMIT ?",
             (" OR ".join(_quoted(piece) for piece in pieces), limit + len(seen)),
         )
-        take(rows, "text")
+        kin = {device_id, *same_kind}
+        take(sorted(rows, key=lambda row: row["device_id"] not in kin), "text")  # stable
     return found
