@@ -152,6 +152,17 @@ class DutyDeskApp(App[int]):
             await self.switch_mode("wall")
         await refresh_duty(self)  # also refreshes the header
 
+    async def took_over(self, incoming: User) -> None:
+        """A handover signed here by both was sealed: the incoming operator now holds this
+        console, so every later action, the idle lock and the lock screen are theirs."""
+        outgoing = self.user.name if self.user else None
+        self.user = incoming
+        self._last_activity = self.config.monotonic()
+        detail = {"from": outgoing, "to": incoming.name}
+        audit = self.services.audit
+        await audit.record(incoming.name, "session.handover", incoming.name, detail=detail)
+        await refresh_duty(self)
+
     def on_check_event(self, message: CheckEvent) -> None:
         """Bookkeeping now; the redraw of what changed is batched a fifth of a second later."""
         if self.live_state is None:

@@ -6,6 +6,8 @@ inspection book.
 ``INSPECTION_FIGURE`` is today's inspection status for the header.
 ``refresh_duty(app)`` reads who holds the watch into ``app.duty_operator`` (the header
 shows the duty operator, who is not always the one logged in at this terminal).
+``account_of(app, name)`` is the account of a user who just signed (e.g. the incoming
+operator, who then holds the console).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from console.header_figures import HeaderFigure
+from data.accounts import User
 from data.checklist_templates import shipped_templates
 from data.checklists import Checklist, load_checklist
 from data.config import SiteConfigError, load_site_config
@@ -22,6 +25,7 @@ from data.models import Site
 from data.records.handover import HandoverBook
 from data.records.incidents import IncidentBook
 from data.records.inspections import InspectionBook
+from data.roles import Role
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp
@@ -88,6 +92,16 @@ async def refresh_duty(app: DutyDeskApp) -> None:
         name = (row["full_name"] if row else "") or on_duty.user
     app.duty_operator = name
     app.refresh_header()
+
+
+async def account_of(app: DutyDeskApp, name: str) -> User:
+    """The account ``name`` as stored now (the data layer authenticated it just before)."""
+    row = await app.services.store.fetchone(
+        "SELECT id, name, full_name, role FROM users WHERE name = ?", (name,)
+    )
+    if row is None:
+        raise LookupError(f"no account {name}")
+    return User(int(row["id"]), str(row["name"]), str(row["full_name"]), Role(row["role"]))
 
 
 async def _inspection_text(app: DutyDeskApp) -> str:

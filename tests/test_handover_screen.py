@@ -10,16 +10,21 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Label, Static
 
+from checks.feed import AlarmRaised
+from checks.result import CheckState
 from console.app import DutyDeskApp
+from console.live import CheckEvent
 from console.records import handover_book
+from console.screens.ack import AckDialog
 from console.screens.handover import HandoverScreen
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.records.sealing import SealedRecordError
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from widgets.alarm_list import AlarmList
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 ZHANG, WANG = ACCOUNTS["zhangsan"][0], ACCOUNTS["wangwu"][0]
@@ -117,6 +122,42 @@ async def test_take_over_through_a_handover_signed_by_two_accounts(seeded_db: Pa
         assert table.row_count == 1
 
 
+async def test_after_the_handover_the_console_acts_as_the_incoming_operator(
+    seeded_db: Path,
+) -> None:
+    app = make_app(seeded_db, language="en", start_checks=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await on_duty_as_zhangsan(pilot)
+        await sign_out(pilot)
+        await pilot.press(*"wangwu", "enter", *WANG, "enter")
+        await wait_until(pilot, lambda: screen.sealed_note != "")
+        assert app.user is not None and app.user.name == "wangwu"
+
+        assert app.live is not None  # an alarm, acknowledged from the alarms section
+        at = FIXED_NOW - dt.timedelta(minutes=5)
+        alarm = await app.live.alarms.raise_or_update(
+            "core-sw-1", "ping", "CRITICAL", "down", at, 3
+        )
+        raised = AlarmRaised("core-sw-1", "ping", CheckState.CRITICAL, at, "down", None)
+        app.post_message(CheckEvent(raised, alarm))
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.screen.id == "section-alarms")
+        table = app.screen.query_one(AlarmList)
+        await wait_until(pilot, lambda: alarm.id in table.rows_by_id)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
+        await pilot.press(*"looking into it", "enter")
+        await wait_until(pilot, lambda: table.rows_by_id[alarm.id].ack_by == "wangwu")
+        acks = await app.services.audit.query(action="alarm.ack")
+        assert [(row.user, row.outcome) for row in acks] == [("wangwu", "ok")]
+
+        await app.action_lock()  # the lock screen asks for the incoming operator
+        await wait_until(pilot, lambda: app.screen.id == "login")
+        assert app.screen.query_one("#login-user", Input).value == "wangwu"
+        locks = await app.services.audit.query(action="session.lock")
+        assert [row.user for row in locks] == ["wangwu"]
+
+
 async def test_same_account_is_refused_and_the_form_keeps_what_was_typed(
     seeded_db: Path,
 ) -> None:
@@ -137,17 +178,30 @@ async def test_same_account_is_refused_and_the_form_keeps_what_was_typed(
         assert header_operator(app) == "张三"
 
 
-async def test_a_refusal_is_recorded_and_the_shift_stays(seeded_db: Path) -> None:
+async def test_a_refusal_takes_its_own_key_and_a_confirmation(seeded_db: Path) -> None:
     app = make_app(seeded_db, language="zh_CN", run_checks=False)
     async with app.run_test(size=(130, 40)) as pilot:
         screen = await on_duty_as_zhangsan(pilot)
         await sign_out(pilot)
-        await pilot.press(*"wangwu", "enter", *WANG, "tab", "enter")  # Enter in reason: refuse
-        await wait_until(
-            pilot, lambda: "请填写拒绝接班的原因" in text_of(app, "#handover-sign-in-error")
-        )
-        await pilot.press(*"UPS alarm not explained")
-        await pilot.click("#handover-sign-in-refuse")
+        watch = screen.duty_watch
+        assert watch is not None
+        book = handover_book(app)
+        await pilot.press(*"wangwu", "enter", *WANG, "tab", *"UPS alarm not explained", "enter")
+        await pilot.press("ctrl+r")  # Enter in the reason did nothing; Ctrl+R asks first
+        await dialog(pilot, "confirm-dialog")
+        question = text_of(app, "#confirm-question")
+        assert "UPS alarm not explained" in question and "zhangsan" in question
+        assert not (await book.get(watch.id)).refusals
+        await pilot.press("enter")  # a stray Enter answers "back"
+        await dialog(pilot, "handover-sign-in")
+        await pilot.press("ctrl+r")
+        await dialog(pilot, "confirm-dialog")
+        await pilot.press("escape")
+        await dialog(pilot, "handover-sign-in")
+        assert not (await book.get(watch.id)).refusals
+        assert (await book.get(watch.id)).status == "signed_out"
+
+        await pilot.press("ctrl+r", "y")
         await wait_until(pilot, lambda: app.screen is screen)
         await wait_until(pilot, lambda: "拒绝接班" in text_of(app, "#handover-watch"))
         watch = screen.duty_watch
@@ -186,7 +240,7 @@ async def test_sealed_handover_is_read_only_amended_and_exported(seeded_db: Path
         sealed = await book.get(first.id)
         assert sealed.notes == "" and sealed.seal is not None
         denied = (await app.services.audit.query(action="handover.notes"))[0]
-        assert (denied.user, denied.outcome) == ("zhangsan", "denied")  # the attempt is audited
+        assert (denied.user, denied.outcome) == ("wangwu", "denied")  # the attempt is audited
 
         # Any operator may close a carried-forward item.
         await pilot.press("c")
@@ -206,7 +260,9 @@ async def test_sealed_handover_is_read_only_amended_and_exported(seeded_db: Path
         assert "cannot be edited" in text_of(app, status)
         await pilot.press("a")
         await dialog(pilot, "handover-amend")
-        await pilot.press(*"the rack is B4, not B3", "tab", *ZHANG, "enter")
+        labels = [str(label.render()) for label in app.screen.query(Label)]
+        assert "Password of 王五" in labels  # whose: the session is the incoming operator's
+        await pilot.press(*"the rack is B4, not B3", "tab", *WANG, "enter")
         await dialog(pilot, "handover-viewer")
         await wait_until(pilot, lambda: "Amended by #" in text_of(app, status))
         amendments = await book.amendments(first.id)

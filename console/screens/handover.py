@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from console.records import handover_book, refresh_duty
+from console.records import account_of, handover_book, refresh_duty
 from console.screens import handover_dialogs as dialogs
 from console.screens.handover_view import (
     HandoverViewer,
@@ -209,11 +209,15 @@ class HandoverScreen(SectionScreen):
             self.app.push_screen(dialogs.incoming_dialog(book, result), self._after_incoming)
 
     async def _after_incoming(self, result: object) -> None:
-        if isinstance(result, Handover) and result.seal is not None:
+        if isinstance(result, Handover) and result.seal is not None and result.incoming:
             self.sealed_note = t("handover.sealed", id=result.id, incoming=result.incoming,
                                  sha=result.seal.sha256)  # fmt: skip
-            self.notify(self.sealed_note)
-        elif isinstance(result, Handover):
+            app = self.duty_app  # signed here by both: the incoming operator holds the console
+            await app.took_over(await account_of(app, result.incoming))
+            await self.reload()
+            self.notify(self.sealed_note)  # last: the handover is done when this shows
+            return
+        if isinstance(result, Handover):
             self.notify(
                 t("handover.refusal_recorded", operator=result.operator), severity="warning"
             )

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from console.screens.password_change import PasswordChangeScreen
 from data.accounts import AuthError, User
 from data.i18n import t
+from widgets.ordered_form import OrderedForm
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp
@@ -39,11 +40,12 @@ class LoginScreen(Screen[None]):
             yield Static(t("app.title"), id="login-title")
             if self.locked_for:
                 yield Static(t("login.locked_notice", name=self.locked_for), id="login-locked")
-            yield Label(t("login.user"))
-            yield Input(value=self.locked_for or "", id="login-user")
-            yield Label(t("login.password"))
-            yield Input(password=True, id="login-password")
-            yield Button(t("login.submit"), id="login-submit", variant="primary")
+            with OrderedForm(enter={"login-password": "submit"}, id="login-form"):
+                yield Label(t("login.user"))
+                yield Input(value=self.locked_for or "", id="login-user")
+                yield Label(t("login.password"))
+                yield Input(password=True, id="login-password")
+                yield Button(t("login.submit"), id="login-submit", variant="primary")
             yield Static("", id="login-message")
             if self.hint:
                 yield Static(self.hint, id="login-hint")
@@ -52,11 +54,7 @@ class LoginScreen(Screen[None]):
         target = "#login-password" if self.locked_for else "#login-user"
         self.query_one(target, Input).focus()
 
-    @on(Input.Submitted, "#login-user")
-    def _to_password(self) -> None:
-        self.query_one("#login-password", Input).focus()
-
-    @on(Input.Submitted, "#login-password")
+    @on(OrderedForm.Submitted, "#login-form")  # Enter in the password, after every key typed
     @on(Button.Pressed, "#login-submit")
     async def _attempt(self) -> None:
         app = cast("DutyDeskApp", self.app)
