@@ -59,6 +59,9 @@ class LiveState:
         self.alarms: dict[Key, Alarm] = {}
         # When each device entered its current state: the age a tile shows.
         self.state_since: dict[str, dt.datetime] = {}
+        # Per device, its last change stored before the start (time, state it went to):
+        # it holds if the first result after the start finds that state.
+        self._stored_change: dict[str, tuple[dt.datetime, str]] = {}
         self.ticker: deque[TickerLine] = deque(maxlen=ticker_size)
         self.maintenance = MaintenanceCalendar(site.maintenance, site.site.tz)
 
@@ -67,14 +70,15 @@ class LiveState:
         checks: dict[Key, CheckSnapshot],
         devices: dict[str, DeviceState],
         alarms: list[Alarm],
-        changed_at: Mapping[str, dt.datetime] | None = None,
+        changed_at: Mapping[str, tuple[dt.datetime, str]] | None = None,
     ) -> None:
         """Start from the scheduler's snapshot, the stored active alarms and, per device,
-        the time of its last stored state change."""
+        its last stored state change (``last_changes``)."""
         self.checks.update(checks)
         self.device_states.update(devices)
         self.alarms = {(a.device_id, a.check_id): a for a in alarms}
-        self.state_since.update(changed_at or {})
+        self._stored_change.update(changed_at or {})
+        self.state_since.update({dev: at for dev, (at, _) in self._stored_change.items()})
 
     def apply(self, event: RuntimeEvent, alarm: Alarm | None) -> set[str]:
         """Take one event; returns the ids of devices whose tile may have changed."""
@@ -85,7 +89,10 @@ class LiveState:
             self.state_since.setdefault(event.device_id, event.snapshot.last_change or event.at)
         elif isinstance(event, DeviceStateChanged):
             self.device_states[event.device_id] = event.to_state
-            self.state_since[event.device_id] = event.at
+            stored = self._stored_change.pop(event.device_id, None)
+            found_as_stored = stored is not None and stored[1] == TILE_STATE[event.to_state]
+            if not (event.from_state is DeviceState.UNKNOWN and found_as_stored):
+                self.state_since[event.device_id] = event.at
         elif isinstance(event, Transition):
             self.ticker.appendleft(
                 TickerLine(event.at, event.device_id, event.check_id, event.from_state.name,
@@ -157,13 +164,14 @@ class LiveState:
         return counts
 
 
-def last_changes(transitions: Iterable[TransitionRow]) -> dict[str, dt.datetime]:
+def last_changes(transitions: Iterable[TransitionRow]) -> dict[str, tuple[dt.datetime, str]]:
     """Per device, the newest hard transition of any of its checks (``transitions`` newest
-    first, as CheckRecords.transitions gives them): when its state last changed."""
-    found: dict[str, dt.datetime] = {}
+    first, as CheckRecords.transitions gives them): when its state last changed, and to
+    which state."""
+    found: dict[str, tuple[dt.datetime, str]] = {}
     for row in transitions:
         if row.hard:
-            found.setdefault(row.device_id, row.at)
+            found.setdefault(row.device_id, (row.at, row.to_state))
     return found
 
 

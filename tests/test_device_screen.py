@@ -283,11 +283,29 @@ async def test_a_multi_line_message_keeps_the_table_and_an_uptime_reads_as_a_dur
     store = await Store.open(db)
     try:
         batch = CheckBatch()
-        batch.add_result("web-1", "nginx", state="CRITICAL", hard=True, attempt=1, value=None,
-                         unit=None, message="inactive\nMain PID: 812 (code=exited)\nstatus=1",
-                         at=FIXED_NOW)  # fmt: skip
-        batch.add_result("web-1", "temp", state="OK", hard=True, attempt=0, value=0.0047,
-                         unit="d", message="up 0 h 6 min", at=FIXED_NOW)  # fmt: skip
+        several_lines = "inactive\nMain PID: 812 (code=exited)\nstatus=1"
+        batch.add_result(
+            "web-1",
+            "nginx",
+            state="CRITICAL",
+            hard=True,
+            attempt=1,
+            value=None,
+            unit=None,
+            message=several_lines,
+            at=FIXED_NOW,
+        )
+        batch.add_result(
+            "web-1",
+            "temp",
+            state="OK",
+            hard=True,
+            attempt=0,
+            value=0.0047,
+            unit="d",
+            message="up 0 h 6 min",
+            at=FIXED_NOW,
+        )
         await CheckRecords(store).persist(batch)
     finally:
         await store.close()

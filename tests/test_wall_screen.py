@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +84,26 @@ async def test_filter_key_narrows_the_wall(seeded_db: Path) -> None:
 
 
 def snapshot(device: str, check: str, state: CheckState, at: dt.datetime, **more: Any) -> Any:
-    values: dict[str, Any] = {
-        "device_id": device, "check_id": check, "state": state, "hard": True, "attempt": 0,
-        "max_attempts": 3, "pending": False, "stale": False, "flapping": False,
-        "flap_percent": 0.0, "alarm": None, "message": "", "value": None, "unit": None,
-        "last_run": at, "last_change": None, "next_run": at,
-    }  # fmt: skip
-    return CheckSnapshot(**(values | more))
+    ok_so_far = CheckSnapshot(
+        device_id=device,
+        check_id=check,
+        state=state,
+        hard=True,
+        attempt=0,
+        max_attempts=3,
+        pending=False,
+        stale=False,
+        flapping=False,
+        flap_percent=0.0,
+        alarm=None,
+        message="",
+        value=None,
+        unit=None,
+        last_run=at,
+        last_change=None,
+        next_run=at,
+    )
+    return replace(ok_so_far, **more)
 
 
 def result(device: str, check: str, state: CheckState, at: dt.datetime, **more: Any) -> Any:
@@ -101,26 +115,34 @@ def test_a_tiles_age_is_how_long_the_device_has_been_in_its_state() -> None:
     """Results every minute do not reset it (it read "0s" almost always); a change does."""
     live = LiveState(minimal_site("en"))
     went_down = FIXED_NOW - dt.timedelta(minutes=42)
-    live.apply(DeviceStateChanged("core-sw-1", DeviceState.UP, DeviceState.CRITICAL, went_down),
-               None)  # fmt: skip
+    down = DeviceStateChanged("core-sw-1", DeviceState.UP, DeviceState.CRITICAL, went_down)
+    live.apply(down, None)
     for minute in range(41, -1, -1):  # the check keeps failing, one result a minute
-        live.apply(result("core-sw-1", "ping", CheckState.CRITICAL,
-                          FIXED_NOW - dt.timedelta(minutes=minute)), None)  # fmt: skip
+        at = FIXED_NOW - dt.timedelta(minutes=minute)
+        live.apply(result("core-sw-1", "ping", CheckState.CRITICAL, at), None)
     assert live.tile("core-sw-1", FIXED_NOW).age_s == 42 * 60
 
     recovered = FIXED_NOW - dt.timedelta(seconds=95)
-    live.apply(DeviceStateChanged("core-sw-1", DeviceState.CRITICAL, DeviceState.UP, recovered),
-               None)  # fmt: skip
+    up = DeviceStateChanged("core-sw-1", DeviceState.CRITICAL, DeviceState.UP, recovered)
+    live.apply(up, None)
     live.apply(result("core-sw-1", "ping", CheckState.OK, FIXED_NOW), None)
     assert live.tile("core-sw-1", FIXED_NOW).age_s == 95
 
 
 def test_a_tiles_age_after_a_start_comes_from_the_stored_changes() -> None:
+    """The stored change holds when the first result finds the state it changed to; a
+    state the console finds different is new (it changed while nobody watched)."""
     live = LiveState(minimal_site("en"))
-    changed = FIXED_NOW - dt.timedelta(hours=5)
-    checks = {("ups-1", "ups"): snapshot("ups-1", "ups", CheckState.OK, FIXED_NOW)}
-    live.load(checks, {"ups-1": DeviceState.UP}, [], changed_at={"ups-1": changed})
+    went_ok, went_down = FIXED_NOW - dt.timedelta(hours=5), FIXED_NOW - dt.timedelta(hours=2)
+    pending = {"ups-1": DeviceState.UNKNOWN, "core-sw-1": DeviceState.UNKNOWN}
+    stored = {"ups-1": (went_ok, "OK"), "core-sw-1": (went_down, "CRITICAL")}
+    live.load({}, pending, [], changed_at=stored)
     assert live.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
+    first = FIXED_NOW - dt.timedelta(seconds=30)  # the first results after the start
+    for device in ("ups-1", "core-sw-1"):
+        live.apply(DeviceStateChanged(device, DeviceState.UNKNOWN, DeviceState.UP, first), None)
+    assert live.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
+    assert live.tile("core-sw-1", FIXED_NOW).age_s == 30
     # a device never seen changing: in its state since the console first saw it
     live.apply(result("app-1", "web", CheckState.OK, FIXED_NOW - dt.timedelta(minutes=3)), None)
     assert live.tile("app-1", FIXED_NOW).age_s == 3 * 60
@@ -148,5 +170,9 @@ async def test_after_a_start_the_tiles_age_from_the_last_stored_change(seeded_db
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
         await wait_until(pilot, lambda: app.screen.id == "section-wall")
-        assert app.live_state is not None
-        assert app.live_state.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
+        live = app.live_state
+        assert live is not None
+        assert live.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
+        post_events(app, result_event("ups-1", "ups", "OK"))  # the first result: still OK
+        await wait_until(pilot, lambda: live.tile("ups-1", FIXED_NOW).state == "OK")
+        assert live.tile("ups-1", FIXED_NOW).age_s == 5 * 3600
