@@ -15,6 +15,7 @@ from console.demo.seed import SeedSummary, seed_history
 from console.demo.seed_desk import ON_DUTY_NOW
 from console.demo.seed_visits import VISITS, resident_id
 from console.demo.setup import DEMO_ACCOUNTS, FULL_NAMES, copy_demo_site, prepare
+from data import passwords
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock, from_db
@@ -189,3 +190,31 @@ def test_visitors_carry_valid_resident_id_numbers() -> None:
     for visit in VISITS:
         number = visit.who.id_number
         assert validate_resident_id(number, today=NOW.date()) == number
+
+
+async def test_prepare_pays_no_full_cost_hashing_and_logins_cost_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dutydesk demo`` starts in seconds: the seed hashes and checks the demo passwords
+    about fifteen times, which at full scrypt cost took most of its 8.7 s. The accounts
+    it leaves still need the full cost, as any real login does."""
+    full_cost, full_cost_runs = passwords.SCRYPT_N, []
+    scrypt = passwords._scrypt
+
+    def counting(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+        if n >= full_cost:
+            full_cost_runs.append(n)
+        return scrypt(password, salt, n, r, p, dklen)
+
+    monkeypatch.setattr(passwords, "_scrypt", counting)
+    paths = await prepare(tmp_path / "site" / "site.yaml", tmp_path / "demo.db")
+    assert full_cost_runs == []
+
+    async with opened(paths.db_path) as store:
+        rows = {
+            str(r[0]): str(r[1]) for r in await store.fetchall("SELECT name, pw_hash FROM users")
+        }
+    assert set(rows) == {name for name, _, _ in DEMO_ACCOUNTS}
+    for name, password, _ in DEMO_ACCOUNTS:
+        assert rows[name].split("$")[1] == str(full_cost)
+        assert passwords.verify_password(password, rows[name]), name

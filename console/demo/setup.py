@@ -7,6 +7,8 @@ marker file beside it proves it is a demo database before anything is deleted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import platformdirs
 
 from console.commands.common import CliError
+from data import passwords
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock, utc_now
@@ -31,6 +34,34 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("admin", "Root#2026e", "admin"),  # the password policy refuses one holding the name
     ("shenji", "Audit#2026", "auditor"),
 ]
+# Full-cost scrypt hashes of the demo passwords above (data.passwords.hash_password, made
+# once): a demo login costs what a real one does, and no start pays for hashing them.
+DEMO_HASHES = {
+    "zhangsan": (
+        "scrypt$131072$8$1$xA1bzBvDCvUU5nuxurj8aw==$"
+        "R/tgQMhFP+tFRuvxY9RSrEGDlkrXG5C8uBtP7actAyCChMAED2427GT3hyoaWw0e2e7xJcwKD4qvcPiwSJTjaQ=="
+    ),
+    "lisi": (
+        "scrypt$131072$8$1$cRsNTe893Vr+UvLlYj3mwQ==$"
+        "z/S7hdyQFjWWC53nJOc5SKLy3JMBMuy4fQr2EPjdbzlFaOokzdIp0tXLkCFrolD9aWFSwxbYHaGmMuM2vycvPg=="
+    ),
+    "wangwu": (
+        "scrypt$131072$8$1$WHHWRO5DPhplelLVUJw/oQ==$"
+        "IBUc8oEU5S1ERDqN88QR9nuiAwU7E1IssiPvQB74JXN3BFVmBD8c3LDDr39JliBSFa5J7huOTmZKlAso4ERueA=="
+    ),
+    "admin": (
+        "scrypt$131072$8$1$ATHDH/aYlOhciXMRxnqimw==$"
+        "5I5IpzlqQHVCnv5sqiJUN5PY0tTJTM+IRlGT2Gfd5RQyGxCmdyk0W1rw0H5xdybE9CbuBhN4W+X8UvSYOd+V5g=="
+    ),
+    "shenji": (
+        "scrypt$131072$8$1$cPa91FOnl7Sa/gU5JoGUHA==$"
+        "xTU96YIrJqJnJjyAwNalk7FuHXwBcl3jYsse5GQ/FayljmoI2ShWNs46J+AGwzZhs6LAz9f1mOJ6haRY+ITLww=="
+    ),
+}
+# The seed creates the accounts and signs its history with their passwords (fifteen
+# scrypt runs, most of a start at full cost): it does so at this cost, then the accounts
+# get DEMO_HASHES.
+SEED_SCRYPT_N = 2**8
 FULL_NAMES = {
     "zhangsan": "张三",
     "lisi": "李四",
@@ -91,6 +122,27 @@ def _fresh_db(db_path: Path) -> None:
     marker.write_text("dutydesk demo database: recreated by every `dutydesk demo`\n")
 
 
+@contextmanager
+def _seed_scrypt_cost() -> Iterator[None]:
+    full = passwords.SCRYPT_N
+    passwords.SCRYPT_N = SEED_SCRYPT_N
+    try:
+        yield
+    finally:
+        passwords.SCRYPT_N = full
+
+
+async def _give_accounts_full_cost_hashes(db_path: Path) -> None:
+    store = await Store.open(db_path)
+    try:
+        await store.write_many(
+            "UPDATE users SET pw_hash = ? WHERE name = ?",
+            [(DEMO_HASHES[name], name) for name, _, _ in DEMO_ACCOUNTS],
+        )
+    finally:
+        await store.close()
+
+
 async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     site_path = site_path or _demo_home() / "site" / "site.yaml"
     db_path = db_path or default_db_path()
@@ -98,6 +150,13 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     site = load_site(site_path)
     _fresh_db(db_path)
     ensure_audit_key(db_path)  # keys the audit chain from its genesis row on
+    with _seed_scrypt_cost():
+        await _accounts_and_history(site_path, db_path)
+    await _give_accounts_full_cost_hashes(db_path)
+    return DemoPaths(site=site, site_path=site_path, db_path=db_path)
+
+
+async def _accounts_and_history(site_path: Path, db_path: Path) -> None:
     # The accounts exist before the seeded history begins, so the audit trail reads in time
     # order: they are created on a clock set back before the first seeded watch.
     store = await Store.open(db_path)
@@ -116,4 +175,3 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     from console.demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 
     await seed_history(site_path, db_path)
-    return DemoPaths(site=site, site_path=site_path, db_path=db_path)
