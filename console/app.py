@@ -216,6 +216,35 @@ class DutyDeskApp(App[int]):
         if self.user is not None:
             self.switch_mode(section_id)
 
+    def locked_for(self) -> str | None:
+        """Whom the console is locked for: a lock screen anywhere in the stack (a dialog,
+        e.g. the command palette, may be on top of it)."""
+        locks = [s for s in self.screen_stack if isinstance(s, LoginScreen) and s.locked_for]
+        return locks[-1].locked_for if locks else None
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q (and the palette's Quit): a locked console asks for a password first."""
+        locked_for = self.locked_for()
+        if locked_for is None:
+            await self.quit_session(self.user, locked=False)
+            return
+        from console.screens.quit import QuitDialog
+
+        if not isinstance(self.screen, QuitDialog):
+            await self.push_screen(QuitDialog(locked_for))
+
+    async def quit_session(self, by: User | None, locked: bool) -> None:
+        """Quit, audited: who quit (None before anyone logged in), the session's user and
+        whether the console was locked."""
+        if self._services is not None:
+            session = self.user.name if self.user else None
+            detail = {"locked": locked, "session": session}
+            by_name = by.name if by else None
+            await self.services.audit.record(
+                by_name, "session.quit", session or "console", detail=detail
+            )
+        self.exit()
+
     async def action_lock(self, reason: str = "manual") -> None:
         if self.user is None or isinstance(self.shown_screen(), LoginScreen | None):
             return

@@ -145,3 +145,48 @@ async def test_a_damaged_database_stops_the_console_with_the_reason(tmp_path: Pa
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_until(pilot, lambda: app.startup_error is not None)
     assert app.startup_error is not None and "damaged" in app.startup_error
+
+
+async def test_quitting_a_locked_console_needs_the_locked_users_or_a_supervisors_password(
+    seeded_db: Path,
+) -> None:
+    app = make_app(seeded_db, language="en", run_checks=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        await app.action_lock()
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.screen.id == "quit-dialog")
+        assert app.return_code is None  # still running
+        await pilot.press("escape")  # back to the lock screen
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.screen.id == "quit-dialog")
+        await pilot.press("ctrl+q")  # again, from the dialog: still asks
+        await pilot.press(*"wrong-password", "enter")
+        error = app.screen.query_one("#quit-error", Static)
+        await wait_until(pilot, lambda: "Wrong user name" in str(error.render()))
+        name = app.screen.query_one("#quit-user", Input)
+        name.value = "admin"  # another account, not a supervisor: refused
+        await pilot.press(*ACCOUNTS["admin"][0], "enter")
+        await wait_until(pilot, lambda: "supervisor" in str(error.render()))
+        assert app.return_code is None
+
+        name.value = "wangwu"  # a supervisor may
+        await pilot.press(*ACCOUNTS["wangwu"][0], "enter")
+        await wait_until(pilot, lambda: app.return_code is not None)
+    actions = await audit_actions(seeded_db)
+    assert ("admin", "session.quit", "denied") in actions
+    assert actions[-1] == ("wangwu", "session.quit", "ok")
+
+
+async def test_quitting_an_unlocked_console_is_audited(seeded_db: Path) -> None:
+    app = make_app(seeded_db, language="en", run_checks=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None)
+    assert (await audit_actions(seeded_db))[-1] == ("zhangsan", "session.quit", "ok")
