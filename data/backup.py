@@ -7,6 +7,13 @@ on read-only media. ``restore`` checks a backup completely before touching anyth
 the database it replaces as ``<db>.before-restore-<UTC stamp>``, swaps the file atomically
 and records the restore in the restored database's audit trail. Stop the console before a
 restore: a running one would keep writing to the replaced file.
+
+Restoring a backup drops the live audit rows made since the copy (at least the backup's
+own row and the restorer's login when the live database still opens): ``restore`` refuses
+that unless asked (``discard_newer``), and its row in the restored trail names the live
+trail's last row and the range and count of the rows dropped (they stay in the replaced
+file). The keyed audit trail (data.audit) needs the audit key beside the database: a
+restore onto a new place needs that key copied there first.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def run_backup(args: argparse.Namespace) -> int:
         try:
             user = await common.login(services, args, source, Permission.BACKUP)
             await backups.backup(services.store, args.path, services.audit, actor=user)
-        except StoreError as error:
+        except (StoreError, KeyFileError) as error:  # e.g. the audit key is missing
             raise common.CliError(explain(error)) from None
         finally:
             await services.close()
