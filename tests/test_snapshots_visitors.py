@@ -1,9 +1,9 @@
 """Snapshot tests (pytest-textual-snapshot) of the access and visitors screen, both languages.
 
 Stored before the console starts: a visitor and a member of staff still inside, and a
-visitor who left without one of the items carried in (flagged). The clock is fixed, so
-times are stable. Update the SVGs after an intended change with --snapshot-update and look
-at snapshot_report.html.
+visitor escorted by that member of staff who left without one of the items carried in
+(flagged). The clock is fixed, so times are stable. Update the SVGs after an intended
+change with --snapshot-update and look at snapshot_report.html.
 """
 
 from __future__ import annotations
@@ -75,10 +75,10 @@ async def seed_access_log(db_path: Path) -> None:
 
         at(8, 40)
         await log.enter_visitor(OPERATOR, INSIDE)
+        at(8, 45)  # wangwu walks in first: an escort is at the desk or in the room
+        await log.enter_staff(OPERATOR, "wangwu", "S-07", "巡检")
         at(8, 50)
         left = await log.enter_visitor(OPERATOR, LEFT)
-        at(9, 15)
-        await log.enter_staff(OPERATOR, "wangwu", "S-07", "巡检")
         at(9, 30)
         await log.exit(OPERATOR, left, [Item("Laptop", "SN-9")], "tester stays for repair")
     finally:

@@ -16,11 +16,14 @@ from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.crypto import FieldCipher
+from data.i18n import explain
 from data.idnumbers import IdNumberError, check_character
 from data.phones import PhoneError
+from data.records.handover import HandoverBook
 from data.records.visitors import AccessError, AccessLog, AccessRecord, Item
 from data.roles import PermissionDenied
 from data.store import Store
+from tests.console_support import minimal_site
 from tests.visitors_support import ID_NUMBER, PHONE_DIGITS, SHANGHAI, VISITOR, make_people
 from tests.visitors_support import count as count_rows
 
@@ -105,8 +108,36 @@ async def test_bad_id_or_phone_numbers_are_refused(
     assert await count(store) == 0
     # A passport is checked by its shape only.
     passport = replace(VISITOR, id_type="passport", id_number="E12345678")
-    record = await log.get(people["li"], await log.enter_visitor(people["li"], passport))
+    record = await log.get(people["li"], await log.enter_visitor(people["wang"], passport))
     assert record.id_masked == "E1*****78" and record.escort == "wang"
+
+
+async def test_the_escort_is_on_duty_or_in_the_room(
+    log: AccessLog,
+    store: Store,
+    audit: AuditTrail,
+    accounts: Accounts,
+    people: dict[str, User],
+    clock: ManualClock,
+) -> None:
+    """Registered by li, escorted by wang: refused while wang is neither at the desk (the
+    one registering), nor holding the watch, nor in the room; allowed once wang is."""
+    escorted_by_wang = replace(VISITOR, escort="WANG")
+    with pytest.raises(AccessError) as caught:
+        await log.enter_visitor(people["li"], escorted_by_wang)
+    assert caught.value.code == "escort_absent" and caught.value.params["escort"] == "wang"
+    assert await count(store) == 0
+    assert "wang" in explain(caught.value) and "error." not in explain(caught.value)
+    # wang walks in as staff: may escort from inside the room
+    staff = await log.enter_staff(people["li"], "wang")
+    inside = await log.enter_visitor(people["li"], escorted_by_wang)
+    await log.exit(people["li"], inside, VISITOR.items_in)
+    await log.exit(people["li"], staff)
+    # wang holds the watch: may escort from the desk
+    watch = HandoverBook(store, audit, accounts, minimal_site(), clock)
+    await watch.open_shift(people["wang"])
+    record = await log.get(people["li"], await log.enter_visitor(people["li"], escorted_by_wang))
+    assert record.escort == "wang"
 
 
 async def test_badge_and_id_document_cannot_be_inside_twice(

@@ -68,7 +68,7 @@ async def seed_visitor(
         "Nanning Telecom",
         "13877123456",
         "replace a line card",
-        "zhangsan",
+        app.user.name,  # the one registering may escort: on duty at the desk
         badge,
         items_in=items,
     )

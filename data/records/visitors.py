@@ -3,7 +3,9 @@ they carried in and out, and who is inside now (DESIGN.md "Access and visitors")
 
 Rules kept here, whatever the screen:
 - A visitor needs a valid ID document (resident IDs by the GB 11643 check digit), a
-  valid mainland phone number and an escort: an active operator or supervisor account.
+  valid mainland phone number and an escort: an active operator or supervisor account
+  who is there to walk in with them (the one registering, the one on duty, or staff in
+  the room).
   Nobody enters with a badge someone inside still holds, nor with an ID document that is
   already inside. A refused entry stores nothing.
 - ID and phone numbers are stored only encrypted (data.crypto) with a keyed blind index
@@ -53,6 +55,7 @@ from data.records.visitors_rows import (
     insert_items,
     insert_record,
     load_record,
+    refuse_absent_escort,
     refuse_if_inside,
     staff_row,
     visitor_row,
@@ -98,6 +101,7 @@ class AccessLog:
         row, items = visitor_row(entry, self._cipher, today)
         async with self._store.transaction():
             row["escort"] = await escort_account(self._store, row["escort"])
+            await refuse_absent_escort(self._store, row["escort"], actor.name)
             await refuse_if_inside(self._store, row["badge"], row["id_index"], None)
             record_id = await insert_record(self._store, row, items, self._clock(), actor.name)
             detail = {

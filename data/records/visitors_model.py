@@ -28,9 +28,9 @@ COLUMNS = (
 
 class AccessError(DutyDeskError):
     """Codes: name_required, text_too_long, escort_required, escort_unknown,
-    escort_not_operator, escort_disabled, badge_inside, id_inside, person_inside,
-    bad_item, too_many_items, no_such_record, already_exited, no_such_field, field_empty,
-    bad_date_range. ID and phone validation raise data.idnumbers.IdNumberError and
+    escort_not_operator, escort_disabled, escort_absent, badge_inside, id_inside,
+    person_inside, bad_item, too_many_items, no_such_record, already_exited, no_such_field,
+    field_empty, bad_date_range. ID and phone validation raise data.idnumbers.IdNumberError and
     data.phones.PhoneError."""
 
     code = "access_error"

@@ -110,6 +110,25 @@ async def escort_account(store: Store, name: str) -> str:
     return str(row["name"])
 
 
+async def refuse_absent_escort(store: Store, escort: str, registered_by: str) -> None:
+    """AccessError (escort_absent) unless the escort is someone who can walk in with the
+    visitor now: the operator registering the entry (at the desk), the one holding the
+    watch (an open shift in the handover book), or staff signed into the room."""
+    if escort.casefold() == registered_by.casefold():
+        return
+    found = await store.fetchone(
+        "SELECT 1 FROM handovers WHERE kind = 'shift' AND status != 'sealed'"
+        " AND operator = ? COLLATE NOCASE"
+        " UNION ALL SELECT 1 FROM access_records WHERE kind = 'staff' AND exited_at IS NULL"
+        " AND account = ? COLLATE NOCASE",
+        (escort, escort),
+    )
+    if found is None:
+        raise AccessError(
+            "the escort must be on duty or in the machine room", code="escort_absent", escort=escort
+        )
+
+
 async def account_named(store: Store, name: str) -> str | None:
     row = await store.fetchone("SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,))
     return None if row is None else str(row["name"])
