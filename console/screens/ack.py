@@ -2,7 +2,8 @@
 for a reason (withdrawing an ack, muting the bell).
 
 data.records.alarms enforces the rules (comment required, sticky needs a supervisor) and
-audits; these dialogs show its refusals translated and keep what the operator typed.
+audits; these dialogs show its refusals translated and keep what the operator typed. The
+sticky box is disabled for a user whose role may not use it, rather than refused on submit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from console.bindings import translate_bindings
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.alarms import DEFAULT_ACK, Alarm, AlarmBook
+from data.roles import Permission, allows
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp
@@ -116,7 +118,9 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
                     yield RadioButton(
                         duration_label(minutes), value=minutes == default, id=f"ack-{minutes}m"
                     )
-            yield Checkbox(t("ack.sticky"), id="ack-sticky")
+            user = self.duty_app.user  # sticky is a supervisor's: others cannot tick it
+            sticky_allowed = user is not None and allows(user.role, Permission.STICKY_ACK)
+            yield Checkbox(t("ack.sticky"), id="ack-sticky", disabled=not sticky_allowed)
             yield Static("", id="ack-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("ack.submit"), id="ack-submit", variant="primary")

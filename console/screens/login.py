@@ -17,6 +17,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from console.screens.lock_status import lock_status
 from console.screens.password_change import PasswordChangeScreen
 from data.accounts import AuthError, User
 from data.i18n import t
@@ -40,6 +41,7 @@ class LoginScreen(Screen[None]):
             yield Static(t("app.title"), id="login-title")
             if self.locked_for:
                 yield Static(t("login.locked_notice", name=self.locked_for), id="login-locked")
+                yield Static(lock_status(app), id="login-room", markup=False)
             with OrderedForm(enter={"login-password": "submit"}, id="login-form"):
                 yield Label(t("login.user"))
                 yield Input(value=self.locked_for or "", id="login-user")
@@ -52,7 +54,13 @@ class LoginScreen(Screen[None]):
 
     def on_mount(self) -> None:
         target = "#login-password" if self.locked_for else "#login-user"
-        self.query_one(target, Input).focus()
+        self.set_focus(self.query_one(target, Input))  # at once: ``focus()`` waits behind keys
+
+    def refresh_live(self, changed: set[str]) -> None:
+        """While locked: the room as it is now (the app calls this as checks report)."""
+        if self.locked_for:
+            room = lock_status(cast("DutyDeskApp", self.app))
+            self.query_one("#login-room", Static).update(room)
 
     @on(OrderedForm.Submitted, "#login-form")  # Enter in the password, after every key typed
     @on(Button.Pressed, "#login-submit")
