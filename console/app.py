@@ -248,6 +248,8 @@ class DutyDeskApp(App[int]):
     async def action_lock(self, reason: str = "manual") -> None:
         if self.user is None or isinstance(self.shown_screen(), LoginScreen | None):
             return
+        if self.locked_for() is not None:  # already locked, a dialog (e.g. quit) on top
+            return
         await self.services.audit.record(
             self.user.name, "session.lock", self.user.name, detail={"reason": reason}
         )

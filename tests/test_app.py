@@ -190,3 +190,19 @@ async def test_quitting_an_unlocked_console_is_audited(seeded_db: Path) -> None:
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: app.return_code is not None)
     assert (await audit_actions(seeded_db))[-1] == ("zhangsan", "session.quit", "ok")
+
+
+async def test_the_idle_lock_does_not_lock_again_over_the_quit_dialog(seeded_db: Path) -> None:
+    now = [1000.0]
+    app = make_app(seeded_db, language="en", run_checks=False, monotonic=lambda: now[0])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        await app.action_lock()
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.screen.id == "quit-dialog")
+        now[0] += 3600
+        await app.lock_if_idle()
+        assert app.screen.id == "quit-dialog"
+        assert sum(isinstance(s, LoginScreen) for s in app.screen_stack) == 1
