@@ -33,7 +33,9 @@ def may_quit_locked(user: User, locked_for: str) -> bool:
 
 
 class QuitDialog(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="QuitDialog")
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="QuitDialog") + "QuitDialog #quit-intro { margin-bottom: 1; }\n"
+    )
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(self, locked_for: str) -> None:
@@ -49,7 +51,7 @@ class QuitDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(t("quit.title"), classes="dialog-title")
-            yield Static(t("quit.intro", name=self.locked_for), markup=False)
+            yield Static(t("quit.intro", name=self.locked_for), id="quit-intro", markup=False)
             with OrderedForm(enter={"quit-password": "submit"}, id="quit-form"):
                 yield Label(t("login.user"))
                 yield Input(self.locked_for, id="quit-user")
