@@ -39,8 +39,8 @@ peers:
 	else echo "not root: using the snmpd/sshd already installed (interop tests skip without them)"; fi
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check console widgets checks data tests $(wildcard bench)
-	$(BIN)/ruff format --check console widgets checks data tests $(wildcard bench)
+	$(BIN)/ruff check console widgets checks data demo tests $(wildcard bench)
+	$(BIN)/ruff format --check console widgets checks data demo tests $(wildcard bench)
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

@@ -4,7 +4,7 @@ Each run is a fresh child process (imports included, as a user pays them) on a t
 demo folder, so a demo already running on this machine is neither disturbed nor locked
 out. Figures, from the child's start:
 
-- seeded store: ``console.demo.setup.prepare`` done (site copied, database created,
+- seeded store: ``demo.setup.prepare`` done (site copied, database created,
   accounts and two days of history seeded);
 - login screen: the console app (headless, ``App.run_test``) with the demo lab running
   shows its login screen. The lab listens on the demo's ports moved up by ``--port-offset``.
@@ -30,8 +30,8 @@ import asyncio, json, sys, time
 from pathlib import Path
 started = time.perf_counter()
 from console.app import AppConfig, create_app
-from console.demo import setup
-from console.demo.lab import Lab
+from demo import setup
+from demo.lab import Lab
 from console.screens.login import LoginScreen
 
 async def main(folder: Path, offset: int) -> dict[str, float]:

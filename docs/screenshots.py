@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from console.app import AppConfig, create_app
-from console.demo import setup
-from console.demo.lab import Lab
+from demo import setup
+from demo.lab import Lab
 
 OUT = Path(__file__).parent / "img"
 

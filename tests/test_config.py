@@ -25,7 +25,7 @@ from data.config import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "console" / "demo" / "site.yaml"
+DEMO = ROOT / "demo" / "site.yaml"
 TEMPLATE = ROOT / "data" / "site_template.yaml"
 
 SITE_HEAD = """\

@@ -28,7 +28,7 @@ from data.config import LoadedSite, SiteConfigError, load_site_config
 from data.yaml_source import MAX_DEPTH, MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "console" / "demo" / "site.yaml"
+DEMO = ROOT / "demo" / "site.yaml"
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal-site.yaml"
 PING = "devices[core-sw-1].checks[ping]"
 ISSUE_LINE = re.compile(r"^(?P<file>.+?):(?:(?P<line>\d+):)? \S")

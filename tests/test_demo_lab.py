@@ -20,18 +20,18 @@ from pyasn1.codec.ber import decoder
 from pydantic import SecretStr
 from pysnmp.proto.api import v2c
 
+import demo
 from checks.evaluate import ProbeFailure
 from checks.probe import ProbeContext, run_probe
 from checks.result import CheckState
 from checks.snmp import SnmpClient
 from checks.snmp_profiles import IF_DESCR, IF_NAME, IF_OPER, SYS_NAME
-from console import demo
-from console.demo.lab.runner import Lab
-from console.demo.lab.scenario import Scenario
-from console.demo.lab.traps import LINK_DOWN
-from console.demo.lab.world import World
 from data.config import load_site
 from data.models import Site, SnmpCredential
+from demo.lab.runner import Lab
+from demo.lab.scenario import Scenario
+from demo.lab.traps import LINK_DOWN
+from demo.lab.world import World
 
 DEMO_SITE = Path(demo.__file__).parent / "site.yaml"
 SHIFT = 20000

@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.demo.lock import DemoLock
+from demo.lock import DemoLock
 
 # The running demo: takes the lock as ``dutydesk demo`` does, says so, holds it until
 # its stdin closes.
 HOLDER = """
 import sys
 from pathlib import Path
-from console.demo.lock import DemoLock
+from demo.lock import DemoLock
 with DemoLock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()

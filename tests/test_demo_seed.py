@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from console.demo.seed import SeedSummary, seed_history
-from console.demo.seed_desk import ON_DUTY_NOW
-from console.demo.seed_visits import VISITS, resident_id
-from console.demo.setup import DEMO_ACCOUNTS, FULL_NAMES, copy_demo_site, prepare
 from data import passwords
 from data.accounts import Accounts
 from data.audit import AuditTrail
@@ -26,6 +22,10 @@ from data.records.handover import HandoverBook
 from data.records.incidents import IncidentBook
 from data.records.inspections import InspectionBook
 from data.store import Store
+from demo.seed import SeedSummary, seed_history
+from demo.seed_desk import ON_DUTY_NOW
+from demo.seed_visits import VISITS, resident_id
+from demo.setup import DEMO_ACCOUNTS, FULL_NAMES, copy_demo_site, prepare
 
 NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)  # 14:00 in Asia/Shanghai: a day shift
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

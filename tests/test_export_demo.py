@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from console.demo.seed import seed_history
-from console.demo.setup import DEMO_ACCOUNTS, FULL_NAMES
 from data import passwords
 from data.exports.pdf_layout import SHORT, display_width
+from demo.seed import seed_history
+from demo.setup import DEMO_ACCOUNTS, FULL_NAMES
 from tests.cli_support import Cli
 from tests.test_demo_seed import NOW, fresh_demo_db
 from tests.test_exports import needs

@@ -21,7 +21,7 @@ DYNAMIC_FAMILIES = {
 
 def used_keys() -> set[str]:
     keys: set[str] = set()
-    for layer in ("console", "widgets", "checks", "data"):
+    for layer in ("console", "widgets", "checks", "data", "demo"):
         for path in (ROOT / layer).rglob("*.py"):
             keys.update(LITERAL_KEY.findall(path.read_text("utf-8")))
     from console.sections import SECTIONS

@@ -7,11 +7,16 @@ import argparse
 import asyncio
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.app import AppConfig, create_app
 from console.commands import common
 from console.logs import log_to_file
 from data.i18n import resolve_language, set_language, t
+
+if TYPE_CHECKING:
+    from demo.lab import Lab
+    from demo.setup import DemoPaths
 
 
 def run_console(args: argparse.Namespace) -> int:
@@ -29,19 +34,30 @@ def _run_app(config: AppConfig) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from console.demo import setup
-    from console.demo.lock import DemoLock
+    # The demo package (fake agents, seed) is not in the runtime wheel of a duty terminal:
+    # this command is the only place the console loads it, and only when asked for.
+    try:
+        from demo.errors import DemoRefused
+        from demo.lock import DemoLock
+        from demo.setup import default_db_path
+    except ModuleNotFoundError as missing:
+        if missing.name != "demo":  # a broken demo install says what is broken
+            raise
+        raise common.CliError(t("demo.not_installed")) from None
 
     site_file = Path(args.site) if getattr(args, "site", None) else None
-    db_file = Path(args.db) if getattr(args, "db", None) else setup.default_db_path()
-    # Held until the demo ends: a second demo on the folder refuses before wiping anything.
-    with DemoLock(db_file.parent):
-        return _run_demo(args, site_file, db_file)
+    db_file = Path(args.db) if getattr(args, "db", None) else default_db_path()
+    try:
+        # Held until the demo ends: a second demo on the folder refuses before wiping anything.
+        with DemoLock(db_file.parent):
+            return _run_demo(args, site_file, db_file)
+    except DemoRefused as refused:
+        raise common.CliError(str(refused)) from None
 
 
 def _run_demo(args: argparse.Namespace, site_file: Path | None, db_file: Path) -> int:
-    from console.demo import setup
-    from console.demo.lab import Lab
+    from demo import setup
+    from demo.lab import Lab
 
     print(t("demo.preparing"), flush=True)
     prepared = common.run(lambda: setup.prepare(site_file, db_file))
@@ -66,12 +82,8 @@ def _run_demo(args: argparse.Namespace, site_file: Path | None, db_file: Path) -
     return _run_app(config)
 
 
-async def _lab_only(lab: object, prepared: object) -> int:
+async def _lab_only(lab: Lab, prepared: DemoPaths) -> int:
     """Run the lab until Ctrl-C (or SIGTERM), printing where everything is."""
-    from console.demo.lab import Lab
-    from console.demo.setup import DemoPaths
-
-    assert isinstance(lab, Lab) and isinstance(prepared, DemoPaths)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

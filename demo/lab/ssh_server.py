@@ -15,8 +15,8 @@ from pathlib import Path
 
 import asyncssh
 
-from console.demo.lab.commands import USERNAME, run_command
-from console.demo.lab.world import World
+from demo.lab.commands import USERNAME, run_command
+from demo.lab.world import World
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"  # kept beside known_hosts
 

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from console.commands.common import CliError
 from data.i18n import t
+from demo.errors import DemoRefused
 
 LOCK_NAME = ".dutydesk-demo.lock"
 
@@ -27,7 +27,7 @@ class DemoLock:
         self._fd: int | None = None
 
     def acquire(self) -> DemoLock:
-        """Take the lock, or CliError naming the demo holding it."""
+        """Take the lock, or DemoRefused naming the demo holding it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Not truncated on open: the holder's pid must survive a refused attempt.
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -36,7 +36,8 @@ class DemoLock:
         except BlockingIOError:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
             os.close(fd)
-            raise CliError(t("demo.already_running", pid=holder, path=self.path.parent)) from None
+            message = t("demo.already_running", pid=holder, path=self.path.parent)
+            raise DemoRefused(message) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         self._fd = fd

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.demo.lab.devices import DeviceSim, Drift, Port, Ups, build_device
 from data.models import Device, Site
+from demo.lab.devices import DeviceSim, Drift, Port, Ups, build_device
 
 _UNIT_IN_COMMAND = re.compile(r"systemctl\s+(?:is-active|restart|start|stop|status)\s+(\S+)")
 BASE_UNITS = ("sshd", "crond")  # what every simulated Linux host runs besides its own units

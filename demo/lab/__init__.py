@@ -4,6 +4,6 @@
 see runner.py. world.py holds the simulated machine room, scenario.py its faults.
 """
 
-from console.demo.lab.runner import Lab
+from demo.lab.runner import Lab
 
 __all__ = ["Lab"]

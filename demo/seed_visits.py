@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import partial
 
-from console.demo.seed_desk import Desk
 from data.idnumbers import DocType, check_character
 from data.records.visitors import Item, VisitorEntry
+from demo.seed_desk import Desk
 
 
 def resident_id(region: str, born: date, sequence: int) -> str:

@@ -1,7 +1,7 @@
 """A few days of history for the demo database, so every screen has something to show.
 
 ``seed_history`` replays the last watches of the demo machine room through the public
-record APIs on a manual clock (console.demo.seed_desk): three days of check samples with
+record APIs on a manual clock (demo.seed_desk): three days of check samples with
 a few faults and their transitions, the alarms they raised (all cleared since), three
 incidents (two resolved, one escalated to the vendor; one still being worked on), a
 restart action, visitors (one still inside), the daily and monthly inspections, and four
@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from console.demo.seed_checks import CheckHistory
-from console.demo.seed_desk import Desk
-from console.demo.seed_events import faults, plan_events
-from console.demo.seed_visits import plan_visits
-from console.demo.seed_watches import plan_watches
 from data.clock import utc_now
 from data.config import load_site_config
 from data.records.checks import CheckRecords
 from data.store import Store
+from demo.seed_checks import CheckHistory
+from demo.seed_desk import Desk
+from demo.seed_events import faults, plan_events
+from demo.seed_visits import plan_visits
+from demo.seed_watches import plan_watches
 
 # What the screens read: each holds seeded rows afterwards.
 COUNTED: Mapping[str, str] = {
@@ -69,7 +69,7 @@ class SeedSummary:
 
 async def seed_history(site_path: Path, db_path: Path, now: datetime | None = None) -> SeedSummary:
     """Seed the fresh demo database at ``db_path`` (its accounts and field key made by
-    ``console.demo.setup.prepare``) with the history of the site at ``site_path`` up to
+    ``demo.setup.prepare``) with the history of the site at ``site_path`` up to
     ``now`` (default: the current time)."""
     loaded = load_site_config(site_path)
     moment = now or utc_now()

@@ -25,9 +25,9 @@ from pysnmp.entity.rfc3413.context import SnmpContext
 from pysnmp.proto import rfc1902, rfc1905
 
 from checks.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
-from console.demo.lab.mib import Oid, Row, device_rows, sensor_scales
-from console.demo.lab.world import World
 from data.models import Site, SnmpCredential
+from demo.lab.mib import Oid, Row, device_rows, sensor_scales
+from demo.lab.world import World
 
 _REQUEST = "rfc3412.receiveMessage:request"  # pysnmp's execution context of a request
 

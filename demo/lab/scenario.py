@@ -18,8 +18,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.demo.lab.traps import TrapSender
-from console.demo.lab.world import BASE_UNITS, World
+from demo.lab.traps import TrapSender
+from demo.lab.world import BASE_UNITS, World
 
 log = logging.getLogger(__name__)
 

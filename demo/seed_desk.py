@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from console.demo.setup import DEMO_ACCOUNTS
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
@@ -28,6 +27,7 @@ from data.records.inspections import InspectionBook
 from data.records.visitors import AccessLog
 from data.shifts import ShiftSpan, shift_at
 from data.store import Store
+from demo.setup import DEMO_ACCOUNTS
 
 TERMINAL = "demo"
 WATCHES = 4  # three handed over and sealed, and the one open now

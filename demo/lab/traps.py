@@ -17,8 +17,8 @@ from pyasn1.codec.ber import encoder
 from pysnmp.proto import rfc1902
 from pysnmp.proto.api import v2c
 
-from console.demo.lab.mib import Oid, ticks
-from console.demo.lab.world import World
+from demo.lab.mib import Oid, ticks
+from demo.lab.world import World
 
 log = logging.getLogger(__name__)
 

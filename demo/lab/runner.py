@@ -17,14 +17,14 @@ import logging
 from pathlib import Path
 from types import TracebackType
 
-from console.demo.lab.scenario import Scenario
-from console.demo.lab.snmp_agent import SnmpAgents
-from console.demo.lab.ssh_server import SshServers
-from console.demo.lab.tcp_http import PortListeners, port_endpoints
-from console.demo.lab.traps import TrapSender
-from console.demo.lab.world import World
 from data.config import load_site
 from data.models import Site
+from demo.lab.scenario import Scenario
+from demo.lab.snmp_agent import SnmpAgents
+from demo.lab.ssh_server import SshServers
+from demo.lab.tcp_http import PortListeners, port_endpoints
+from demo.lab.traps import TrapSender
+from demo.lab.world import World
 
 log = logging.getLogger(__name__)
 

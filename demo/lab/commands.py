@@ -14,7 +14,7 @@ import math
 import shlex
 from dataclasses import dataclass
 
-from console.demo.lab.world import World
+from demo.lab.world import World
 
 USERNAME = "ops"
 

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 
-from console.demo.seed_checks import CheckHistory
-from console.demo.seed_desk import Desk, password
 from data.records.check_batch import Key
 from data.records.handover import Handover
 from data.records.inspection_rows import LiveReading
+from demo.seed_checks import CheckHistory
+from demo.seed_desk import Desk, password
 
 MINUTE = timedelta(minutes=1)
 

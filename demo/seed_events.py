@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from checks.actions import action_port
-from console.demo.seed_checks import Fault
-from console.demo.seed_desk import Desk
 from data.accounts import User
+from demo.seed_checks import Fault
+from demo.seed_desk import Desk
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

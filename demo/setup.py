@@ -15,7 +15,6 @@ from pathlib import Path
 
 import platformdirs
 
-from console.commands.common import CliError
 from data import passwords
 from data.accounts import Accounts
 from data.audit import AuditTrail
@@ -25,6 +24,7 @@ from data.crypto import audit_key_path_for, ensure_audit_key, ensure_key
 from data.i18n import t
 from data.models import Site
 from data.store import Store
+from demo.errors import DemoRefused
 
 # Demo only: these are printed on the demo login screen.
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
@@ -91,10 +91,10 @@ def default_db_path() -> Path:
 
 def copy_demo_site(target: Path) -> None:
     """Copy the packaged demo site (site.yaml and checklists/) into ``target``'s folder."""
-    source = resources.files("console.demo")
+    source = resources.files("demo")
     marker = target.parent / ".dutydesk-demo"
     if target.exists() and not marker.exists():
-        raise CliError(t("demo.not_demo_site", path=target))
+        raise DemoRefused(t("demo.not_demo_site", path=target))
     target.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("dutydesk demo site: rewritten by every `dutydesk demo`\n")
     target.write_text(source.joinpath("site.yaml").read_text("utf-8"), encoding="utf-8")
@@ -108,7 +108,7 @@ def copy_demo_site(target: Path) -> None:
 def _fresh_db(db_path: Path) -> None:
     marker = db_path.with_name(db_path.name + ".demo")
     if db_path.exists() and not marker.exists():
-        raise CliError(t("demo.not_demo_db", path=db_path))
+        raise DemoRefused(t("demo.not_demo_db", path=db_path))
     for stale in (
         db_path,
         db_path.with_name(db_path.name + "-wal"),
@@ -172,6 +172,6 @@ async def _accounts_and_history(site_path: Path, db_path: Path) -> None:
     finally:
         await store.close()
     ensure_key(db_path)
-    from console.demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
+    from demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 
     await seed_history(site_path, db_path)

@@ -15,8 +15,8 @@ from typing import Any
 
 from pysnmp.proto import rfc1902
 
-from console.demo.lab.world import World
 from data.models import Site
+from demo.lab.world import World
 
 Oid = tuple[int, ...]
 Row = tuple[Oid, Any]  # a pysnmp value: Integer32, OctetString, TimeTicks, ...

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from console.demo.lab.world import World
 from data.models import Site
+from demo.lab.world import World
 
 log = logging.getLogger(__name__)
 
