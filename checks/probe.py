@@ -21,6 +21,7 @@ from checks.snmp import SnmpClient
 from checks.snmp_profiles import SnmpQuery, run_snmp_check
 from checks.ssh import SshPool
 from checks.ssh_parsers import run_ssh_check
+from data.masking import mask
 from data.models import (
     DEFAULT_PORTS,
     Check,
@@ -80,7 +81,7 @@ def scrub(text: str, secrets: list[str]) -> str:
     """``text`` with every secret replaced: library messages are not trusted to omit them."""
     for secret in secrets:
         text = text.replace(secret, "***")
-    return text
+    return mask(text)  # and every value site.yaml took from ${ENV}
 
 
 async def _dispatch(site: Site, device: Device, check: AnyCheck, ctx: ProbeContext) -> ProbeResult:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from data import passwords
+from data import masking, passwords
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
@@ -23,6 +23,13 @@ from tests.cli_support import Cli, initialise, make_cli
 
 ADMIN_PASSWORD = "Adm1n-pass"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
+
+
+@pytest.fixture(autouse=True)
+def forget_secrets() -> None:
+    """Each test starts knowing no secret: a site loaded by an earlier test would otherwise
+    mask its values ("public", a test password) in this test's text."""
+    masking.forget_all()
 
 
 @pytest.fixture

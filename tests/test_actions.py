@@ -17,7 +17,7 @@ from checks.actions import ActionResult, Outcome, action_port, recheck, run_acti
 from checks.probe import ProbeContext
 from checks.result import CheckState
 from checks.ssh import SshPool
-from data import i18n
+from data import i18n, masking
 from data.accounts import User
 from data.audit import GENESIS_ACTION, AuditTrail
 from data.clock import ManualClock
@@ -174,6 +174,18 @@ async def test_the_audit_row_holds_a_digest_never_the_output(
     assert [r.id for r in await log.recent("web-1")] == [run.id]
     with pytest.raises(DutyDeskError):  # an outcome outside the vocabulary
         await record(log, clock, restart_site(None, tmp_path), outcome="maybe")
+
+
+async def test_a_secret_from_the_environment_stays_out_of_the_run_record(
+    log: ActionLog, audit: AuditTrail, clock: ManualClock, tmp_path: Path
+) -> None:
+    masking.remember(["tok-5ecret-991"])  # as load_site_config does for ${ENV} values
+    site = restart_site(None, tmp_path, command="curl -H 'X-Token: tok-5ecret-991' localhost")
+    run = await record(log, clock, site, output="sent tok-5ecret-991\n")
+    entry = (await audit.query())[0]
+    assert entry.detail["command"] == "curl -H 'X-Token: ***' localhost"
+    assert run.command == "curl -H 'X-Token: ***' localhost"
+    assert "tok-5ecret-991" not in run.output
 
 
 # -- running it: no sshd needed ----------------------------------------------------------

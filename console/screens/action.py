@@ -32,6 +32,7 @@ from console.bindings import translate_bindings
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t
+from data.masking import mask
 from data.models import Device
 from data.records.actions import ActionLog, ActionRun
 
@@ -76,7 +77,10 @@ class ActionList(ModalScreen[None]):
         with Vertical():
             yield Static(t("action.list_title", device=self.device.name), classes="dialog-title")
             yield OptionList(
-                *(Option(Text(f"{a.label}   {a.command}"), id=a.id) for a in self.device.actions)
+                *(
+                    Option(Text(f"{a.label}   {mask(a.command)}"), id=a.id)
+                    for a in self.device.actions
+                )
             )
 
     @on(OptionList.OptionSelected)
@@ -135,7 +139,7 @@ class ActionDialog(ModalScreen[None]):
         ):
             facts.append(f"{label}: ", style="bold").append(f"{value}\n")
         facts.append(f"{t('action.command')}:\n", style="bold")
-        facts.append(f"  {action.command}", style="reverse")
+        facts.append(f"  {mask(action.command)}", style="reverse")
         with Vertical():
             yield Static(t("action.dialog_title", label=action.label), classes="dialog-title")
             yield Static(facts, id="action-facts")

@@ -18,6 +18,7 @@ from typing import Any
 from data.audit import AuditTrail
 from data.clock import Clock, from_db, to_db, utc_now
 from data.errors import DutyDeskError
+from data.masking import mask
 from data.models import Action, Device
 from data.roles import Actor, Permission, PermissionDenied, require
 from data.store import Store
@@ -168,7 +169,7 @@ class ActionLog:
             "host": device.host,
             "port": port,
             "user": ssh_user,
-            "command": action.command,
+            "command": mask(action.command),  # a ${ENV} secret inside it stays out
             "exit_status": exit_status,
             "outcome": outcome,
             "reason": reason,
@@ -192,9 +193,9 @@ class ActionLog:
                 " started_at, finished_at, duration_ms, exit_status, outcome, reason, output,"
                 " output_bytes, output_sha256, recheck_state, audit_id)"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                (device.id, action.id, actor.name, device.host, ssh_user, action.command,
+                (device.id, action.id, actor.name, device.host, ssh_user, mask(action.command),
                  to_db(started), to_db(finished), millis, exit_status, outcome, reason,
-                 keep_output(output), len(data), digest, recheck_state, audit_id),
+                 mask(keep_output(output)), len(data), digest, recheck_state, audit_id),
             )  # fmt: skip
         return _run(rows[0])
 
