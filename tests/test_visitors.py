@@ -20,7 +20,7 @@ from data.i18n import explain
 from data.idnumbers import IdNumberError, check_character
 from data.phones import PhoneError
 from data.records.handover import HandoverBook
-from data.records.visitors import AccessError, AccessLog, AccessRecord, Item
+from data.records.visitors import AccessError, AccessLog, AccessRecord, EntryRefused, Item
 from data.roles import PermissionDenied
 from data.store import Store
 from tests.console_support import minimal_site
@@ -138,6 +138,25 @@ async def test_the_escort_is_on_duty_or_in_the_room(
     await watch.open_shift(people["wang"])
     record = await log.get(people["li"], await log.enter_visitor(people["li"], escorted_by_wang))
     assert record.escort == "wang"
+
+
+async def test_a_refused_entry_names_every_problem_in_form_order(
+    log: AccessLog, store: Store, people: dict[str, User]
+) -> None:
+    """The form shows them all at once: each field's own check and the room's."""
+    wang = people["wang"]
+    await log.enter_staff(wang, "Chen", badge="V-01")
+    bad = replace(VISITOR, name=" ", phone="1234", escort="li", purpose="x" * 501,
+                  items_in=[Item("cable", None, 0)])  # fmt: skip
+    with pytest.raises(EntryRefused) as caught:
+        await log.enter_visitor(wang, bad)
+    codes = [problem.code for problem in caught.value.problems]
+    assert codes[0] == "name_required" and codes[1].startswith("phone_")
+    assert codes[2:] == ["text_too_long", "escort_absent", "badge_inside", "bad_item"]
+    assert caught.value.code == "name_required"  # the first one stands for them all
+    with pytest.raises(PhoneError):  # a single problem is raised as itself
+        await log.enter_visitor(wang, replace(VISITOR, phone="1234", badge="V-02"))
+    assert await count(store) == 1  # only Chen's entry
 
 
 async def test_badge_and_id_document_cannot_be_inside_twice(

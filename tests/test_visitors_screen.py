@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static
 
 from console.app import DutyDeskApp
+from console.screens.confirm import ConfirmDialog
 from console.screens.visitor_details import RecordDetails
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from console.screens.visitors import access_log
@@ -169,6 +170,8 @@ async def test_a_wrong_check_digit_shows_while_typing_and_is_refused_keeping_the
         assert form.values() == typed and typed["id_number"] == WRONG_CHECK
         assert len(form.rows("items")) == 2
         await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")  # discard what was typed
         await wait_until(pilot, lambda: app.screen.id == "section-visitors")
         assert await access_log(app).inside_now() == []
 
@@ -186,6 +189,50 @@ async def test_a_visitor_without_an_escort_is_refused(seeded_db: Path) -> None:
         assert "陪同" in form.error("escort")  # translated: 访客必须有陪同人…
         assert form.values()["name"] == "Li Lei" and form.values()["id_number"] == ID_NUMBER
         assert await access_log(app).inside_now() == []
+
+
+async def test_every_problem_of_an_entry_shows_at_once_with_the_first_bad_field_focused(
+    seeded_db: Path,
+) -> None:
+    app = make_app(seeded_db, language="en", run_checks=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_visitors(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
+        form = app.screen.query_one(RecordForm)
+        await type_into(pilot, form, "field-id_number", ID_NUMBER)
+        await type_into(pilot, form, "field-phone", "1234")  # too short for the live check
+        await type_into(pilot, form, "row1-count", "x")
+        form.query_one("#field-purpose").focus()
+        await pilot.press("ctrl+s")  # no name, a bad phone, no escort, a bad count
+        await wait_until(pilot, lambda: form.error("name") != "")
+        for field in ("phone", "escort", "items"):
+            assert form.error(field) != "", field
+        assert form.error("id_number") == "" and form.error("") == ""
+        assert app.screen.focused is form.query_one("#field-name")
+        assert await access_log(app).inside_now() == []
+
+
+async def test_escape_asks_before_a_filled_entry_form_is_discarded(seeded_db: Path) -> None:
+    app = make_app(seeded_db, language="en", run_checks=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_visitors(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
+        await pilot.press("escape")  # nothing typed yet: closes at once
+        await wait_until(pilot, lambda: app.screen.id == "section-visitors")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
+        dialog = app.screen
+        await pilot.press(*"Li Lei", "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")  # no: back to the form, nothing lost
+        await wait_until(pilot, lambda: app.screen is dialog)
+        assert dialog.query_one(RecordForm).values()["name"] == "Li Lei"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")  # yes, discard it
+        await wait_until(pilot, lambda: app.screen.id == "section-visitors")
 
 
 async def test_an_exit_with_an_item_missing_is_flagged(seeded_db: Path) -> None:

@@ -97,6 +97,7 @@ class RecordForm(VerticalScroll):
         self.fields = {spec.name: spec for spec in fields}
         self.submit_label = submit_label
         self._row_ids = count(1)
+        self._shown: tuple[dict[str, str], dict[str, list[dict[str, str]]]] | None = None
 
     # -- building ---------------------------------------------------------------------
 
@@ -119,6 +120,9 @@ class RecordForm(VerticalScroll):
         with Horizontal(id="form-buttons"):
             yield Button(self.submit_label, id="form-submit", variant="primary")
             yield Button(t("dialog.cancel"), id="form-cancel")
+
+    def on_mount(self) -> None:
+        self._shown = self.snapshot()
 
     def _control(self, spec: FormField) -> Widget:
         if spec.kind == "choice":
@@ -174,6 +178,17 @@ class RecordForm(VerticalScroll):
                 found.append(row)
         return found
 
+    def snapshot(self) -> tuple[dict[str, str], dict[str, list[dict[str, str]]]]:
+        """Everything the form holds: its fields' values and every rows field's rows."""
+        rows = {
+            spec.name: self.rows(spec.name) for spec in self.fields.values() if spec.kind == "rows"
+        }
+        return self.values(), rows
+
+    def is_modified(self) -> bool:
+        """Something was typed or chosen since the form was shown."""
+        return self._shown is not None and self.snapshot() != self._shown
+
     def error(self, name: str) -> str:
         """The message shown under a field ("" when none); ``name=""``: the form's own."""
         target = f"#error-{name}" if name else "#form-error"
@@ -182,11 +197,25 @@ class RecordForm(VerticalScroll):
     # -- messages ---------------------------------------------------------------------
 
     def show_errors(self, errors: Mapping[str, str], general: str = "") -> None:
-        """Show ``errors`` under their fields (clearing the others) and ``general`` below."""
+        """Show ``errors`` under their fields (clearing the others) and ``general`` below,
+        and put the focus on the first field (in the form's order) that has one."""
         for name in self.fields:
             self._set_error(name, errors.get(name, ""))
         unplaced = [message for name, message in errors.items() if name not in self.fields]
         self._set_message("#form-error", " ".join([general, *unplaced]).strip())
+        first_bad = next((name for name in self.fields if errors.get(name)), None)
+        if first_bad is not None:
+            self.focus_field(first_bad)
+
+    def focus_field(self, name: str) -> None:
+        """Focus a field's control (a rows field: its first input)."""
+        target: Widget
+        if self.fields[name].kind == "rows":
+            target = self.query_one(f"#rows-{name}").query(Input).first()
+        else:
+            target = self.query_one(f"#field-{name}")
+        target.focus()
+        self.scroll_to_widget(target)
 
     def _set_error(self, name: str, message: str) -> None:
         self._set_message(f"#error-{name}", message)

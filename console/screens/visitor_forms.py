@@ -1,9 +1,11 @@
 """The access log's forms: a visitor's entry, a staff entry, and an exit.
 
 Each form dialog gets an async callback that does the work through data.records.visitors;
-a refusal (a DutyDeskError) is shown translated under the field it concerns, and the
-dialog stays open with everything typed. Resident ID numbers are checked as they are typed
-(GB 11643: 18 characters, a real birth date, the check digit).
+a refusal (a DutyDeskError, or an EntryRefused naming every problem) is shown translated
+under the fields it concerns, the first of them focused, and the dialog stays open with
+everything typed. Escape on a form with something typed in it asks before discarding it.
+Resident ID numbers are checked as they are typed (GB 11643: 18 characters, a real birth
+date, the check digit).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
+from console.screens.confirm import ConfirmDialog
 from console.screens.visitor_details import DOC_TYPES, item_text
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
 from data.phones import PhoneError, parse_phone
-from data.records.visitors import AccessError, AccessRecord, Item, VisitorEntry
+from data.records.visitors import AccessRecord, Item, VisitorEntry
 from widgets.record_form import FormField, RecordForm, RowColumn
 
 Result = TypeVar("Result")
@@ -92,15 +95,13 @@ def check_phone(value: str, _: Mapping[str, str]) -> str | None:
 
 
 def items_from_rows(rows: Sequence[Mapping[str, str]]) -> list[Item]:
-    """Items from the form's rows; a count that is not a whole number >= 1 is refused."""
+    """Items from the form's rows. A count that is not a whole number reads as 0, which
+    data/ refuses (bad_item) together with every other problem of the entry."""
     items = []
     for row in rows:
         text = row.get("count", "").strip() or "1"
-        if not text.isdigit() or int(text) < 1:
-            raise AccessError("bad item count", code="bad_item")
-        items.append(
-            Item(row.get("description", ""), row.get("serial", "").strip() or None, int(text))
-        )
+        count = int(text) if text.isdigit() else 0
+        items.append(Item(row.get("description", ""), row.get("serial", "").strip() or None, count))
     return items
 
 
@@ -151,18 +152,28 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
             return
         try:
             result = await self.perform(event.form)
-        except DutyDeskError as refused:  # say why under its field; keep what was typed
-            field = error_field(refused)
-            event.form.show_errors(
-                {field: explain(refused)} if field else {}, "" if field else explain(refused)
-            )
+        except DutyDeskError as refused:  # say why under each field; keep what was typed
+            by_field: dict[str, list[str]] = {}
+            for problem in getattr(refused, "problems", (refused,)):
+                by_field.setdefault(error_field(problem), []).append(explain(problem))
+            general = " ".join(by_field.pop("", []))
+            event.form.show_errors({f: " ".join(m) for f, m in by_field.items()}, general)
             return
         self.done = True
         self.dismiss(result)
 
     @on(RecordForm.Cancelled)
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close; a form with something typed or chosen in it asks first."""
+        if not self.form.is_modified():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(t("form.discard_question"), t("form.discard")), answered)
 
 
 class VisitorEntryDialog(RecordDialog[int]):

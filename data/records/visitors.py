@@ -37,6 +37,7 @@ from data.records.visitors_model import (
     REVEALABLE,
     AccessError,
     AccessRecord,
+    EntryRefused,
     Item,
     ItemMismatch,
     Presence,
@@ -45,17 +46,18 @@ from data.records.visitors_model import (
     clean_text,
     compare_items,
     presence_from_row,
+    refusal,
 )
 from data.records.visitors_purge import PurgeReport, purge_exited_before
 from data.records.visitors_query import SearchFilter, search_records
 from data.records.visitors_rows import (
     account_named,
     clean_badge,
+    entry_problems,
     escort_account,
     insert_items,
     insert_record,
     load_record,
-    refuse_absent_escort,
     refuse_if_inside,
     staff_row,
     visitor_row,
@@ -67,6 +69,7 @@ __all__ = [
     "AccessError",
     "AccessLog",
     "AccessRecord",
+    "EntryRefused",
     "Item",
     "ItemMismatch",
     "Presence",
@@ -98,11 +101,12 @@ class AccessLog:
         """Register a visitor entering now; the new record's id."""
         await self._require(actor, Permission.WRITE_RECORDS, "access.enter", "access:new")
         today = self._clock().astimezone(self._tz).date()
-        row, items = visitor_row(entry, self._cipher, today)
         async with self._store.transaction():
-            row["escort"] = await escort_account(self._store, row["escort"])
-            await refuse_absent_escort(self._store, row["escort"], actor.name)
-            await refuse_if_inside(self._store, row["badge"], row["id_index"], None)
+            problems = await entry_problems(self._store, self._cipher, entry, today, actor.name)
+            if problems:
+                raise refusal(problems)
+            row, items = visitor_row(entry, self._cipher, today)
+            row["escort"] = await escort_account(self._store, row["escort"])  # as spelt there
             record_id = await insert_record(self._store, row, items, self._clock(), actor.name)
             detail = {
                 "kind": "visitor",

@@ -36,6 +36,23 @@ class AccessError(DutyDeskError):
     code = "access_error"
 
 
+class EntryRefused(AccessError):
+    """An entry refused for more than one reason: ``problems`` in the order of the form's
+    fields; the code and params are the first problem's."""
+
+    def __init__(self, problems: Sequence[DutyDeskError]) -> None:
+        first = problems[0]
+        super().__init__(
+            "; ".join(str(problem) for problem in problems), code=first.code, **first.params
+        )
+        self.problems = tuple(problems)
+
+
+def refusal(problems: Sequence[DutyDeskError]) -> DutyDeskError:
+    """The one error to raise for ``problems``: a single one as itself."""
+    return problems[0] if len(problems) == 1 else EntryRefused(problems)
+
+
 @dataclass(frozen=True)
 class Item:
     """Something carried in or out: "laptop" with its serial, or "cable" x 3."""

@@ -4,12 +4,13 @@ the checks against the people inside, and reading and writing records with their
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from data.clock import to_db
 from data.crypto import FieldCipher
+from data.errors import DutyDeskError
 from data.idnumbers import mask_id, parse_doc_type, validate_id
 from data.phones import parse_phone
 from data.records.visitors_model import (
@@ -24,6 +25,7 @@ from data.records.visitors_model import (
 )
 from data.store import Store
 
+T = TypeVar("T")
 ESCORT_ROLES = ("operator", "supervisor")
 _INSERT = (
     "INSERT INTO access_records (kind, name, account, organisation, id_type, id_cipher,"
@@ -44,9 +46,7 @@ def visitor_row(
     doc_type = parse_doc_type(entry.id_type)
     id_number = validate_id(doc_type, entry.id_number, today=today)
     phone = parse_phone(entry.phone)
-    escort = entry.escort.strip()
-    if not escort:
-        raise AccessError("a visitor must be escorted by an operator", code="escort_required")
+    escort = required_escort(entry.escort)
     row = {
         "kind": "visitor",
         "name": clean_text(entry.name, "name", required=True),
@@ -66,6 +66,45 @@ def visitor_row(
         "note": clean_text(entry.note, "note"),
     }
     return row, clean_items(entry.items_in)
+
+
+async def entry_problems(
+    store: Store, cipher: FieldCipher, entry: VisitorEntry, today: date, registered_by: str
+) -> list[DutyDeskError]:
+    """Every reason a visitor's entry is refused, in the order of the entry form's fields
+    (the form shows them all at once): each field's own check, then for a valid ID number,
+    escort and badge whether the room allows them now."""
+    problems: list[DutyDeskError] = []
+
+    def run(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except DutyDeskError as problem:
+            problems.append(problem)
+            return None
+
+    run(lambda: clean_text(entry.name, "name", required=True))
+    number = run(lambda: validate_id(parse_doc_type(entry.id_type), entry.id_number, today=today))
+    if number is not None:
+        id_index = cipher.blind_index(number, field="id_number")
+        problems += await inside_problems(store, id_index=id_index)
+    run(lambda: clean_text(entry.organisation, "organisation"))
+    run(lambda: parse_phone(entry.phone))
+    run(lambda: clean_text(entry.purpose, "purpose"))
+    escort = run(lambda: required_escort(entry.escort))
+    if escort is not None:
+        problems += await escort_problems(store, escort, registered_by)
+    problems += await inside_problems(store, badge=clean_badge(entry.badge))
+    run(lambda: clean_items(entry.items_in))
+    run(lambda: clean_text(entry.note, "note"))
+    return problems
+
+
+def required_escort(escort: str) -> str:
+    name = escort.strip()
+    if not name:
+        raise AccessError("a visitor must be escorted by an operator", code="escort_required")
+    return name
 
 
 def staff_row(name: str, badge: str | None, purpose: str) -> dict[str, Any]:
@@ -132,6 +171,27 @@ async def refuse_absent_escort(store: Store, escort: str, registered_by: str) ->
 async def account_named(store: Store, name: str) -> str | None:
     row = await store.fetchone("SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,))
     return None if row is None else str(row["name"])
+
+
+async def escort_problems(store: Store, escort: str, registered_by: str) -> list[DutyDeskError]:
+    """Why the (non-blank) escort may not escort now: not an account that may, or not
+    there; [] when they may."""
+    try:
+        await refuse_absent_escort(store, await escort_account(store, escort), registered_by)
+    except AccessError as problem:
+        return [problem]
+    return []
+
+
+async def inside_problems(
+    store: Store, *, badge: str | None = None, id_index: str | None = None
+) -> list[DutyDeskError]:
+    """[the refusal] when someone inside holds the badge or the ID document, else []."""
+    try:
+        await refuse_if_inside(store, badge, id_index, None)
+    except AccessError as problem:
+        return [problem]
+    return []
 
 
 async def refuse_if_inside(
