@@ -20,6 +20,7 @@ from console.screens.inspection_sign import SignDialog
 from console.screens.inspections import InspectionsScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
+from data.clock import ManualClock
 from data.records.inspection_rows import Inspection, inspection_from_rows
 from data.records.inspections import InspectionBook
 from data.store import Store
@@ -224,6 +225,62 @@ async def test_export_and_an_incident_from_a_flagged_item(
     assert "机房日常巡检" in markdown and "dry season" in markdown and "on battery" in markdown
     assert files[1].read_bytes().startswith(b"%PDF")
     assert ("zhangsan", "inspection.export", "ok") in await audit_actions(seeded_db)
+
+
+async def seed_submitted(db: Path, folder: Path) -> None:
+    """Yesterday's monthly inspection (#1) and today's daily round (#2), both submitted."""
+    site = inspection_site(folder)
+    daily = {"temp-a": 22.5, "rh-a": 45.0, "water": "pass", "ups": "pass", "gas": 2.5,
+             "fire-panel": "正常"}  # fmt: skip
+    store = await Store.open(db)
+    try:
+        audit = AuditTrail(store, terminal="test")
+        accounts = Accounts(store, audit)
+        user = await accounts.authenticate("zhangsan", PASSWORD)
+        for at, template, answers in (
+            (
+                FIXED_NOW - dt.timedelta(days=1),
+                "monthly-system",
+                {"app-web": "pass", "logs": "pass"},
+            ),
+            (FIXED_NOW, "daily-room", daily),
+        ):
+            clock = ManualClock(at)
+            book = InspectionBook(store, audit, accounts, site, site_checklists(site), clock)
+            record = await book.start(user, template)
+            for item_id, value in answers.items():
+                await book.save_answer(user, record, item_id, value)
+            await book.submit(user, record, PASSWORD)
+    finally:
+        await store.close()
+
+
+async def test_export_takes_the_record_highlighted_in_the_records_list(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """Whichever list has the focus: moving along the templates highlights the record that
+    completed one, and ``e`` exports the record highlighted below."""
+    await seed_submitted(seeded_db, tmp_path)
+    app = inspection_app(seeded_db, tmp_path, language="en")
+    async with app.run_test(size=(130, 36)) as pilot:
+        await open_section(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionsScreen)
+        records = table(app, "records")
+        await wait_until(pilot, lambda: records.row_count == 2)
+
+        async def exported() -> str:
+            screen.exported = []
+            await pilot.press("e")
+            await wait_until(pilot, lambda: bool(screen.exported), timeout=30)
+            return screen.exported[0].name
+
+        await pilot.press("tab", "down", "shift+tab")  # #1 highlighted, back on the templates
+        assert screen.focused is table(app, "due")
+        assert await exported() == "inspection-1-monthly-system-2026-11.md"
+        await pilot.press("down", "up")  # onto the daily round again: its record, #2
+        await wait_until(pilot, lambda: records.cursor_row == 0)
+        assert await exported() == "inspection-2-daily-room-2026-11-27.md"
 
 
 async def test_history_lists_older_records_and_opens_them_read_only(

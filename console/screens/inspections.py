@@ -3,7 +3,8 @@ round, this month's monthly inspection) and whether it is done, the open drafts,
 inspections missed lately, and the records submitted recently (``h``: the past year).
 
 ``n`` (or enter on the upper list) starts the selected template, or continues the
-operator's draft of it; enter on a record opens it read only; ``e`` exports it.
+operator's draft of it; enter on a record opens it read only; ``e`` exports the record
+highlighted in the records list, whichever list has the focus.
 """
 
 from __future__ import annotations
@@ -208,16 +209,31 @@ class InspectionsScreen(SectionScreen):
         self.notify(t("inspections.exported", files=", ".join(str(p) for p in paths)))
 
     async def _selected_record(self) -> Inspection | None:
-        """The record under the cursor of the records list, or the one that completed the
-        selected template's current period."""
-        if self.focused is self.record_table:
-            key = _current_key(self.record_table)
-            return self.records.get(int(key[2:])) if key else None
+        """The record highlighted in the records list, whichever list has the focus: what
+        the operator sees highlighted is what is exported (moving along the templates
+        highlights the record that completed one). A template completed by a record older
+        than the list shows gives that record."""
+        status = self._due_status()
+        done_by = status.record_id if status is not None else None
+        if self.focused is self.due_table and done_by is not None and done_by not in self.records:
+            return await inspection_book(self.duty_app).get(done_by)
+        key = _current_key(self.record_table)
+        return self.records.get(int(key[2:])) if key else None
+
+    def _due_status(self) -> DueStatus | None:
         key = _current_key(self.due_table) or ""
-        status = self.statuses.get(key[2:]) if key.startswith("t:") else None
-        if status is None or status.record_id is None:
-            return None
-        return await inspection_book(self.duty_app).get(status.record_id)
+        return self.statuses.get(key[2:]) if key.startswith("t:") else None
+
+    @on(DataTable.RowHighlighted, "#inspections-due")
+    def _template_highlighted(self) -> None:
+        """The operator moving along the templates: highlight the record that completed
+        the template's period in the records list."""
+        status = self._due_status()
+        if self.focused is not self.due_table or status is None or status.record_id is None:
+            return
+        key = f"r:{status.record_id}"
+        if key in self.record_table.rows:
+            _restore(self.record_table, key)
 
     def action_history(self) -> None:
         self.history = not self.history
