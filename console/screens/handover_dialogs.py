@@ -115,6 +115,8 @@ class FormDialog(ModalScreen[object]):
                     yield Button(t("dialog.cancel"), id=f"{prefix}-cancel")
 
     def on_mount(self) -> None:
+        for area in self.query(TextArea):  # written text is continued where it ends
+            area.move_cursor(area.document.end)
         if self.fields:  # at once: ``focus()`` would wait behind keys already typed
             self.set_focus(self.query_one(f"#{self.id}-{self.fields[0].name}"))
 
