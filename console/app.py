@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ class DutyDeskApp(App[int]):
         Binding("ctrl+l", "lock", "binding.lock", id="app.lock"),
     ]
     MODES = all_section_screens()
+    LIVE_FLUSH_DELAY = 0.2  # seconds: check events within it are redrawn in one batch
 
     def __init__(self, config: AppConfig) -> None:
         set_language(resolve_language(config.site.site.language))
@@ -76,6 +78,9 @@ class DutyDeskApp(App[int]):
         self.live_state: LiveState | None = None
         self._dirty: set[str] = set()
         self._flush_armed = False
+        # The header's counts as of the last redraw of the live view: the 1 s tick must not
+        # show counts the wall has not drawn yet (they change together, in the flush).
+        self._drawn_counts: Counter[str] | None = None
         self._last_activity = config.monotonic()
         self.alarm_bell = AlarmBell(self)
         self.records_unsaved = False  # the recorder cannot write: the header says so on red
@@ -118,6 +123,7 @@ class DutyDeskApp(App[int]):
             if self.config.start_checks:
                 await self.live.start()
             self.alarm_bell.start()
+        self._drawn_counts = self.live_state.counts()  # what the first screen will draw
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
         await self.push_screen(LoginScreen(hint=self.config.login_hint))
@@ -171,7 +177,7 @@ class DutyDeskApp(App[int]):
         self.alarm_bell.hear(message)
         if not self._flush_armed:
             self._flush_armed = True
-            self.set_timer(0.2, self._flush_live)
+            self.set_timer(self.LIVE_FLUSH_DELAY, self._flush_live)
 
     def on_saving_changed(self, message: SavingChanged) -> None:
         self.records_unsaved = not message.saving
@@ -180,6 +186,8 @@ class DutyDeskApp(App[int]):
     def _flush_live(self) -> None:
         self._flush_armed = False
         changed, self._dirty = self._dirty, set()
+        if self.live_state is not None:
+            self._drawn_counts = self.live_state.counts()
         screen = self.shown_screen()
         if screen is None:
             return
@@ -295,7 +303,8 @@ class DutyDeskApp(App[int]):
     def status_text(self) -> str:
         if self.live_state is None:
             return ""
-        counts = self.live_state.counts()
+        drawn = self._drawn_counts
+        counts = drawn if drawn is not None else self.live_state.counts()
         parts = [t("header.count." + state.lower(), n=counts[state])
                  for state in ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
                  if counts[state]]  # fmt: skip
