@@ -16,6 +16,7 @@ from importlib import resources
 import yaml
 
 LANGUAGES = ("zh_CN", "en")
+NAMED_PARAMS = ("role", "permission")  # an error's role or permission is shown by its name
 _active = "en"
 
 
@@ -61,7 +62,8 @@ def explain(error: Exception) -> str:
 
     ``error.<code>`` is formatted with the error's params; a list param is shown item by
     item through ``error.<code>.<item>``; when a param is None the catalog may offer
-    ``error.<code>.without_<param>`` instead (e.g. no backup known).
+    ``error.<code>.without_<param>`` instead (e.g. no backup known); a role or permission
+    param is shown by its catalog name (``role.operator``, ``permission.sticky_ack``).
     """
     code = getattr(error, "code", None)
     params: dict[str, object] = dict(getattr(error, "params", {}) or {})
@@ -73,6 +75,8 @@ def explain(error: Exception) -> str:
             key = f"{key}.without_{name}"
         elif isinstance(value, list | tuple):
             params[name] = "; ".join(t(f"error.{code}.{item}") for item in value)
+        elif name in NAMED_PARAMS and f"{name}.{value}" in catalog(_active):
+            params[name] = t(f"{name}.{value}")
     if key not in catalog(_active):
         return str(error)
     try:

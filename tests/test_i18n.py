@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from data import i18n
-from data.i18n import catalog, resolve_language, t
+from data.accounts import AuthError, User
+from data.i18n import catalog, explain, resolve_language, t
+from data.roles import Permission, PermissionDenied, Role, allows, require
 
 ROOT = Path(__file__).resolve().parents[1]
+ASCII_WORDS = re.compile(r"[A-Za-z]{3,}")  # an English word left in a Chinese message
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_][a-z0-9_.]*[a-z0-9_])["']""")
-# Keys built at run time: t(f"auth.{code}"), t("role." + role), nav labels in SECTIONS.
+# Keys built at run time: t(f"auth.{code}"), t("role." + role), a refusal's permission,
+# nav labels in SECTIONS.
 DYNAMIC_FAMILIES = {
     "auth": {"unknown_user", "bad_password", "locked", "disabled"},
     "role": {"operator", "supervisor", "admin", "auditor"},
+    "permission": {permission.value for permission in Permission},  # data.i18n.NAMED_PARAMS
 }
 
 
@@ -49,6 +56,38 @@ def test_placeholders_match_between_languages(language: str) -> None:
     field = re.compile(r"{(\w+)}")
     for key, text in catalog(language).items():
         assert set(field.findall(text)) == set(field.findall(catalog("en")[key])), key
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    previous = i18n.language()
+    i18n.set_language("zh_CN")
+    yield
+    i18n.set_language(previous)
+
+
+@pytest.mark.usefixtures("chinese")
+@pytest.mark.parametrize("reason", ["unknown_user", "bad_password", "locked", "disabled"])
+def test_a_refused_password_reads_in_the_operators_language(reason: str) -> None:
+    """What every password dialog shows (sign-out, sign-in, quit, seal): explain(AuthError)."""
+    shown = explain(AuthError(reason, until=dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)))
+    assert shown == t(f"auth.{reason}") and not ASCII_WORDS.search(shown), shown
+
+
+@pytest.mark.usefixtures("chinese")
+@pytest.mark.parametrize(
+    ("role", "permission"),
+    [(role, p) for p in Permission for role in Role if not allows(role, p)],
+)
+def test_a_role_refusal_names_role_and_permission_in_the_operators_language(
+    role: Role, permission: Permission
+) -> None:
+    """e.g. an operator's sticky acknowledgement: not "operator ... (sticky_ack)"."""
+    with pytest.raises(PermissionDenied) as refused:
+        require(User(2, "zhangsan", "张三", role), permission)
+    shown = explain(refused.value)
+    assert permission.value not in shown and role.value not in shown, shown
+    assert not ASCII_WORDS.search(shown), shown
 
 
 def test_language_resolution_order() -> None:

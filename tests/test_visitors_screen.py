@@ -269,7 +269,7 @@ async def test_reveal_is_refused_for_an_operator(seeded_db: Path) -> None:
         record_id = await seed_visitor(app)
         await reload(pilot)
         await pilot.press("r")
-        await wait_until(pilot, lambda: "may not do this" in note(app))
+        await wait_until(pilot, lambda: "may not see full ID numbers" in note(app))
         assert app.screen.id == "section-visitors"
         assert ID_NUMBER not in note(app)
         entries = await app.services.audit.query(action="access.reveal")
