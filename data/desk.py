@@ -20,7 +20,7 @@ from data.checklist_templates import shipped_templates
 from data.checklists import Checklist, load_checklist
 from data.clock import Clock, utc_now
 from data.config import SiteConfigError, load_site_config
-from data.crypto import ensure_key, open_cipher
+from data.crypto import open_cipher
 from data.models import Site
 from data.records.actions import ActionLog
 from data.records.alarms import AlarmBook
@@ -121,11 +121,11 @@ class Desk:
 
     @cached_property
     def visitors(self) -> AccessLog:
-        """The access (visitor) book. Built on first use because it needs the database's
-        field key (``<db>.key``, created mode 0600 when missing): a desk that never reads
-        visitors (most CLI commands) neither creates nor needs that file.
-        Raises KeyFileError when the key file is unusable."""
-        ensure_key(self.db_path)
+        """The access (visitor) book, built on first use: it needs the database's field key
+        (``<db>.key``), which a desk that never reads visitors (most CLI commands) does not.
+        The key is made by ``dutydesk init`` and by the console at start
+        (``data.crypto.ensure_key``), never here: a missing key is KeyFileError, not a new
+        key that cannot read the visitors already stored."""
         return AccessLog(
             self.store, self.audit, open_cipher(self.db_path), self.clock, tz=self.site.site.tz
         )

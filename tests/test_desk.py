@@ -10,7 +10,7 @@ import pytest
 
 from data.accounts import User
 from data.clock import ManualClock
-from data.crypto import key_path_for
+from data.crypto import KeyFileError, ensure_key, key_path_for
 from data.desk import Desk, open_desk
 from data.roles import Role
 from tests.console_support import minimal_site
@@ -44,11 +44,13 @@ async def test_the_books_share_the_desks_store_audit_and_clock(
         assert desk.clock is clock and desk.reports is not None
 
 
-async def test_the_visitor_book_makes_its_key_only_when_first_used(db_path: Path) -> None:
-    async with await open_desk(minimal_site(), db_path) as desk:
-        assert not key_path_for(db_path).exists()  # a command that never reads visitors
+async def test_the_visitor_book_opens_on_first_use_and_never_makes_a_key(db_path: Path) -> None:
+    async with await open_desk(minimal_site(), db_path) as desk:  # no key: still opens
+        with pytest.raises(KeyFileError):
+            desk.visitors  # noqa: B018 - reading it builds it
+        assert not key_path_for(db_path).exists()
+        ensure_key(db_path)
         assert desk.visitors is desk.visitors
-        assert key_path_for(db_path).exists()
 
 
 async def test_closing_the_desk_closes_its_store(db_path: Path) -> None:
