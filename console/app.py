@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual import events
-from textual.app import App, ScreenStackError
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -21,6 +21,7 @@ from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.live import Background, CheckEvent, Live, SavingChanged
 from console.live_state import LiveState, last_changes
+from console.palette import PALETTE_BINDING, open_palette, palette_commands
 from console.records import INSPECTION_FIGURE, refresh_duty
 from console.screens.incident_hooks import header_status
 from console.screens.login import LoginScreen
@@ -60,6 +61,7 @@ class DutyDeskApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "binding.quit", id="app.quit", priority=True),
         Binding("ctrl+l", "lock", "binding.lock", id="app.lock"),
+        PALETTE_BINDING,  # declared here so its footer label is translated
     ]
     MODES = all_section_screens()
     LIVE_FLUSH_DELAY = 0.2  # seconds: check events within it are redrawn in one batch
@@ -219,6 +221,12 @@ class DutyDeskApp(App[int]):
         from console.screens.incident_hooks import open_incident
 
         open_incident(self, device_id)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        return palette_commands(self, screen)  # console/palette.py: the operator's language
+
+    def action_command_palette(self) -> None:
+        open_palette(self)
 
     def action_section(self, section_id: str) -> None:
         if self.user is not None:

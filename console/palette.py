@@ -1,0 +1,49 @@
+"""The command palette (ctrl+p) in the operator's language.
+
+Textual's own system commands (Theme, Quit, Keys, Screenshot...) are English; the app
+offers these instead: the sections by name, lock, the keys panel and quit (no theme
+picker: its own search is English, and the theme is the site's). While the console is
+locked only the keys panel and quit (which asks for a password) are offered: nothing
+that shows a section past the lock screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+
+from console.sections import SECTIONS
+from data.i18n import t
+
+if TYPE_CHECKING:
+    from console.app import DutyDeskApp
+
+PALETTE_BINDING = Binding(
+    "ctrl+p", "command_palette", "binding.palette", id="app.palette", show=False, priority=True
+)
+
+
+def palette_commands(app: DutyDeskApp, screen: Screen[object]) -> Iterator[SystemCommand]:
+    if app.user is not None and app.locked_for() is None:
+        for section_id, key, label in SECTIONS:
+            help_text = t("palette.section_help", key=key)
+            yield SystemCommand(t(label), help_text, partial(app.action_section, section_id))
+        yield SystemCommand(t("palette.lock"), t("palette.lock_help"), app.action_lock)
+    if screen.query("HelpPanel"):
+        yield SystemCommand(t("palette.keys"), t("palette.keys_hide"), app.action_hide_help_panel)
+    else:
+        yield SystemCommand(t("palette.keys"), t("palette.keys_help"), app.action_show_help_panel)
+    yield SystemCommand(t("palette.quit"), t("palette.quit_help"), app.action_quit)
+
+
+def open_palette(app: DutyDeskApp) -> None:
+    already_open = any(isinstance(screen, CommandPalette) for screen in app.screen_stack)
+    if app.use_command_palette and not already_open:
+        palette = CommandPalette(placeholder=t("palette.placeholder"), id="--command-palette")
+        app.push_screen(palette)
