@@ -10,12 +10,18 @@ import pytest
 
 from data.accounts import User
 from data.clock import ManualClock
+from data.config import load_site
 from data.crypto import KeyFileError, ensure_key, key_path_for
 from data.desk import Desk, open_desk
+from data.models import Site
 from data.roles import Role
-from tests.console_support import minimal_site
 
 OPERATOR = User(2, "wang", "Wang Wei", Role.OPERATOR)
+SITE_FILE = Path(__file__).parent / "fixtures" / "minimal-site.yaml"
+
+
+def minimal_site() -> Site:
+    return load_site(SITE_FILE)
 
 
 async def test_an_alarm_is_acknowledged_through_the_desk_with_no_watch_running(

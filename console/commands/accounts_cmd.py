@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from console.commands import common
-from console.services import Services
 from data.accounts import AccountError, User
+from data.desk import Desk
 from data.i18n import explain, t
 from data.roles import ROLES, Permission
 
-Action = Callable[[Services, User, argparse.Namespace, common.PasswordSource], Awaitable[None]]
+Action = Callable[[Desk, User, argparse.Namespace, common.PasswordSource], Awaitable[None]]
 
 
 def add_parser(sub: Any, global_options: Callable[..., None]) -> None:
@@ -47,14 +47,14 @@ def _run(args: argparse.Namespace, fn: Action) -> int:
     permission = Permission.CHANGE_OWN_PASSWORD if own else Permission.MANAGE_ACCOUNTS
 
     async def go() -> None:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            actor = await common.login(services, args, source, permission)
-            await fn(services, actor, args, source)
+            actor = await common.login(desk, args, source, permission)
+            await fn(desk, actor, args, source)
         except AccountError as error:
             raise common.CliError(explain(error)) from None
         finally:
-            await services.close()
+            await desk.close()
 
     common.run(go)
     return 0
@@ -65,41 +65,37 @@ def _same_name(a: str, b: str | None) -> bool:
     return b is not None and a.casefold() == b.casefold()
 
 
-async def _add(s: Services, actor: User, a: argparse.Namespace, p: common.PasswordSource) -> None:
+async def _add(desk: Desk, actor: User, a: argparse.Namespace, p: common.PasswordSource) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
-    await s.accounts.add(actor, a.name, password, a.role, a.full_name)
+    await desk.accounts.add(actor, a.name, password, a.role, a.full_name)
     print(t("user.added", name=a.name, role=a.role))
 
 
-async def _passwd(
-    s: Services, actor: User, a: argparse.Namespace, p: common.PasswordSource
-) -> None:
+async def _passwd(desk: Desk, actor: User, a: argparse.Namespace, p: common.PasswordSource) -> None:
     password = p.new_password(t("cli.new_password", name=a.name))
     # Your own password needs the current one: the one you just logged in with.
     old = p.last_login if _same_name(actor.name, a.name) else None
-    await s.accounts.change_password(actor, a.name, password, old=old)
+    await desk.accounts.change_password(actor, a.name, password, old=old)
     print(t("user.password_changed", name=a.name))
 
 
-async def _lock(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
-    await s.accounts.lock(actor, a.name)
+async def _lock(desk: Desk, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    await desk.accounts.lock(actor, a.name)
     print(t("user.locked", name=a.name))
 
 
-async def _unlock(
-    s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource
-) -> None:
-    await s.accounts.unlock(actor, a.name)
+async def _unlock(desk: Desk, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    await desk.accounts.unlock(actor, a.name)
     print(t("user.unlocked", name=a.name))
 
 
-async def _role(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
-    await s.accounts.set_role(actor, a.name, a.role)
+async def _role(desk: Desk, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    await desk.accounts.set_role(actor, a.name, a.role)
     print(t("user.role_set", name=a.name, role=a.role))
 
 
-async def _list(s: Services, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
-    rows = await s.accounts.list_users(actor)
+async def _list(desk: Desk, actor: User, a: argparse.Namespace, _: common.PasswordSource) -> None:
+    rows = await desk.accounts.list_users(actor)
     print(f"{'NAME':<16} {'ROLE':<11} {'STATE':<22} FULL NAME")
     for account in rows:
         if account.disabled:

@@ -62,13 +62,13 @@ def run_verify(args: argparse.Namespace) -> int:
     anchor: ChainHead | None = args.anchor
 
     async def go() -> int:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            verdict = await services.audit.verify(anchor=anchor)
+            verdict = await desk.audit.verify(anchor=anchor)
         except KeyFileError as error:
             raise common.CliError(explain(error)) from None
         finally:
-            await services.close()
+            await desk.close()
         if not verdict.ok:
             print(t("audit.verify_bad", row=verdict.first_bad_id, reason=verdict.reason))
             return 1
@@ -89,11 +89,11 @@ def run_head(args: argparse.Namespace) -> int:
     site = common.load_site_or_fail(args)
 
     async def go() -> ChainHead | None:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            return await services.audit.head()
+            return await desk.audit.head()
         finally:
-            await services.close()
+            await desk.close()
 
     head = common.run(go)
     if head is None:
@@ -109,13 +109,13 @@ def run_show(args: argparse.Namespace) -> int:
     tz = site.site.tz
 
     async def go() -> int:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            await common.login(services, args, source, Permission.READ_AUDIT)
+            await common.login(desk, args, source, Permission.READ_AUDIT)
             since = args.since.replace(tzinfo=args.since.tzinfo or tz) if args.since else None
-            entries = await services.audit.query(since=since, user=args.by_user, limit=args.limit)
+            entries = await desk.audit.query(since=since, user=args.by_user, limit=args.limit)
         finally:
-            await services.close()
+            await desk.close()
         for e in entries:
             if args.json:
                 print(

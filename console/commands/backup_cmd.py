@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from console.commands import common
-from console.services import open_services, services_for
 from data import backup as backups
 from data.accounts import User
 from data.crypto import KeyFileError
+from data.desk import Desk, open_desk
 from data.i18n import explain, t
 from data.roles import Permission
 from data.store import CorruptDatabaseError, StoreError
@@ -34,14 +34,14 @@ def run_backup(args: argparse.Namespace) -> int:
     source = common.passwords(args)
 
     async def go() -> None:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            user = await common.login(services, args, source, Permission.BACKUP)
-            await backups.backup(services.store, args.path, services.audit, actor=user)
+            user = await common.login(desk, args, source, Permission.BACKUP)
+            await backups.backup(desk.store, args.path, desk.audit, actor=user)
         except (StoreError, KeyFileError) as error:  # e.g. the audit key is missing
             raise common.CliError(explain(error)) from None
         finally:
-            await services.close()
+            await desk.close()
 
     common.run(go)
     print(t("backup.done", path=args.path))
@@ -57,16 +57,16 @@ def run_restore(args: argparse.Namespace) -> int:
 
     async def authenticate() -> User:
         try:
-            services = await open_services(site, db_file)
+            desk = await open_desk(site, db_file)
         except CorruptDatabaseError:
-            async with backups.open_backup(args.path) as backup_store:
+            async with backups.open_backup(args.path) as backup_store:  # closes the store
                 return await common.login(
-                    services_for(site, backup_store), args, source, Permission.RESTORE
+                    Desk(site, backup_store), args, source, Permission.RESTORE
                 )
         try:
-            return await common.login(services, args, source, Permission.RESTORE)
+            return await common.login(desk, args, source, Permission.RESTORE)
         finally:
-            await services.close()
+            await desk.close()
 
     async def go() -> backups.RestoreResult:
         try:

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from console.services import Services, open_services
 from data.accounts import AuthError, User
 from data.config import LoadedSite, SiteConfigError, load_site_config
+from data.desk import Desk, open_desk
 from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.paths import default_db_path, default_site_path
@@ -88,15 +88,15 @@ def passwords(args: argparse.Namespace) -> PasswordSource:
     return PasswordSource(bool(getattr(args, "password_stdin", False)))
 
 
-async def open_or_fail(site: Site, path: Path) -> Services:
+async def open_or_fail(site: Site, path: Path) -> Desk:
     try:
-        return await open_services(site, path)
+        return await open_desk(site, path)
     except StoreError as error:
         raise CliError(explain(error)) from None
 
 
 async def login(
-    services: Services, args: argparse.Namespace, source: PasswordSource, permission: Permission
+    desk: Desk, args: argparse.Namespace, source: PasswordSource, permission: Permission
 ) -> User:
     """Authenticate like the console does, then check the role; both outcomes are audited."""
     name = getattr(args, "user", None)
@@ -104,13 +104,13 @@ async def login(
         raise CliError(t("cli.needs_user"))
     try:
         source.last_login = source.read(t("cli.password_for", name=name))
-        user = await services.accounts.authenticate(name, source.last_login)
+        user = await desk.accounts.authenticate(name, source.last_login)
     except AuthError as error:
         raise CliError(t(f"auth.{error.code}")) from None
     try:
         require(user, permission)
     except PermissionDenied:
-        await services.audit.record(user.name, "cli.command", permission.value, outcome="denied")
+        await desk.audit.record(user.name, "cli.command", permission.value, outcome="denied")
         raise CliError(t("cli.denied", role=t(f"role.{user.role}"))) from None
     return user
 

@@ -73,11 +73,11 @@ def run_init(args: argparse.Namespace) -> int:
     site = common.load_site_or_fail(args)
 
     async def create() -> None:
-        services = await common.open_or_fail(site, db_file)
+        desk = await common.open_or_fail(site, db_file)
         try:
-            await services.accounts.bootstrap_admin(args.admin, password, args.full_name)
+            await desk.accounts.bootstrap_admin(args.admin, password, args.full_name)
         finally:
-            await services.close()
+            await desk.close()
 
     ensure_audit_key(db_file)  # keys the audit chain; readable by this user only
     common.run(create)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from console.commands import common
-from console.services import Services
 from data.accounts import User
+from data.desk import Desk
 from data.exports import to_csv, to_csv_document, to_markdown
 from data.exports.document import Document, Section, Table
 from data.i18n import t
@@ -115,54 +115,45 @@ def _merge(title: str, site: Site, period: str, docs: list[Document]) -> Documen
                     docs[0].signatures if docs else [])  # fmt: skip
 
 
-async def _build(kind: str, s: Services, user: User, since: dt.datetime, until: dt.datetime,
-                 period: str) -> Document:  # fmt: skip
-    site = s.site
-    tz = site.site.tz
+async def _build(
+    kind: str, desk: Desk, user: User, since: dt.datetime, until: dt.datetime, period: str
+) -> Document:
+    site = desk.site
     if kind == "handovers":
-        from data.records.handover import HandoverBook
-
-        book = HandoverBook(s.store, s.audit, s.accounts, site)
-        handovers = await book.history(since, until)
-        names = await _full_names(s)
-        documents = [_with_full_names(book.to_document(h), names) for h in handovers]
+        handovers = await desk.handovers.history(since, until)
+        names = await _full_names(desk)
+        documents = [_with_full_names(desk.handovers.to_document(h), names) for h in handovers]
         return _merge(t("export.title.handovers"), site, period, documents)
     if kind == "inspections":
-        from console.records import site_checklists
-        from data.records.inspections import InspectionBook
-
-        inspections = InspectionBook(s.store, s.audit, s.accounts, site, site_checklists(site))
-        records = await inspections.records(since, until)
-        names = await _full_names(s)
-        documents = [_with_full_names(inspections.to_document(r), names) for r in records]
+        records = await desk.inspections.records(since, until)
+        names = await _full_names(desk)
+        documents = [_with_full_names(desk.inspections.to_document(r), names) for r in records]
         return _merge(t("export.title.inspections"), site, period, documents)
     if kind == "incidents":
         from data.exports.incident_doc import incident_list_document
-        from data.records.incidents import IncidentBook
 
-        incidents = await IncidentBook(s.store, s.audit, site).history(since, until)
-        return incident_list_document(incidents, site.site.name, tz, period)
+        incidents = await desk.incidents.history(since, until)
+        return incident_list_document(incidents, site.site.name, site.site.tz, period)
     if kind == "visitors":
-        return await _visitors(s, user, since, until, period)
-    return await _audit(s, since, until, period)
+        return await _visitors(desk, user, since, until, period)
+    return await _audit(desk, since, until, period)
 
 
-async def _visitors(s: Services, user: User, since: dt.datetime, until: dt.datetime,
-                    period: str) -> Document:  # fmt: skip
-    from data.crypto import open_cipher
+async def _visitors(
+    desk: Desk, user: User, since: dt.datetime, until: dt.datetime, period: str
+) -> Document:
     from data.exports.visitor_doc import visitor_list_document
-    from data.records.visitors import AccessLog
 
-    tz = s.site.site.tz
-    log = AccessLog(s.store, s.audit, open_cipher(s.store.path), tz=tz)
+    tz = desk.site.site.tz
     last_day = (until - dt.timedelta(seconds=1)).astimezone(tz).date()
-    records = await log.search(user, date_from=since.astimezone(tz).date(), date_to=last_day,
-                               limit=5000)  # fmt: skip
-    return visitor_list_document(records, s.site.site.name, tz, period)
+    records = await desk.visitors.search(
+        user, date_from=since.astimezone(tz).date(), date_to=last_day, limit=5000
+    )
+    return visitor_list_document(records, desk.site.site.name, tz, period)
 
 
-async def _full_names(s: Services) -> dict[str, str]:
-    rows = await s.store.fetchall("SELECT name, full_name FROM users")
+async def _full_names(desk: Desk) -> dict[str, str]:
+    rows = await desk.store.fetchall("SELECT name, full_name FROM users")
     return {str(row[0]): str(row[1]) for row in rows if row[1]}
 
 
@@ -179,10 +170,10 @@ def _with_full_names(doc: Document, names: Mapping[str, str]) -> Document:
     return dataclasses.replace(doc, meta=meta)
 
 
-async def _audit(s: Services, since: dt.datetime, until: dt.datetime, period: str) -> Document:
+async def _audit(desk: Desk, since: dt.datetime, until: dt.datetime, period: str) -> Document:
     import json
 
-    entries = [e for e in await s.audit.query(since=since, limit=1_000_000) if e.ts < until]
+    entries = [e for e in await desk.audit.query(since=since, limit=1_000_000) if e.ts < until]
     rows = [[str(e.id), e.ts.isoformat(), e.user or "", e.terminal, e.action, e.object,
              e.outcome, json.dumps(e.detail, ensure_ascii=False, sort_keys=True), e.prev_hash,
              e.hash] for e in sorted(entries, key=lambda e: e.id)]  # fmt: skip
@@ -190,7 +181,7 @@ async def _audit(s: Services, since: dt.datetime, until: dt.datetime, period: st
                "prev_hash", "hash"]  # fmt: skip
     return Document(
         t("export.title.audit"),
-        s.site.site.name,
+        desk.site.site.name,
         [(t("export.report.period"), period)],
         [Section("", [], Table(columns, rows))],
     )
@@ -206,15 +197,16 @@ def run_export(args: argparse.Namespace) -> int:
     period = f"{args.date_from} — {args.date_to}"
 
     async def go() -> Document:
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            user = await common.login(services, args, source, permission)
-            doc = await _build(args.kind, services, user, since, until, period)
-            await services.audit.record(user.name, f"export.{args.kind}", period,
-                                        detail={"format": args.format})  # fmt: skip
+            user = await common.login(desk, args, source, permission)
+            doc = await _build(args.kind, desk, user, since, until, period)
+            await desk.audit.record(
+                user.name, f"export.{args.kind}", period, detail={"format": args.format}
+            )
             return doc
         finally:
-            await services.close()
+            await desk.close()
 
     _write(common.run(go), args.format, args.out, site)
     return 0
@@ -231,21 +223,20 @@ def run_report(args: argparse.Namespace) -> int:
     source = common.passwords(args)
 
     async def go() -> Document:
-        from console.records import site_checklists
         from data.exports.report_doc import report_document
-        from data.records.reports import monthly
 
-        services = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, common.db_path(args))
         try:
-            user = await common.login(services, args, source, Permission.EXPORT_RECORDS)
-            report = await monthly(services.store, site, period, zone=args.zone,
-                                   kind=args.device_kind, device_id=args.device,
-                                   templates=site_checklists(site))  # fmt: skip
-            await services.audit.record(user.name, "report.export", str(period),
-                                        detail={"format": args.format})  # fmt: skip
+            user = await common.login(desk, args, source, Permission.EXPORT_RECORDS)
+            report = await desk.reports.monthly(
+                period, zone=args.zone, kind=args.device_kind, device_id=args.device
+            )
+            await desk.audit.record(
+                user.name, "report.export", str(period), detail={"format": args.format}
+            )
             return report_document(report)
         finally:
-            await services.close()
+            await desk.close()
 
     _write(common.run(go), args.format, args.out, site)
     return 0
