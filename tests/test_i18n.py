@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -88,6 +89,82 @@ def test_a_role_refusal_names_role_and_permission_in_the_operators_language(
     shown = explain(refused.value)
     assert permission.value not in shown and role.value not in shown, shown
     assert not ASCII_WORDS.search(shown), shown
+
+
+# Calls whose text reaches the screen, and which of their arguments carry it: positional
+# indexes and keyword names. Binding descriptions are catalog keys translated per screen.
+TEXT_ARGUMENTS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "Static": ((0,), ()),
+    "Label": ((0,), ()),
+    "Button": ((0,), ("label",)),
+    "Checkbox": ((0,), ("label",)),
+    "RadioButton": ((0,), ("label",)),
+    "notify": ((0,), ("message", "title")),
+    "Binding": ((2,), ("description", "tooltip")),
+    "Input": ((), ("placeholder", "tooltip")),
+    "Select": ((), ("prompt",)),
+    "TextArea": ((), ("placeholder",)),
+    "add_column": ((0,), ("label",)),
+    "add_columns": ((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), ()),
+    "update": ((0,), ()),
+    "Text": ((0,), ()),
+    "Option": ((0,), ()),
+    "SystemCommand": ((0, 1), ()),
+}
+WORDS = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")  # a word of English or a Chinese character
+# (path, literal) -> why it is not translated. Keep this short: each entry is a string an
+# operator sees in one language whatever the site's.
+ALLOWED_LITERALS: dict[tuple[str, str], str] = {}
+
+
+def user_facing_literals(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each string literal (or literal part of an f-string) passed where
+    text reaches the screen, that holds a word and is not a catalog key."""
+    keys = set(catalog("en"))
+    found = []
+    for call in ast.walk(ast.parse(source)):
+        if not isinstance(call, ast.Call):
+            continue
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name not in TEXT_ARGUMENTS:
+            continue
+        positions, keywords = TEXT_ARGUMENTS[name]
+        shown = [call.args[i] for i in positions if i < len(call.args)]
+        shown += [keyword.value for keyword in call.keywords if keyword.arg in keywords]
+        for node in shown:
+            parts = [node] if isinstance(node, ast.Constant) else getattr(node, "values", [])
+            for part in parts:
+                text = part.value if isinstance(part, ast.Constant) else None
+                if isinstance(text, str) and WORDS.search(text) and text not in keys:
+                    found.append((call.lineno, text))
+    return found
+
+
+def test_the_literal_scan_finds_text_outside_the_catalogs() -> None:
+    source = """
+Static("Hello operator"); Label("巡检"); self.notify(f"Saved {n} rows"); Button(label="OK")
+Binding("x", "go", "Go there"); Input(placeholder="your name"); table.add_column("Name")
+table.add_columns("Badge", "ID"); Text(f"{count} inside")
+Static(t("nav.wall")); Static("nav.wall"); Static(""); Text(f"⚠ {n}")
+Binding("y", "go", "binding.lock")
+"""
+    assert {text for _, text in user_facing_literals(source)} == {
+        "Hello operator", "巡检", "Saved ", " rows", "OK", "Go there", "your name", "Name",
+        "Badge", "ID", " inside",
+    }  # fmt: skip
+
+
+def test_console_and_widgets_show_no_literal_text() -> None:
+    """Text an operator reads comes from the catalogs, so it follows the site's language."""
+    found = []
+    for layer in ("console", "widgets"):
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            relative = str(path.relative_to(ROOT))
+            for line, text in user_facing_literals(path.read_text("utf-8")):
+                if (relative, text) not in ALLOWED_LITERALS:
+                    found.append(f"{relative}:{line}: {text!r}")
+    assert found == []
 
 
 def test_language_resolution_order() -> None:
