@@ -24,10 +24,9 @@ from pathlib import Path
 
 from data.clock import utc_now
 from data.config import load_site_config
-from data.records.checks import CheckRecords
 from data.store import Store
 from demo.seed_checks import CheckHistory
-from demo.seed_desk import Desk
+from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
 from demo.seed_visits import plan_visits
 from demo.seed_watches import plan_watches
@@ -76,9 +75,9 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
     store = await Store.open(db_path)
     try:
         before = await _password_checks(store)
-        desk = Desk(store, loaded, db_path, moment)
+        desk = SeedDesk(store, loaded, moment)
         history = CheckHistory(desk.site, moment, faults(desk))
-        await CheckRecords(store, desk.clock).persist(history.batch)
+        await desk.checks.persist(history.batch)
         plan_events(desk, history.faults)
         plan_visits(desk)
         plan_watches(desk, history)

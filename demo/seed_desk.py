@@ -1,4 +1,4 @@
-"""The duty desk the demo history is replayed through: every record book on one manual
+"""The duty desk the demo history is replayed through: the desk (data.desk) on one manual
 clock, the watches of the last days, and a timeline of steps run in time order.
 
 Seeding goes through the same public record APIs an operator's actions do (roles checked,
@@ -11,20 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from data.accounts import Accounts, User
-from data.audit import AuditTrail
+from data.accounts import User
 from data.clock import ManualClock
 from data.config import LoadedSite
-from data.crypto import open_cipher
+from data.desk import Desk
 from data.models import SiteInfo
-from data.records.actions import ActionLog
-from data.records.alarms import AlarmBook
-from data.records.handover import HandoverBook
-from data.records.incidents import IncidentBook
-from data.records.inspections import InspectionBook
-from data.records.visitors import AccessLog
 from data.shifts import ShiftSpan, shift_at
 from data.store import Store
 from demo.setup import DEMO_ACCOUNTS
@@ -51,29 +43,18 @@ def watch_spans(site: SiteInfo, now: datetime, count: int = WATCHES) -> list[Shi
     return spans
 
 
-class Desk:
-    """The record books, the clock they read and the steps to replay."""
+class SeedDesk(Desk):
+    """The desk on a manual clock, with the watches to replay and the steps of the timeline."""
 
-    def __init__(self, store: Store, loaded: LoadedSite, db_path: Path, now: datetime) -> None:
+    def __init__(self, store: Store, loaded: LoadedSite, now: datetime) -> None:
         self.now = now
-        self.clock = ManualClock(now)
-        self.site = loaded.site
+        clock = ManualClock(now)
+        super().__init__(
+            loaded.site, store, terminal=TERMINAL, clock=clock, checklists=loaded.checklists
+        )
+        self.clock: ManualClock = clock
         self.tz = loaded.site.site.tz
-        clock, site = self.clock, self.site
-        self.store = store
-        self.audit = AuditTrail(store, terminal=TERMINAL, clock=clock)
-        self.accounts = Accounts(store, self.audit, clock=clock)
-        self.inspections = InspectionBook(
-            store, self.audit, self.accounts, site, loaded.checklists, clock
-        )
-        self.handovers = HandoverBook(
-            store, self.audit, self.accounts, site, clock, inspections=self.inspections
-        )
-        self.alarms = AlarmBook(store, self.audit, clock)
-        self.incidents = IncidentBook(store, self.audit, site, clock)
-        self.access = AccessLog(store, self.audit, open_cipher(db_path), clock, tz=self.tz)
-        self.actions = ActionLog(store, self.audit, clock)
-        self.spans = watch_spans(site.site, now)
+        self.spans = watch_spans(self.site.site, now)
         # The operators take turns; the last watch (open now) is ON_DUTY_NOW's.
         self.operators = [
             ON_DUTY_NOW if (len(self.spans) - i) % 2 else OTHER_OPERATOR

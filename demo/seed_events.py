@@ -22,7 +22,7 @@ from functools import partial
 from checks.actions import action_port
 from data.accounts import User
 from demo.seed_checks import Fault
-from demo.seed_desk import Desk
+from demo.seed_desk import SeedDesk
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -89,7 +89,7 @@ class _Times:
     call: datetime  # the phone report about the maps
 
 
-def _times(desk: Desk) -> _Times:
+def _times(desk: SeedDesk) -> _Times:
     first, second, third = (desk.watch_start(i) for i in range(3))
     return _Times(
         warm=first + HOUR,
@@ -100,7 +100,7 @@ def _times(desk: Desk) -> _Times:
     )
 
 
-def faults(desk: Desk) -> list[Fault]:
+def faults(desk: SeedDesk) -> list[Fault]:
     at = _times(desk)
     down_until = at.down + 20 * MINUTE
     return [
@@ -117,7 +117,7 @@ def faults(desk: Desk) -> list[Fault]:
     ]  # fmt: skip
 
 
-def plan_events(desk: Desk, history_faults: list[Fault]) -> None:
+def plan_events(desk: SeedDesk, history_faults: list[Fault]) -> None:
     """Raise and clear an alarm for each fault; schedule what the desk did about them."""
     for fault in history_faults:
         desk.at(fault.start, partial(_raise, desk, fault))
@@ -135,22 +135,22 @@ def plan_events(desk: Desk, history_faults: list[Fault]) -> None:
             desk.at(moment, partial(_do, desk, case, kind, text))
 
 
-async def _raise(desk: Desk, fault: Fault) -> None:
+async def _raise(desk: SeedDesk, fault: Fault) -> None:
     await desk.alarms.raise_or_update(
         fault.device, fault.check, fault.state, fault.message, fault.start, attempts=3
     )
 
 
-async def _do(desk: Desk, case: _Case, kind: str, text: str) -> None:
+async def _do(desk: SeedDesk, case: _Case, kind: str, text: str) -> None:
     await _HANDLERS[kind](desk, case, await desk.on_duty(), text)
 
 
-async def _ack(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _ack(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     alarms = [await desk.alarms.active_for(device, check) for device, check in case.alarms]
     await desk.alarms.acknowledge(actor, [a.id for a in alarms if a is not None], text)
 
 
-async def _open(desk: Desk, case: _Case, actor: User, title: str) -> None:
+async def _open(desk: SeedDesk, case: _Case, actor: User, title: str) -> None:
     alarm = await desk.alarms.active_for(*case.alarms[0])
     if alarm is None:
         raise RuntimeError(f"the demo history expected an active alarm for {case.name}")
@@ -159,7 +159,7 @@ async def _open(desk: Desk, case: _Case, actor: User, title: str) -> None:
     desk.ids[case.name] = incident.id
 
 
-async def _call(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _call(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     incident = await desk.incidents.open_manual(
         actor, "政务服务网地图页面加载缓慢", case.severity, case.category,
         device_id="srv-gis-1", caller="刘科长", department="市自然资源局信息科",
@@ -168,33 +168,33 @@ async def _call(desk: Desk, case: _Case, actor: User, text: str) -> None:
     desk.ids[case.name] = incident.id
 
 
-async def _respond(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _respond(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     await desk.incidents.respond(actor, desk.ids[case.name], text)
 
 
-async def _note(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _note(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     await desk.incidents.add_entry(actor, desk.ids[case.name], text)
 
 
-async def _escalate(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _escalate(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     # The vendor and its support line come from the device's asset data.
     await desk.incidents.escalate(actor, desk.ids[case.name], ticket=TICKET, note=text)
 
 
-async def _vendor(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _vendor(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     await desk.incidents.vendor_responded(actor, desk.ids[case.name], note=text)
 
 
-async def _resolve(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _resolve(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     cause, solution = text.split("\n")
     await desk.incidents.resolve(actor, desk.ids[case.name], cause, solution)
 
 
-async def _close(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _close(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     await desk.incidents.close(actor, desk.ids[case.name])
 
 
-async def _restart(desk: Desk, case: _Case, actor: User, text: str) -> None:
+async def _restart(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     """One run of the restart action, recorded as the action dialog does once it is over
     (WebLogic takes about a minute to come back)."""
     device = next(d for d in desk.site.devices if d.id == "srv-app-1")
@@ -208,7 +208,7 @@ async def _restart(desk: Desk, case: _Case, actor: User, text: str) -> None:
     )  # fmt: skip
 
 
-_HANDLERS: dict[str, Callable[[Desk, _Case, User, str], Awaitable[None]]] = {
+_HANDLERS: dict[str, Callable[[SeedDesk, _Case, User, str], Awaitable[None]]] = {
     "ack": _ack,
     "open": _open,
     "call": _call,

@@ -15,7 +15,7 @@ from functools import partial
 
 from data.idnumbers import DocType, check_character
 from data.records.visitors import Item, VisitorEntry
-from demo.seed_desk import Desk
+from demo.seed_desk import SeedDesk
 
 
 def resident_id(region: str, born: date, sequence: int) -> str:
@@ -75,7 +75,7 @@ VISITS = (
 STAFF = ((0, 4.0, timedelta(minutes=40), "wangwu", "季度机房安全检查"),)
 
 
-def plan_visits(desk: Desk) -> None:
+def plan_visits(desk: SeedDesk) -> None:
     for number, visit in enumerate(VISITS):
         if visit.watch is None:
             entered = desk.now - timedelta(hours=visit.hours)
@@ -92,18 +92,18 @@ def plan_visits(desk: Desk) -> None:
         desk.at(entered + stay, partial(_staff_leaves, desk, key))
 
 
-async def _enter(desk: Desk, who: VisitorEntry, key: str) -> None:
+async def _enter(desk: SeedDesk, who: VisitorEntry, key: str) -> None:
     actor = await desk.on_duty()
-    desk.ids[key] = await desk.access.enter_visitor(actor, replace(who, escort=actor.name))
+    desk.ids[key] = await desk.visitors.enter_visitor(actor, replace(who, escort=actor.name))
 
 
-async def _leave(desk: Desk, visit: _Visit, key: str) -> None:
-    await desk.access.exit(await desk.on_duty(), desk.ids[key], visit.items_out, visit.exit_note)
+async def _leave(desk: SeedDesk, visit: _Visit, key: str) -> None:
+    await desk.visitors.exit(await desk.on_duty(), desk.ids[key], visit.items_out, visit.exit_note)
 
 
-async def _staff(desk: Desk, account: str, purpose: str, key: str) -> None:
-    desk.ids[key] = await desk.access.enter_staff(await desk.on_duty(), account, purpose=purpose)
+async def _staff(desk: SeedDesk, account: str, purpose: str, key: str) -> None:
+    desk.ids[key] = await desk.visitors.enter_staff(await desk.on_duty(), account, purpose=purpose)
 
 
-async def _staff_leaves(desk: Desk, key: str) -> None:
-    await desk.access.exit(await desk.on_duty(), desk.ids[key])
+async def _staff_leaves(desk: SeedDesk, key: str) -> None:
+    await desk.visitors.exit(await desk.on_duty(), desk.ids[key])

@@ -19,7 +19,7 @@ from data.records.check_batch import Key
 from data.records.handover import Handover
 from data.records.inspection_rows import LiveReading
 from demo.seed_checks import CheckHistory
-from demo.seed_desk import Desk, password
+from demo.seed_desk import SeedDesk, password
 
 MINUTE = timedelta(minutes=1)
 
@@ -61,7 +61,7 @@ MONTHLY: Mapping[str, tuple[object, str]] = {
 }
 
 
-def plan_watches(desk: Desk, history: CheckHistory) -> None:
+def plan_watches(desk: SeedDesk, history: CheckHistory) -> None:
     spans, operators = desk.spans, desk.operators
     desk.at(spans[0].start + 5 * MINUTE, partial(_open_first, desk))
     for index in range(len(spans) - 1):
@@ -80,36 +80,36 @@ def plan_watches(desk: Desk, history: CheckHistory) -> None:
     _plan_inspections(desk, history)
 
 
-async def _open_first(desk: Desk) -> None:
+async def _open_first(desk: SeedDesk) -> None:
     await desk.handovers.open_shift(await desk.on_duty())
 
 
-async def _write_notes(desk: Desk, text: str) -> None:
+async def _write_notes(desk: SeedDesk, text: str) -> None:
     watch = await _current(desk)
     await desk.handovers.set_notes(await desk.user(watch.operator), watch.id, text)
 
 
-async def _sign_out(desk: Desk, name: str) -> None:
+async def _sign_out(desk: SeedDesk, name: str) -> None:
     watch = await _current(desk)
     await desk.handovers.sign_outgoing(await desk.user(name), watch.id, password(name))
 
 
-async def _sign_in(desk: Desk, name: str) -> None:
+async def _sign_in(desk: SeedDesk, name: str) -> None:
     watch = await _current(desk)
     await desk.handovers.sign_incoming(name, password(name), watch.id)
 
 
-async def _add_pending(desk: Desk, number: int, text: str) -> None:
+async def _add_pending(desk: SeedDesk, number: int, text: str) -> None:
     watch = await _current(desk)
     item = await desk.handovers.add_pending(await desk.user(watch.operator), watch.id, text)
     desk.ids[f"pending-{number}"] = item.id
 
 
-async def _close_pending(desk: Desk, number: int, note: str) -> None:
+async def _close_pending(desk: SeedDesk, number: int, note: str) -> None:
     await desk.handovers.close_pending(await desk.on_duty(), desk.ids[f"pending-{number}"], note)
 
 
-async def _current(desk: Desk) -> Handover:
+async def _current(desk: SeedDesk) -> Handover:
     watch = await desk.handovers.current()
     if watch is None:
         raise RuntimeError("the demo history lost its open watch")
@@ -119,7 +119,7 @@ async def _current(desk: Desk) -> Handover:
 # Inspections.
 
 
-def _plan_inspections(desk: Desk, history: CheckHistory) -> None:
+def _plan_inspections(desk: SeedDesk, history: CheckHistory) -> None:
     day_shift = desk.site.site.shifts[0]
     finished = range(len(desk.spans) - 1)
     days = [i for i in finished if desk.spans[i].shift == day_shift] or [finished[-1]]
@@ -133,7 +133,7 @@ def _plan_inspections(desk: Desk, history: CheckHistory) -> None:
         desk.at(start + 25 * MINUTE, partial(_submit, desk, template))
 
 
-async def _start(desk: Desk, history: CheckHistory, template_id: str) -> None:
+async def _start(desk: SeedDesk, history: CheckHistory, template_id: str) -> None:
     """Start the draft and pre-fill it from the checks, as the form does."""
     book, now = desk.inspections, desk.clock()
     draft = await book.start(await desk.on_duty(), template_id)
@@ -150,14 +150,16 @@ async def _start(desk: Desk, history: CheckHistory, template_id: str) -> None:
     desk.ids[template_id] = draft
 
 
-async def _answer(desk: Desk, template_id: str, answers: Mapping[str, tuple[object, str]]) -> None:
+async def _answer(
+    desk: SeedDesk, template_id: str, answers: Mapping[str, tuple[object, str]]
+) -> None:
     draft = desk.ids[template_id]
     actor = await desk.user((await desk.inspections.get(draft)).inspector)
     for item_id, (value, note) in answers.items():
         await desk.inspections.save_answer(actor, draft, item_id, value, note)
 
 
-async def _submit(desk: Desk, template_id: str) -> None:
+async def _submit(desk: SeedDesk, template_id: str) -> None:
     """Explain any pre-filled reading out of range (the seeded values rarely are), sign."""
     draft_id = desk.ids[template_id]
     draft = await desk.inspections.get(draft_id)

@@ -16,11 +16,10 @@ from pathlib import Path
 import platformdirs
 
 from data import passwords
-from data.accounts import Accounts
-from data.audit import AuditTrail
 from data.clock import ManualClock, utc_now
 from data.config import load_site
 from data.crypto import audit_key_path_for, ensure_audit_key, ensure_key
+from data.desk import open_desk
 from data.i18n import t
 from data.models import Site
 from data.store import Store
@@ -151,27 +150,23 @@ async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
     _fresh_db(db_path)
     ensure_audit_key(db_path)  # keys the audit chain from its genesis row on
     with _seed_scrypt_cost():
-        await _accounts_and_history(site_path, db_path)
+        await _accounts_and_history(site, site_path, db_path)
     await _give_accounts_full_cost_hashes(db_path)
     return DemoPaths(site=site, site_path=site_path, db_path=db_path)
 
 
-async def _accounts_and_history(site_path: Path, db_path: Path) -> None:
+async def _accounts_and_history(site: Site, site_path: Path, db_path: Path) -> None:
     # The accounts exist before the seeded history begins, so the audit trail reads in time
     # order: they are created on a clock set back before the first seeded watch.
-    store = await Store.open(db_path)
+    ensure_key(db_path)  # encrypts visitors' numbers; the site's fingerprint reads it too
     clock = ManualClock(utc_now() - ACCOUNTS_AGE)
-    audit = AuditTrail(store, terminal="demo", clock=clock)
-    try:
-        accounts = Accounts(store, audit, clock=clock)
+    async with await open_desk(site, db_path, terminal="demo", clock=clock) as desk:
+        accounts = desk.accounts
         admin_name, admin_pw, _ = next(a for a in DEMO_ACCOUNTS if a[2] == "admin")
         admin = await accounts.bootstrap_admin(admin_name, admin_pw, FULL_NAMES[admin_name])
         for name, password, role in DEMO_ACCOUNTS:
             if name != admin_name:
                 await accounts.add(admin, name, password, role, FULL_NAMES[name])
-    finally:
-        await store.close()
-    ensure_key(db_path)
     from demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 
     await seed_history(site_path, db_path)
