@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from console.services import open_services
 from data.audit import AuditEntry, AuditTrail
 from data.config import load_site
 from data.crypto import ensure_key
+from data.desk import open_desk
 from data.site_history import META_KEY
 from data.store import Store
 from tests.cli_support import Cli
@@ -47,12 +47,12 @@ ENV = {"COMMUNITY": "env-community-1"}
 
 
 async def start(site_file: Path, db: Path, env: dict[str, str] = ENV) -> list[AuditEntry]:
-    """Open the services as the console does at start; the site.changed rows so far."""
-    services = await open_services(load_site(site_file, env=env), db)
+    """Open the desk as the console does at start; the site.changed rows so far."""
+    desk = await open_desk(load_site(site_file, env=env), db)
     try:
-        return await services.audit.query(action="site.changed")
+        return await desk.audit.query(action="site.changed")
     finally:
-        await services.close()
+        await desk.close()
 
 
 @pytest.fixture
@@ -106,11 +106,11 @@ async def test_without_the_store_key_a_secret_change_is_seen_by_the_file_hash(
 async def test_the_store_keeps_no_value_of_the_site(site_file: Path, db_path: Path) -> None:
     ensure_key(db_path)
     await start(site_file, db_path)
-    services = await open_services(load_site(site_file, env=ENV), db_path)
+    desk = await open_desk(load_site(site_file, env=ENV), db_path)
     try:
-        stored = await services.store.get_meta(META_KEY)
+        stored = await desk.store.get_meta(META_KEY)
     finally:
-        await services.close()
+        await desk.close()
     assert stored is not None
     raw = db_path.read_bytes()
     for value in (b"old-community-1", "交换机".encode(), b"127.0.0.2", b"env-community"):
@@ -126,7 +126,7 @@ def test_dutydesk_check_records_a_changed_site_file(initialised: Cli) -> None:
 
 
 async def site_changes(db: Path) -> list[AuditEntry]:
-    """The site.changed rows, read without opening the services (that would record)."""
+    """The site.changed rows, read without opening a desk (that would record)."""
     store = await Store.open(db)
     try:
         return await AuditTrail(store).query(action="site.changed")
