@@ -1,4 +1,9 @@
-"""The section bar under the header: ``1 状态墙  2 告警  3 交接班 ...`` with the current one lit."""
+"""The section bar under the header: ``1 状态墙  2 告警  3 交接班 ...`` with the current one lit.
+
+When the labels do not fit (English at 80 columns) the spacing tightens first, then the
+other sections show their key only: every key stays on screen and the current section
+keeps its name.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +28,20 @@ class NavBar(Widget):
         self.sections = sections
 
     def render(self) -> Text:
+        width = self.size.width or 10_000  # not laid out yet: the full bar
+        for gap, all_labels in ((" ", True), ("", True), ("", False)):
+            text = self._bar(gap, all_labels)
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def _bar(self, gap: str, all_labels: bool) -> Text:
         text = Text()
         for section_id, key, label in self.sections:
-            style = "reverse bold" if section_id == self.current else ""
+            current = section_id == self.current
+            style = "reverse bold" if current else ""
             text.append(f" {key} ", style="bold " + style)
-            text.append(f"{label} ", style=style)
-            text.append(" ")
+            if all_labels or current:
+                text.append(f"{label} ", style=style)
+            text.append(gap)
         return text
