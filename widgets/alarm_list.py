@@ -23,6 +23,12 @@ GLYPHS = {"CRITICAL": "✖", "UNKNOWN": "?", "WARNING": "▲"}
 MARK = "●"
 COLUMNS = ("mark", "severity", "age", "device", "check", "message", "since", "attempts",
            "ack_by", "until")  # fmt: skip
+# Under NARROW_WIDTH (an 80x24 terminal) when and who come before the message, which the
+# row's device detail shows in full anyway: the columns an 80-column screen keeps.
+NARROW_COLUMNS = ("mark", "severity", "age", "device", "since", "ack_by", "until", "attempts",
+                  "check", "message")  # fmt: skip
+NARROW_WIDTH = 120
+NARROW_DEVICE_WIDTH = 12
 MESSAGE_WIDTH = 40
 
 
@@ -96,24 +102,38 @@ class AlarmList(RecordTable):
         self.rows_by_id: dict[int, AlarmRow] = {}
         self.marked: set[int] = set()
         self.history = history
+        self.narrow = False
 
     def on_mount(self) -> None:
         self._add_columns()
 
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH
+        if narrow != self.narrow:
+            self.narrow = narrow
+            self.set_rows(list(self.rows_by_id.values()), relayout=True)
+
+    def _columns(self) -> list[str]:
+        names = list(NARROW_COLUMNS if self.narrow else COLUMNS)
+        return [*names, "cleared"] if self.history else names
+
     def _add_columns(self) -> None:
-        names = [*COLUMNS, "cleared"] if self.history else list(COLUMNS)
-        for name in names:
+        for name in self._columns():
             self.add_column(t(f"alarms.col.{name}"), key=name)
 
-    def set_rows(self, rows: Iterable[AlarmRow], *, history: bool | None = None) -> None:
+    def set_rows(
+        self, rows: Iterable[AlarmRow], *, history: bool | None = None, relayout: bool = False
+    ) -> None:
         """Show ``rows`` in order; the cursor stays on the same alarm, marks on rows that
-        are still listed."""
+        are still listed. ``relayout``: the columns change too (the width crossed
+        NARROW_WIDTH)."""
         current = self.current_id
         rows = list(rows)
         switch = history is not None and history != self.history
-        self.clear(columns=switch)
+        self.clear(columns=switch or relayout)
         if switch:
             self.history = not self.history
+        if switch or relayout:
             self._add_columns()
         self.rows_by_id = {row.alarm_id: row for row in rows}
         self.marked &= set(self.rows_by_id)
@@ -134,21 +154,23 @@ class AlarmList(RecordTable):
         message = row.message if len(row.message) <= MESSAGE_WIDTH else (
             row.message[: MESSAGE_WIDTH - 1] + "…")  # fmt: skip
         until = f"∞ {row.ack_until}" if row.sticky and acked else row.ack_until
-        cells = [
-            Text(MARK if row.alarm_id in self.marked else " "),
-            Text(severity, style=look),
-            Text(row.age, style=plain),
-            Text(row.device_name, style=plain),
-            Text(row.check_id, style=plain),
-            Text(message, style=plain),
-            Text(row.since, style=plain),
-            Text(row.attempts, style=plain, justify="right"),
-            Text(row.ack_by, style=plain),
-            Text(until, style=plain),
-        ]
-        if self.history:
-            cells.append(Text(row.cleared, style=plain))
-        return cells
+        device = Text(row.device_name, style=plain)
+        if self.narrow:
+            device.truncate(NARROW_DEVICE_WIDTH, overflow="ellipsis")
+        cells = {
+            "mark": Text(MARK if row.alarm_id in self.marked else " "),
+            "severity": Text(severity, style=look),
+            "age": Text(row.age, style=plain),
+            "device": device,
+            "check": Text(row.check_id, style=plain),
+            "message": Text(message, style=plain),
+            "since": Text(row.since, style=plain),
+            "attempts": Text(row.attempts, style=plain, justify="right"),
+            "ack_by": Text(row.ack_by, style=plain),
+            "until": Text(until, style=plain),
+            "cleared": Text(row.cleared, style=plain),
+        }
+        return [cells[name] for name in self._columns()]
 
     def selected_ids(self) -> list[int]:
         """The marked alarms in list order, else the one under the cursor."""
