@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.bindings import translate_bindings
 from data.i18n import t
 from data.idnumbers import DocType
 from data.records.visitors import AccessRecord, Item, Presence
+from widgets.key_footer import KeyFooter
 
 DOC_TYPES = {
     DocType.RESIDENT_ID: "visitors.doc.resident_id",
@@ -104,7 +105,7 @@ class RecordDetails(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(describe(self.record, self.tz, self.revealed), id="details-text")
-        yield Footer()
+        yield KeyFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

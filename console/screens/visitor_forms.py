@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.bindings import translate_bindings
 from console.screens.confirm import ConfirmDialog
@@ -30,6 +30,7 @@ from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
 from data.phones import PhoneError, parse_phone
 from data.records.visitors import AccessRecord, Item, VisitorEntry
+from widgets.key_footer import KeyFooter
 from widgets.record_form import FormField, RecordForm, RowColumn
 
 Result = TypeVar("Result")
@@ -120,8 +121,8 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
 
     DEFAULT_CSS = """
     RecordDialog { align: center middle; }
-    RecordDialog > Vertical { width: 96; height: auto; max-height: 95%; padding: 0 2;
-                              border: round $primary; background: $surface; }
+    RecordDialog > Vertical { width: 96; max-width: 100%; height: auto; max-height: 95%;
+                              padding: 0 2; border: round $primary; background: $surface; }
     RecordDialog .dialog-title { text-style: bold; }
     """
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
@@ -138,7 +139,7 @@ class RecordDialog(ModalScreen[Result | None], Generic[Result]):
         with Vertical():
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield self.form
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.form.query("Input, Select").first().focus()
