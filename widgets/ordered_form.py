@@ -15,7 +15,9 @@ it, then posts ``OrderedForm.Submitted``.
 
 Enter per field (by widget id): "next" (the default) moves to the next line field,
 "submit" submits, "stay" does nothing (e.g. a refusal reason, which an explicit key sends).
-Enter on a button presses it and in a TextArea starts a new line, as usual.
+Enter on a button presses it and in a TextArea starts a new line, as usual. A form built
+with ``enter_to_any=True`` moves on to whatever comes next instead (a choice, a row, and
+from the last line its first button), as a record form walks its fields.
 """
 
 from __future__ import annotations
@@ -57,11 +59,13 @@ class OrderedForm(Vertical):
         self,
         *children: Widget,
         enter: Mapping[str, EnterMode] | None = None,
+        enter_to_any: bool = False,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(*children, id=id, classes=classes)
         self.enter_modes = dict(enter or {})
+        self.enter_to_any = enter_to_any
 
     def focus_order(self) -> list[Widget]:
         """The form's widgets that take focus, in the screen's focus order."""
@@ -93,6 +97,10 @@ class OrderedForm(Vertical):
         mode = self.enter_modes.get(field.id or "", "next")
         if mode == "submit":
             self.after_typed_keys(lambda: self.submit(field))
+        elif mode == "next" and self.enter_to_any:
+            chain = self.focus_order()
+            if chain and field is not chain[-1]:
+                self.move_focus(1, chain)
         elif mode == "next":
             lines = [w for w in self.focus_order() if isinstance(w, Input | TextArea)]
             if lines and field is not lines[-1]:

@@ -1,14 +1,18 @@
-"""A keyboard-first record form: one labelled line per field, a message under each field,
-and repeatable rows (e.g. the items a visitor carries in).
+"""A keyboard-first record form: one labelled line per field (a line, a password, a few
+lines of text, a choice), a message under each field, repeatable rows (e.g. the items a
+visitor carries in), a submit button, any further buttons of the form's own, and Cancel.
 
 The form takes plain ``FormField`` descriptions and never reads or writes records: the
 screen showing it listens for ``RecordForm.Submitted``, hands ``values()`` and ``rows()``
 to data/, and on a refusal calls ``show_errors``. Nothing typed is cleared by a refusal,
 and a field's message goes away as soon as that field is edited again.
 
-Keys: enter moves to the next field (from the last one to the submit button); ctrl+s
-submits from anywhere in the form; ctrl+n adds a row below the focused one (or at the end)
-of a rows field; ctrl+r removes the focused row.
+Keys: enter moves to the next field (from the last one to the submit button), or submits
+from a field whose ``enter`` says so; ctrl+s submits from anywhere in the form; ctrl+n adds
+a row below the focused one (or at the end) of a rows field; ctrl+r removes the focused
+row (both only in a form with rows). Tab, Enter and ctrl+s take effect in the order they
+were typed (``OrderedForm``): a burst of keys never lands in the wrong field or submits
+before the keys typed ahead of it are in.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets.button import ButtonVariant
 
 from data.i18n import t
+from widgets.ordered_form import EnterMode, OrderedForm
 
 FieldCheck = Callable[[str, Mapping[str, str]], str | None]
 """A live check: the field's value and all the form's values -> a message, or None when
@@ -44,7 +50,7 @@ class RowColumn:
 class FormField:
     name: str
     label: str
-    kind: Literal["text", "choice", "rows"] = "text"
+    kind: Literal["text", "password", "area", "choice", "rows"] = "text"
     value: str = ""
     placeholder: str = ""
     required: bool = False  # only marks the label: the rules live in data/
@@ -54,6 +60,16 @@ class FormField:
     depends: tuple[str, ...] = ()  # other fields whose change re-runs ``check``
     columns: tuple[RowColumn, ...] = ()  # of a rows field
     rows: tuple[tuple[str, ...], ...] = ()  # a rows field's first rows
+    enter: EnterMode = "next"  # Enter in a line: move on, submit, or nothing
+
+
+@dataclass(frozen=True)
+class FormButton:
+    """A button beside the submit button; pressing it submits the form for ``name``."""
+
+    name: str
+    label: str
+    variant: ButtonVariant = "default"
 
 
 class RecordForm(VerticalScroll):
@@ -67,6 +83,8 @@ class RecordForm(VerticalScroll):
     RecordForm .form-line { height: 1; }
     RecordForm .form-label { width: 18; }
     RecordForm .form-line Input, RecordForm .form-line Select { width: 1fr; }
+    RecordForm .form-area-line { height: auto; }
+    RecordForm .form-area-line TextArea { width: 1fr; height: 8; }
     RecordForm Input { background: $boost; }
     RecordForm .form-rows-line { height: auto; margin-top: 1; }
     RecordForm .form-rows { height: auto; width: 1fr; }
@@ -81,9 +99,12 @@ class RecordForm(VerticalScroll):
     """
 
     class Submitted(Message):
-        def __init__(self, form: RecordForm) -> None:
+        """The form was sent: ``choice`` is "submit" or the name of one of its buttons."""
+
+        def __init__(self, form: RecordForm, choice: str = "submit") -> None:
             super().__init__()
             self.form = form
+            self.choice = choice
 
     class Cancelled(Message):
         def __init__(self, form: RecordForm) -> None:
@@ -91,37 +112,56 @@ class RecordForm(VerticalScroll):
             self.form = form
 
     def __init__(
-        self, fields: Sequence[FormField], submit_label: str, *, id: str | None = None
+        self,
+        fields: Sequence[FormField],
+        submit_label: str,
+        *,
+        buttons: Sequence[FormButton] = (),
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.fields = {spec.name: spec for spec in fields}
         self.submit_label = submit_label
+        self.buttons = list(buttons)
         self._row_ids = count(1)
         self._shown: tuple[dict[str, str], dict[str, list[dict[str, str]]]] | None = None
 
     # -- building ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        for spec in self.fields.values():
-            label = f"{spec.label} *" if spec.required else spec.label
-            if spec.kind == "rows":
-                with Horizontal(classes="form-rows-line"):
-                    yield Label(label, classes="form-label")
-                    with Vertical(id=f"rows-{spec.name}", classes="form-rows"):
-                        for row in spec.rows or ((),):
-                            yield self._row(spec, row)
-                yield Static(t("form.rows_hint"), classes="form-hint")
-            else:
-                with Horizontal(classes="form-line"):
-                    yield Label(label, classes="form-label")
-                    yield self._control(spec)
-            yield Static("", id=f"error-{spec.name}", classes="form-field-error -empty")
-        yield Static("", id="form-error", classes="-empty")
-        with Horizontal(id="form-buttons"):
-            yield Button(self.submit_label, id="form-submit", variant="primary")
-            yield Button(t("dialog.cancel"), id="form-cancel")
+        enter = {f"field-{spec.name}": spec.enter for spec in self.fields.values()}
+        with OrderedForm(enter=enter, enter_to_any=True, id="form-keys"):
+            for spec in self.fields.values():
+                yield from self._line(spec)
+                yield Static("", id=f"error-{spec.name}", classes="form-field-error -empty")
+            yield Static("", id="form-error", classes="-empty")
+            with Horizontal(id="form-buttons"):
+                yield Button(self.submit_label, id="form-submit", variant="primary")
+                for button in self.buttons:
+                    yield Button(button.label, id=f"form-{button.name}", variant=button.variant)
+                yield Button(t("dialog.cancel"), id="form-cancel")
+
+    def _line(self, spec: FormField) -> ComposeResult:
+        label = Label(f"{spec.label} *" if spec.required else spec.label, classes="form-label")
+        if spec.kind == "rows":
+            with Horizontal(classes="form-rows-line"):
+                yield label
+                with Vertical(id=f"rows-{spec.name}", classes="form-rows"):
+                    for row in spec.rows or ((),):
+                        yield self._row(spec, row)
+            yield Static(t("form.rows_hint"), classes="form-hint")
+        elif spec.kind == "area":
+            with Horizontal(classes="form-area-line"):
+                yield label
+                yield TextArea(spec.value, id=f"field-{spec.name}", soft_wrap=True)
+        else:
+            with Horizontal(classes="form-line"):
+                yield label
+                yield self._control(spec)
 
     def on_mount(self) -> None:
+        for area in self.query(TextArea):  # text already written is continued where it ends
+            area.move_cursor(area.document.end)
         self._shown = self.snapshot()
 
     def _control(self, spec: FormField) -> Widget:
@@ -136,7 +176,11 @@ class RecordForm(VerticalScroll):
                 compact=True,
             )
         return Input(
-            spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}", compact=True
+            spec.value,
+            placeholder=spec.placeholder,
+            id=f"field-{spec.name}",
+            password=spec.kind == "password",
+            compact=True,
         )
 
     def _row(self, spec: FormField, values: Sequence[str] = ()) -> Horizontal:
@@ -159,13 +203,15 @@ class RecordForm(VerticalScroll):
     # -- reading ----------------------------------------------------------------------
 
     def values(self) -> dict[str, str]:
-        """Every text and choice field's value ("" for an unset choice)."""
+        """Every field's value but the rows ("" for an unset choice)."""
         found: dict[str, str] = {}
         for spec in self.fields.values():
             if spec.kind == "choice":
                 value = self.query_one(f"#field-{spec.name}", Select).value
                 found[spec.name] = value if isinstance(value, str) else ""
-            elif spec.kind == "text":
+            elif spec.kind == "area":
+                found[spec.name] = self.query_one(f"#field-{spec.name}", TextArea).text
+            elif spec.kind != "rows":
                 found[spec.name] = self.query_one(f"#field-{spec.name}", Input).value
         return found
 
@@ -235,7 +281,8 @@ class RecordForm(VerticalScroll):
 
     @on(Input.Changed)
     @on(Select.Changed)
-    def _edited(self, event: Input.Changed | Select.Changed) -> None:
+    @on(TextArea.Changed)
+    def _edited(self, event: Input.Changed | Select.Changed | TextArea.Changed) -> None:
         widget_id = event.control.id or ""
         if not widget_id.startswith("field-"):
             return
@@ -248,18 +295,33 @@ class RecordForm(VerticalScroll):
 
     # -- keys -------------------------------------------------------------------------
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.screen.focus_next()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Rows keys only where there are rows: elsewhere ctrl+n and ctrl+r stay free for
+        the screen (e.g. a dialog's own ctrl+r)."""
+        if action in ("add_row", "remove_row"):
+            return any(spec.kind == "rows" for spec in self.fields.values())
+        return True
 
-    @on(Button.Pressed, "#form-submit")
-    def action_submit(self) -> None:
+    def action_submit(self, choice: str = "submit") -> None:
+        """Submit once every field holds the keys typed before the submit."""
+        def send() -> None:
+            self.post_message(self.Submitted(self, choice))
+
+        self.query_one("#form-keys", OrderedForm).after_typed_keys(send)
+
+    @on(OrderedForm.Submitted)
+    def _entered(self, event: OrderedForm.Submitted) -> None:
+        """Enter in a field that submits (the keys before it are in already)."""
+        event.stop()
         self.post_message(self.Submitted(self))
 
-    @on(Button.Pressed, "#form-cancel")
-    def _cancel(self) -> None:
-        self.post_message(self.Cancelled(self))
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-cancel":
+            self.post_message(self.Cancelled(self))
+        else:
+            self.action_submit((event.button.id or "").removeprefix("form-"))
 
     def _focused_row(self) -> Horizontal | None:
         focused = self.screen.focused
