@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from console.bindings import translate_bindings
 from console.sections import SECTIONS
 from data.i18n import t
 from widgets.duty_header import DutyHeader
+from widgets.key_footer import KeyFooter
 from widgets.nav_bar import NavBar
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class SectionScreen(Screen[None]):
         nav.current = self.SECTION
         yield nav
         yield from self.compose_body()
-        yield Footer()
+        yield KeyFooter()  # wraps instead of cutting keys at 80 columns
 
     def compose_body(self) -> ComposeResult:
         yield from ()
