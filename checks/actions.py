@@ -89,8 +89,9 @@ async def run_action(
     def result(outcome: Outcome, reason: str, exit_status: int | None = None) -> ActionResult:
         elapsed = (time.perf_counter() - start) * 1000
         output = scrub("".join(chunks), secrets)
-        return ActionResult(exit_status, output, outcome, scrub(reason, secrets), elapsed,
-                            port, user)  # fmt: skip
+        return ActionResult(
+            exit_status, output, outcome, scrub(reason, secrets), elapsed, port, user
+        )
 
     def take(text: str) -> None:
         chunks.append(text)

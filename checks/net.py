@@ -205,9 +205,16 @@ async def _ping_socket(host: str, count: int, timeout: float) -> list[float]:
 async def _ping_binary(binary: str, host: str, count: int, timeout: float) -> list[float]:
     wait = str(max(1, round(timeout)))
     process = await asyncio.create_subprocess_exec(
-        binary, "-n", "-c", str(count), "-W", wait, host,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        binary,
+        "-n",
+        "-c",
+        str(count),
+        "-W",
+        wait,
+        host,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output = (await process.communicate())[0].decode("utf-8", "replace")
     received = re.search(r"(\d+) (?:packets )?received", output)
     if received is None:

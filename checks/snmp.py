@@ -51,11 +51,17 @@ Oid = tuple[int, ...]
 
 # what a v3 agent reports when the user, keys or protocols do not match its own
 _AUTH_FAILURES = (
-    errind.WrongDigest, errind.UnknownUserName, errind.UnknownSecurityName,
-    errind.UnsupportedSecurityLevel, errind.DecryptionError, errind.AuthenticationError,
-    errind.AuthenticationFailure, errind.NotInTimeWindow, errind.UnsupportedAuthProtocol,
+    errind.WrongDigest,
+    errind.UnknownUserName,
+    errind.UnknownSecurityName,
+    errind.UnsupportedSecurityLevel,
+    errind.DecryptionError,
+    errind.AuthenticationError,
+    errind.AuthenticationFailure,
+    errind.NotInTimeWindow,
+    errind.UnsupportedAuthProtocol,
     errind.UnsupportedPrivProtocol,
-)  # fmt: skip
+)
 _NO_SUCH_NAME = 2  # SNMPv1 errorStatus for a missing object
 _NULL = v2c.Null("")
 
@@ -271,9 +277,14 @@ def _silent_failure_hint(cred: SnmpCredential) -> str:
 
 
 def _raise_for(
-    indication: Any, status: Any, index: Any, asked: Sequence[Oid], cred: SnmpCredential,
-    timeout: float, retries: int,
-) -> None:  # fmt: skip
+    indication: Any,
+    status: Any,
+    index: Any,
+    asked: Sequence[Oid],
+    cred: SnmpCredential,
+    timeout: float,
+    retries: int,
+) -> None:
     """Turn pysnmp's error triple into a ProbeFailure with the state it deserves."""
     if isinstance(indication, errind.RequestTimedOut):
         tries = retries + 1

@@ -217,9 +217,14 @@ class _Engines:
             first.set_result(None)
 
     async def _exchange(
-        self, address: tuple[str, int], cred: SnmpCredential, mark: str, pdu: Any,
-        timeout: float, retries: int,
-    ) -> tuple[Any, Any]:  # fmt: skip
+        self,
+        address: tuple[str, int],
+        cred: SnmpCredential,
+        mark: str,
+        pdu: Any,
+        timeout: float,
+        retries: int,
+    ) -> tuple[Any, Any]:
         chosen = self.pick(cred, address, mark)
         engine, how = chosen.engine, chosen.security(cred, mark)
         wire = v2_to_v1(pdu) if how.mp_model == 0 else pdu
@@ -297,10 +302,19 @@ def _tidy_usm_timeline(engine: Any) -> None:
 
 
 def _on_answer(
-    engine: Any, mp_model: Any, sec_model: Any, sec_name: Any, level: Any, context_id: Any,
-    context: Any, pdu_version: Any, pdu: Any, status: Any, handle: Any,
+    engine: Any,
+    mp_model: Any,
+    sec_model: Any,
+    sec_name: Any,
+    level: Any,
+    context_id: Any,
+    context: Any,
+    pdu_version: Any,
+    pdu: Any,
+    status: Any,
+    handle: Any,
     answer: asyncio.Future[tuple[Any, Any]],
-) -> None:  # fmt: skip
+) -> None:
     """pysnmp's callback for a response, a report or a timeout of one sent PDU."""
     if not answer.done():  # the waiting probe may have been cancelled meanwhile
         answer.set_result((status, pdu))

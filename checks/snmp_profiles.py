@@ -175,9 +175,14 @@ async def host_profile(q: SnmpQuery) -> ProbeResult:
     )
     values: dict[str, object] = {**seen, "disk_name": disk_name}
     return judge(
-        max(seen.values()), q.check, message, unit="%", values=values,
-        default_warn=HOST_WARN, default_crit=HOST_CRIT,
-    )  # fmt: skip
+        max(seen.values()),
+        q.check,
+        message,
+        unit="%",
+        values=values,
+        default_warn=HOST_WARN,
+        default_crit=HOST_CRIT,
+    )
 
 
 async def ups_profile(q: SnmpQuery) -> ProbeResult:

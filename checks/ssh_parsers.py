@@ -162,9 +162,14 @@ def read_output(run: SshRun, check: SshCheck) -> ProbeResult:
         reading = PARSERS[check.parser](run.stdout)
         warn, crit = DEFAULT_LIMITS.get(check.parser, (None, None))
         result = judge(
-            reading.value, check, reading.message, unit=reading.unit, values=reading.values,
-            default_warn=warn, default_crit=crit,
-        )  # fmt: skip
+            reading.value,
+            check,
+            reading.message,
+            unit=reading.unit,
+            values=reading.values,
+            default_warn=warn,
+            default_crit=crit,
+        )
     else:
         result = _expect_result(run, check)
     pattern = check.expect.stdout

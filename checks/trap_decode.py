@@ -80,16 +80,41 @@ MESSAGE_KEYS = {
 }
 NO_ESTIMATE_KEY, NO_OID_KEY = "trap.ups_on_battery.no_estimate", "trap.no_oid"
 ALL_MESSAGE_KEYS = (*MESSAGE_KEYS.values(), NO_ESTIMATE_KEY, NO_OID_KEY)
-UPS_TEST_RESULTS = {"1": "donePass", "2": "doneWarning", "3": "doneError", "4": "aborted",
-                    "5": "inProgress", "6": "noTestsInitiated"}  # fmt: skip
+UPS_TEST_RESULTS = {
+    "1": "donePass",
+    "2": "doneWarning",
+    "3": "doneError",
+    "4": "aborted",
+    "5": "inProgress",
+    "6": "noTestsInitiated",
+}
 # upsWellKnownAlarms .1 to .24 (RFC 1628), in order
 UPS_ALARMS = (
-    "BatteryBad", "OnBattery", "LowBattery", "DepletedBattery", "TempBad", "InputBad",
-    "OutputBad", "OutputOverload", "OnBypass", "BypassBad", "OutputOffAsRequested",
-    "UpsOffAsRequested", "ChargerFailed", "UpsOutputOff", "UpsSystemOff", "FanFailure",
-    "FuseFailure", "GeneralFault", "DiagnosticTestFailed", "CommunicationsLost",
-    "AwaitingPower", "ShutdownPending", "ShutdownImminent", "TestInProgress"
-)  # fmt: skip
+    "BatteryBad",
+    "OnBattery",
+    "LowBattery",
+    "DepletedBattery",
+    "TempBad",
+    "InputBad",
+    "OutputBad",
+    "OutputOverload",
+    "OnBypass",
+    "BypassBad",
+    "OutputOffAsRequested",
+    "UpsOffAsRequested",
+    "ChargerFailed",
+    "UpsOutputOff",
+    "UpsSystemOff",
+    "FanFailure",
+    "FuseFailure",
+    "GeneralFault",
+    "DiagnosticTestFailed",
+    "CommunicationsLost",
+    "AwaitingPower",
+    "ShutdownPending",
+    "ShutdownImminent",
+    "TestInProgress",
+)
 
 
 @dataclass(frozen=True)
@@ -148,9 +173,13 @@ def _suffix(oid: str, prefix: str) -> str | None:
 def _interface_params(varbinds: dict[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for oid, value in varbinds.items():
-        for prefix, name in ((IF_INDEX, "if_index"), (IF_DESCR, "if_descr"),
-                             (IF_NAME, "if_name"), (IF_ADMIN, "if_admin_status"),
-                             (IF_OPER, "if_oper_status")):  # fmt: skip
+        for prefix, name in (
+            (IF_INDEX, "if_index"),
+            (IF_DESCR, "if_descr"),
+            (IF_NAME, "if_name"),
+            (IF_ADMIN, "if_admin_status"),
+            (IF_OPER, "if_oper_status"),
+        ):
             index = _suffix(oid, prefix)
             if index is None:
                 continue

@@ -69,8 +69,12 @@ class V3User:
 
     def same_keys(self, other: V3User) -> bool:
         mine = (self.auth_protocol, self.priv_protocol, self.auth_master, self.priv_master)
-        return mine == (other.auth_protocol, other.priv_protocol, other.auth_master,
-                        other.priv_master)  # fmt: skip
+        return mine == (
+            other.auth_protocol,
+            other.priv_protocol,
+            other.auth_master,
+            other.priv_master,
+        )
 
 
 def engine_id_bytes(value: bytes | str) -> bytes:
@@ -164,8 +168,13 @@ class TrapUsers:
 
     def _add_row(self, user: V3User, engine_id: bytes | None) -> None:
         config.add_v3_user(
-            self._engine, user.user, user.auth_protocol, user.auth_master,
-            user.priv_protocol, user.priv_master,
+            self._engine,
+            user.user,
+            user.auth_protocol,
+            user.auth_master,
+            user.priv_protocol,
+            user.priv_master,
             securityEngineId=None if engine_id is None else univ.OctetString(engine_id),
-            authKeyType=config.USM_KEY_TYPE_MASTER, privKeyType=config.USM_KEY_TYPE_MASTER,
-        )  # fmt: skip
+            authKeyType=config.USM_KEY_TYPE_MASTER,
+            privKeyType=config.USM_KEY_TYPE_MASTER,
+        )

@@ -17,7 +17,7 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.live import CheckEvent
 from console.screens.ack import alarm_book, apply_alarm_changes
-from data.records.alarms import Alarm
+from data.records.alarms.model import Alarm
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp

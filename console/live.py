@@ -14,9 +14,10 @@ from console.recorder import CheckRecorder
 from console.runtime import CheckRuntime, RuntimeEvent
 from console.services import Services
 from data.clock import Clock, utc_now
-from data.records.alarms import Alarm, AlarmBook
-from data.records.checks import CheckRecords
-from data.records.events import EventLog
+from data.records.alarms.book import AlarmBook
+from data.records.alarms.model import Alarm
+from data.records.checks.book import CheckRecords
+from data.records.events.book import EventLog
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from checks.maintenance import MaintenanceCalendar
 from checks.result import CheckState, DeviceState
 from console.runtime import RuntimeEvent
 from data.models import Device, Site
-from data.records.alarms import Alarm
-from data.records.check_batch import TransitionRow
+from data.records.alarms.model import Alarm
+from data.records.checks.model import TransitionRow
 from widgets.readings import reading_text
 from widgets.tile_model import TileData
 

@@ -31,10 +31,12 @@ from checks.feed import (
     Transition,
 )
 from checks.trap_decode import TrapEvent
-from data.records.alarms import Alarm, AlarmBook
-from data.records.check_batch import CheckBatch, TransitionRow
-from data.records.checks import CheckRecords
-from data.records.events import EventLog
+from data.records.alarms.book import AlarmBook
+from data.records.alarms.model import Alarm
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import TransitionRow
+from data.records.events.book import EventLog
 from data.store import DatabaseFault
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from data.checklists import Checklist, load_checklist
 from data.config import SiteConfigError, load_site_config
 from data.i18n import t
 from data.models import Site
-from data.records.handover import HandoverBook
-from data.records.incidents import IncidentBook
-from data.records.inspections import InspectionBook
+from data.records.handover.book import HandoverBook
+from data.records.incidents.book import IncidentBook
+from data.records.inspections.book import InspectionBook
 from data.roles import Role
 
 if TYPE_CHECKING:

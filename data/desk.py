@@ -22,16 +22,16 @@ from data.clock import Clock, utc_now
 from data.config import SiteConfigError, load_site_config
 from data.crypto import open_cipher
 from data.models import Site
-from data.records.actions import ActionLog
-from data.records.alarms import AlarmBook
-from data.records.checks import CheckRecords
-from data.records.events import EventLog
-from data.records.handover import HandoverBook
-from data.records.incidents import IncidentBook
-from data.records.inspections import InspectionBook
-from data.records.report_model import Period, Report
-from data.records.reports import monthly
-from data.records.visitors import AccessLog
+from data.records.actions.book import ActionLog
+from data.records.alarms.book import AlarmBook
+from data.records.checks.book import CheckRecords
+from data.records.events.book import EventLog
+from data.records.handover.book import HandoverBook
+from data.records.incidents.book import IncidentBook
+from data.records.inspections.book import InspectionBook
+from data.records.reports.book import monthly
+from data.records.reports.model import Period, Report
+from data.records.visitors.book import AccessLog
 from data.site_history import record_site_change
 from data.store import Store
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from data.models import Check, Device, Site
-from data.records.check_batch import CheckBatch, Key, TransitionRow, hour_start
-from data.records.inspection_rows import LiveReading
+from data.records.checks.batch import CheckBatch, hour_start
+from data.records.checks.model import Key, TransitionRow
+from data.records.inspections.model import LiveReading
 
 HOURS = 72
 STEP = timedelta(minutes=15)
@@ -115,9 +116,16 @@ class CheckHistory:
             moment += STEP
         at, value, state = samples[-1]
         self.batch.add_result(
-            device.id, check.id, state=state, hard=True, attempt=1, value=value,
-            unit=check.unit, message=_message(value, check.unit, state), at=at,
-        )  # fmt: skip
+            device.id,
+            check.id,
+            state=state,
+            hard=True,
+            attempt=1,
+            value=value,
+            unit=check.unit,
+            message=_message(value, check.unit, state),
+            at=at,
+        )
 
     def _fault_at(self, device: str, check: str, moment: datetime) -> Fault | None:
         for fault in self.faults:
@@ -127,9 +135,15 @@ class CheckHistory:
 
     def _transitions(self, fault: Fault) -> None:
         into = TransitionRow(
-            fault.device, fault.check, fault.start, "OK", fault.state, True, fault.message,
+            fault.device,
+            fault.check,
+            fault.start,
+            "OK",
+            fault.state,
+            True,
+            fault.message,
             fault.value,
-        )  # fmt: skip
+        )
         back = TransitionRow(
             fault.device, fault.check, fault.end, fault.state, "OK", True, fault.recovered
         )

@@ -84,8 +84,9 @@ class SeedDesk(Desk):
 
     def operator_at(self, moment: datetime) -> str:
         """Who held the watch at ``moment`` (the first watch's operator before it)."""
-        held = [op for span, op in zip(self.spans, self.operators, strict=True)
-                if span.start <= moment]  # fmt: skip
+        held = [
+            op for span, op in zip(self.spans, self.operators, strict=True) if span.start <= moment
+        ]
         return held[-1] if held else self.operators[0]
 
     async def user(self, name: str) -> User:

@@ -60,19 +60,27 @@ SWITCH_STEPS: Steps = (
 )
 VENDOR_STEPS: Steps = (
     (0, "vendor", "华为工程师周工到场，开始分析日志"),
-    (90, "resolve", "主控板系统软件缺陷（华为已知问题）触发看门狗复位，设备自动重启\n"
-     "华为工程师现场分析日志确认原因，已加载补丁修复；双主控运行正常，观察无复发"),
-)  # fmt: skip
+    (
+        90,
+        "resolve",
+        "主控板系统软件缺陷（华为已知问题）触发看门狗复位，设备自动重启\n"
+        "华为工程师现场分析日志确认原因，已加载补丁修复；双主控运行正常，观察无复发",
+    ),
+)
 WEBLOGIC_STEPS: Steps = (
     (3, "ack", "正在处理：准备重启 WebLogic"),
     (4, "open", "政务服务应用服务器 WebLogic 服务停止"),
     (4.5, "respond", "已确认 weblogic 服务 inactive，按预案重启服务"),
     (6, "restart", ""),
     (9, "note", "已执行「重启 WebLogic」，复查服务 active，政务服务网页面访问恢复"),
-    (30, "resolve", "WebLogic 托管服务器 JVM 堆内存耗尽（OutOfMemoryError），进程退出\n"
-     "重启 WebLogic 服务恢复；已通知应用组张工调整堆内存参数并排查内存泄漏"),
+    (
+        30,
+        "resolve",
+        "WebLogic 托管服务器 JVM 堆内存耗尽（OutOfMemoryError），进程退出\n"
+        "重启 WebLogic 服务恢复；已通知应用组张工调整堆内存参数并排查内存泄漏",
+    ),
     (45, "close", ""),
-)  # fmt: skip
+)
 GIS_STEPS: Steps = (
     (0, "call", "来电反映政务服务网「不动产查询」地图页面加载缓慢，部分瓦片显示空白"),
     (10, "respond", "已电话回复来电人，已通知 GIS 组李工远程排查"),
@@ -104,17 +112,41 @@ def faults(desk: SeedDesk) -> list[Fault]:
     at = _times(desk)
     down_until = at.down + 20 * MINUTE
     return [
-        Fault("th-b", "temp", at.warm, at.warm + 35 * MINUTE, "WARNING", "28.6 °C (> 28)", 28.6,
-              "26.8 °C"),
-        Fault("core-sw-ext-2", "up", at.down, down_until, "CRITICAL", SNMP_DOWN,
-              recovered="up 0.0 d"),
-        Fault("core-sw-ext-2", "ports", at.down, down_until, "UNKNOWN", SNMP_DOWN,
-              recovered="all 48 enabled ports up"),
-        Fault("core-sw-ext-2", "temp", at.down, down_until, "UNKNOWN", SNMP_DOWN,
-              recovered="41.2 °C"),
-        Fault("srv-app-1", "weblogic", at.stopped, at.stopped + RESTARTED, "CRITICAL",
-              "inactive", recovered="active"),
-    ]  # fmt: skip
+        Fault(
+            "th-b",
+            "temp",
+            at.warm,
+            at.warm + 35 * MINUTE,
+            "WARNING",
+            "28.6 °C (> 28)",
+            28.6,
+            "26.8 °C",
+        ),
+        Fault(
+            "core-sw-ext-2", "up", at.down, down_until, "CRITICAL", SNMP_DOWN, recovered="up 0.0 d"
+        ),
+        Fault(
+            "core-sw-ext-2",
+            "ports",
+            at.down,
+            down_until,
+            "UNKNOWN",
+            SNMP_DOWN,
+            recovered="all 48 enabled ports up",
+        ),
+        Fault(
+            "core-sw-ext-2", "temp", at.down, down_until, "UNKNOWN", SNMP_DOWN, recovered="41.2 °C"
+        ),
+        Fault(
+            "srv-app-1",
+            "weblogic",
+            at.stopped,
+            at.stopped + RESTARTED,
+            "CRITICAL",
+            "inactive",
+            recovered="active",
+        ),
+    ]
 
 
 def plan_events(desk: SeedDesk, history_faults: list[Fault]) -> None:
@@ -161,10 +193,16 @@ async def _open(desk: SeedDesk, case: _Case, actor: User, title: str) -> None:
 
 async def _call(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     incident = await desk.incidents.open_manual(
-        actor, "政务服务网地图页面加载缓慢", case.severity, case.category,
-        device_id="srv-gis-1", caller="刘科长", department="市自然资源局信息科",
-        phone="0771-5551234", description=text,
-    )  # fmt: skip
+        actor,
+        "政务服务网地图页面加载缓慢",
+        case.severity,
+        case.category,
+        device_id="srv-gis-1",
+        caller="刘科长",
+        department="市自然资源局信息科",
+        phone="0771-5551234",
+        description=text,
+    )
     desk.ids[case.name] = incident.id
 
 
@@ -203,9 +241,18 @@ async def _restart(desk: SeedDesk, case: _Case, actor: User, text: str) -> None:
     await desk.actions.authorize(actor, device, action)
     finished = desk.clock()
     await desk.actions.record(
-        actor, device, action, 0, "ok", "", finished - MINUTE, finished, "OK",
-        ssh_user=ssh.username if ssh else "", port=action_port(device, action),
-    )  # fmt: skip
+        actor,
+        device,
+        action,
+        0,
+        "ok",
+        "",
+        finished - MINUTE,
+        finished,
+        "OK",
+        ssh_user=ssh.username if ssh else "",
+        port=action_port(device, action),
+    )
 
 
 _HANDLERS: dict[str, Callable[[SeedDesk, _Case, User, str], Awaitable[None]]] = {

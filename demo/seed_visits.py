@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from data.idnumbers import DocType, check_character
-from data.records.visitors import Item, VisitorEntry
+from data.records.visitors.model import Item, VisitorEntry
 from demo.seed_desk import SeedDesk
 
 
@@ -38,14 +38,28 @@ class _Visit:
 
 
 def _visitor(
-    name: str, organisation: str, id_number: str, phone: str, purpose: str, badge: str,
-    work_on: tuple[str, ...], items: tuple[Item, ...],
-) -> VisitorEntry:  # fmt: skip
+    name: str,
+    organisation: str,
+    id_number: str,
+    phone: str,
+    purpose: str,
+    badge: str,
+    work_on: tuple[str, ...],
+    items: tuple[Item, ...],
+) -> VisitorEntry:
     # The escort is filled in when the visit is registered: whoever is on duty then.
     return VisitorEntry(
-        name=name, id_type=DocType.RESIDENT_ID, id_number=id_number, organisation=organisation,
-        phone=phone, purpose=purpose, escort="", badge=badge, work_on=work_on, items_in=items,
-    )  # fmt: skip
+        name=name,
+        id_type=DocType.RESIDENT_ID,
+        id_number=id_number,
+        organisation=organisation,
+        phone=phone,
+        purpose=purpose,
+        escort="",
+        badge=badge,
+        work_on=work_on,
+        items_in=items,
+    )
 
 
 _LAPTOP = "笔记本电脑"
@@ -55,22 +69,71 @@ HUAWEI_KIT = (Item(_LAPTOP, "HW-NB-77120"), Item("Console 调试线"))
 TELECOM_KIT = (Item(_LAPTOP, "R9-TC-40815"), Item("光功率计", "JW3208-1127"))
 
 VISITS = (
-    _Visit(0, 2.0, timedelta(minutes=95), _visitor(
-        "黄志强", "科华数据股份有限公司南宁服务站", resident_id("450103", date(1985, 3, 12), 31),
-        "13977102468", "UPS 季度维护保养、蓄电池内阻测试", "V-01", ("ups-1", "ups-2"),
-        UPS_TESTER), UPS_TESTER),
-    _Visit(1, 3.0, timedelta(minutes=120), _visitor(
-        "梁海燕", "南宁市信安布线工程有限公司", resident_id("450105", date(1993, 11, 5), 246),
-        "18677135790", "B02 机柜跳线更换", "V-02", ("srv-sms-1", "srv-db-1"), CABLING),
-        (Item("压线钳"),), "3 根网线已用于 B02 机柜跳线更换"),
-    _Visit(2, 2.0, timedelta(minutes=75), _visitor(
-        "周伟", "华为技术有限公司广西代表处", resident_id("440305", date(1990, 7, 21), 157),
-        "13560218844", "外网核心交换机2 故障分析及补丁加载", "V-03", ("core-sw-ext-2",),
-        HUAWEI_KIT), HUAWEI_KIT),
-    _Visit(None, 50 / 60, None, _visitor(
-        "韦建华", "中国电信南宁分公司", resident_id("450102", date(1988, 9, 30), 77),
-        "18977150321", "外网出口线路割接前现场勘查", "V-01", ("rt-ext-1",), TELECOM_KIT)),
-)  # fmt: skip
+    _Visit(
+        0,
+        2.0,
+        timedelta(minutes=95),
+        _visitor(
+            "黄志强",
+            "科华数据股份有限公司南宁服务站",
+            resident_id("450103", date(1985, 3, 12), 31),
+            "13977102468",
+            "UPS 季度维护保养、蓄电池内阻测试",
+            "V-01",
+            ("ups-1", "ups-2"),
+            UPS_TESTER,
+        ),
+        UPS_TESTER,
+    ),
+    _Visit(
+        1,
+        3.0,
+        timedelta(minutes=120),
+        _visitor(
+            "梁海燕",
+            "南宁市信安布线工程有限公司",
+            resident_id("450105", date(1993, 11, 5), 246),
+            "18677135790",
+            "B02 机柜跳线更换",
+            "V-02",
+            ("srv-sms-1", "srv-db-1"),
+            CABLING,
+        ),
+        (Item("压线钳"),),
+        "3 根网线已用于 B02 机柜跳线更换",
+    ),
+    _Visit(
+        2,
+        2.0,
+        timedelta(minutes=75),
+        _visitor(
+            "周伟",
+            "华为技术有限公司广西代表处",
+            resident_id("440305", date(1990, 7, 21), 157),
+            "13560218844",
+            "外网核心交换机2 故障分析及补丁加载",
+            "V-03",
+            ("core-sw-ext-2",),
+            HUAWEI_KIT,
+        ),
+        HUAWEI_KIT,
+    ),
+    _Visit(
+        None,
+        50 / 60,
+        None,
+        _visitor(
+            "韦建华",
+            "中国电信南宁分公司",
+            resident_id("450102", date(1988, 9, 30), 77),
+            "18977150321",
+            "外网出口线路割接前现场勘查",
+            "V-01",
+            ("rt-ext-1",),
+            TELECOM_KIT,
+        ),
+    ),
+)
 # Staff by account name: (watch, hours into it, stay, account, purpose).
 STAFF = ((0, 4.0, timedelta(minutes=40), "wangwu", "季度机房安全检查"),)
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 
-from data.records.check_batch import Key
-from data.records.handover import Handover
-from data.records.inspection_rows import LiveReading
+from data.records.checks.model import Key
+from data.records.handover.model import Handover
+from data.records.inspections.model import LiveReading
 from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk, password
 

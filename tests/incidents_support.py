@@ -9,6 +9,7 @@ import io
 import time
 from pathlib import Path
 
+from console.records import incident_book
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -17,13 +18,13 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
-from console.records import incident_book
 from data.accounts import User
 from data.audit import AuditTrail
 from data.clock import to_db
 from data.models import Asset, Site
-from data.records.alarms import Alarm
-from data.records.incidents import Incident, IncidentBook
+from data.records.alarms.model import Alarm
+from data.records.incidents.book import IncidentBook
+from data.records.incidents.model import Incident
 from data.roles import Role
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, minimal_site, wait_until

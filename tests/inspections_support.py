@@ -12,7 +12,8 @@ from textual.widgets import DataTable
 from console.app import DutyDeskApp
 from data.config import load_site
 from data.models import Site
-from data.records.checks import CheckBatch, CheckRecords
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
 from data.store import Store
 from tests.console_support import (
     ACCOUNTS,

@@ -24,7 +24,8 @@ from data.clock import ManualClock
 from data.errors import DutyDeskError
 from data.i18n import explain
 from data.models import Action, Device, Site
-from data.records.actions import OUTPUT_KEEP, ActionError, ActionLog, ActionRun
+from data.records.actions.book import ActionLog
+from data.records.actions.model import OUTPUT_KEEP, ActionError, ActionRun
 from data.roles import PermissionDenied, Role
 from data.store import Store
 from tests.interop import conftest as interop

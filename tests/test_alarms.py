@@ -10,7 +10,8 @@ import pytest
 from data.accounts import User
 from data.audit import AuditEntry, AuditTrail
 from data.clock import ManualClock
-from data.records.alarms import DEFAULT_ACK, Alarm, AlarmBook, AlarmError
+from data.records.alarms.book import DEFAULT_ACK, AlarmBook
+from data.records.alarms.model import Alarm, AlarmError
 from data.roles import PermissionDenied, Role
 from data.store import Store
 

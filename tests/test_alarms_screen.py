@@ -21,7 +21,7 @@ from console.app import DutyDeskApp
 from console.live import CheckEvent
 from console.screens.ack import AckDialog, ReasonDialog, apply_alarm_changes
 from data.clock import ManualClock
-from data.records.alarms import Alarm
+from data.records.alarms.model import Alarm
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
 from widgets.alarm_list import AlarmList
 

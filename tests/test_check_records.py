@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from data.clock import ManualClock
-from data.records.checks import CheckBatch, CheckRecords, SeriesPoint, TransitionRow
-from data.records.events import REDACTED, Event, EventLog
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import SeriesPoint, TransitionRow
+from data.records.events.book import REDACTED, EventLog
+from data.records.events.model import Event
 from data.store import Store
 
 T10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -18,9 +18,9 @@ from data.clock import ManualClock, from_db
 from data.config import load_site_config
 from data.crypto import ensure_key
 from data.idnumbers import validate_resident_id
-from data.records.handover import HandoverBook
-from data.records.incidents import IncidentBook
-from data.records.inspections import InspectionBook
+from data.records.handover.book import HandoverBook
+from data.records.incidents.book import IncidentBook
+from data.records.inspections.book import InspectionBook
 from data.store import Store
 from demo.seed import SeedSummary, seed_history
 from demo.seed_desk import ON_DUTY_NOW

@@ -16,9 +16,10 @@ from console.screens.action import ActionDialog
 from data.accounts import User
 from data.audit import AuditEntry, AuditTrail
 from data.models import Site
-from data.records.actions import ActionLog
-from data.records.check_batch import CheckBatch, TransitionRow
-from data.records.checks import CheckRecords
+from data.records.actions.book import ActionLog
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import TransitionRow
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
 from tests.test_actions import closed_port

@@ -15,8 +15,8 @@ from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.crypto import FieldCipher
-from data.records.door_import import DoorImporter, DoorImportError, ImportReport
-from data.records.visitors import AccessLog
+from data.records.visitors.book import AccessLog
+from data.records.visitors.door_import import DoorImporter, DoorImportError, ImportReport
 from data.roles import PermissionDenied
 from data.store import Store
 from tests.visitors_support import SHANGHAI, VISITOR, count, make_people

@@ -42,7 +42,8 @@ def visitor_with_id(cli: Cli) -> str:
     from data.audit import AuditTrail
     from data.crypto import open_cipher
     from data.idnumbers import check_character
-    from data.records.visitors import AccessLog, VisitorEntry
+    from data.records.visitors.book import AccessLog
+    from data.records.visitors.model import VisitorEntry
     from data.store import Store
 
     first17 = "45010219900307123"

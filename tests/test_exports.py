@@ -39,9 +39,10 @@ from data.exports.pdf_layout import CELL_PADDING, Measure, column_needs, wrap
 from data.exports.report_doc import report_document
 from data.i18n import catalog
 from data.models import Site
-from data.records.incident_rows import CATEGORIES, ENTRY_KIND, SEVERITIES, STATUSES, IncidentError
-from data.records.incidents import IncidentBook
-from data.records.reports import ReportPeriodError, monthly
+from data.records.incidents.book import IncidentBook
+from data.records.incidents.model import CATEGORIES, ENTRY_KIND, SEVERITIES, STATUSES, IncidentError
+from data.records.reports.book import monthly
+from data.records.reports.model import ReportPeriodError
 from data.roles import Role
 from data.store import Store
 

@@ -15,11 +15,14 @@ from data.accounts import Accounts, AuthError, User
 from data.audit import AuditTrail
 from data.checklists import Checklist
 from data.clock import ManualClock, to_db
-from data.records.alarms import AlarmBook
-from data.records.check_batch import CheckBatch, TransitionRow
-from data.records.checks import CheckRecords
-from data.records.handover import Handover, HandoverBook, HandoverError
-from data.records.inspections import InspectionBook
+from data.exports.handover_doc import handover_document
+from data.records.alarms.book import AlarmBook
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import TransitionRow
+from data.records.handover.book import HandoverBook
+from data.records.handover.model import Handover, HandoverError
+from data.records.inspections.book import InspectionBook
 from data.records.sealing import SealedRecordError, verify_seal
 from data.roles import PermissionDenied
 from data.store import Store
@@ -270,7 +273,7 @@ async def test_summary_is_compiled_from_the_records(
     assert [a.device_id for a in whole_shift.alarms_raised] == ["ups-1", "fw-1"]
     for language in i18n.LANGUAGES:
         with speaking(language):
-            words = words_of(desk.book.to_document(signed))
+            words = words_of(handover_document(signed, desk.book.site))
         assert not [w for w in words if "record_doc." in w], language
         assert "李四" in words and "V-07" in words and "已通知厂家" in " ".join(words)
 
@@ -283,7 +286,7 @@ async def test_permission_and_the_printable_document(
         await desk.book.open_shift(auditor)
     sealed = await handed_over(desk)
     with speaking("zh_CN"):
-        document = desk.book.to_document(sealed)
+        document = handover_document(sealed, desk.book.site)
     assert document.title == "值班交接班记录" and document.subtitle == SITE.name
     assert document.signatures == ["交班人", "接班人"]
     meta = dict(document.meta)

@@ -13,8 +13,9 @@ from data.audit import GENESIS_ACTION, AuditTrail
 from data.calendar import ResponseStatus
 from data.clock import ManualClock
 from data.models import Site
-from data.records.alarms import AlarmBook
-from data.records.incidents import Incident, IncidentBook, IncidentError
+from data.records.alarms.book import AlarmBook
+from data.records.incidents.book import IncidentBook
+from data.records.incidents.model import Incident, IncidentError
 from data.roles import PermissionDenied, Role
 from data.store import Store
 

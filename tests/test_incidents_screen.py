@@ -15,17 +15,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from console.records import incident_book
 from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
 from console.app import DutyDeskApp
-from console.records import incident_book
 from console.screens.action import attach_to_open_incident
 from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
 from console.screens.incidents import IncidentsScreen
 from console.screens.reports import ReportsScreen
-from data.records.actions import ActionRun
-from data.records.incidents import Incident
+from data.records.actions.model import ActionRun
+from data.records.incidents.model import Incident
 from tests.console_support import FIXED_NOW, seed_accounts, wait_until
 from tests.incidents_support import (
     OPERATOR,

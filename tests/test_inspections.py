@@ -14,8 +14,10 @@ from data.audit import AuditTrail
 from data.checklist_templates import TEMPLATE_FILES, shipped_templates, template_path
 from data.checklists import Checklist, load_checklist
 from data.clock import ManualClock
-from data.records.check_batch import Key, LatestRow
-from data.records.inspections import InspectionBook, InspectionError, LiveReading, live_readings
+from data.exports.inspection_doc import inspection_document
+from data.records.checks.model import Key, LatestRow
+from data.records.inspections.book import InspectionBook
+from data.records.inspections.model import InspectionError, LiveReading, live_readings
 from data.records.sealing import SealedRecordError, verify_seal
 from data.roles import PermissionDenied
 from data.store import Store
@@ -273,7 +275,7 @@ async def test_a_record_prints_with_prefilled_overridden_and_flagged_items(
     await book.save_answer(inspector, draft, "fire", "正常")
     await book.submit(inspector, draft, PASSWORD)
     with speaking(language):
-        document = book.to_document(await book.get(draft))
+        document = inspection_document(await book.get(draft), site=book.site)
     assert document.subtitle == SITE.name and len(document.signatures) == 2
     [section, flagged] = document.sections
     assert section.table is not None

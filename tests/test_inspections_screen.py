@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console.records import site_checklists
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
-from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from console.screens.inspection_sign import SignDialog
 from console.screens.inspections import InspectionsScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock
-from data.records.inspection_rows import Inspection, inspection_from_rows
-from data.records.inspections import InspectionBook
+from data.records.inspections.book import InspectionBook
+from data.records.inspections.model import Inspection, inspection_from_rows
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, wait_until
 from tests.inspections_support import (

@@ -18,7 +18,7 @@ from console.app import DutyDeskApp
 from console.live import CheckEvent
 from console.screens.ack import AckDialog, apply_alarm_changes
 from console.screens.login import LoginScreen
-from data.records.alarms import Alarm
+from data.records.alarms.model import Alarm
 from tests.console_support import (
     ACCOUNTS,
     FIXED_NOW,

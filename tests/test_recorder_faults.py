@@ -17,9 +17,9 @@ from checks.result import CheckState
 from console.recorder import CheckRecorder
 from data.audit import AuditTrail
 from data.clock import ManualClock
-from data.records.alarms import AlarmBook
-from data.records.checks import CheckRecords
-from data.records.events import EventLog
+from data.records.alarms.book import AlarmBook
+from data.records.checks.book import CheckRecords
+from data.records.events.book import EventLog
 from data.store import Store
 from tests.console_support import FIXED_NOW, result_event
 

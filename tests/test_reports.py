@@ -16,14 +16,9 @@ from data.clock import ManualClock, to_db
 from data.exports.report_doc import report_document
 from data.i18n import t
 from data.models import Site
-from data.records.incidents import IncidentBook
-from data.records.reports import (
-    Report,
-    ReportPeriodError,
-    incident_stats,
-    monthly,
-    period_bounds,
-)
+from data.records.incidents.book import IncidentBook
+from data.records.reports.book import incident_stats, monthly
+from data.records.reports.model import Report, ReportPeriodError, period_bounds
 from data.roles import Role
 from data.store import Store
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from data.accounts import Accounts, User
 from data.audit import AuditTrail, ChainHead
 from data.clock import ManualClock
-from data.records.documents import inspection_document
+from data.exports.handover_doc import handover_document
+from data.exports.inspection_doc import inspection_document
 from data.records.sealing import seal_in_chain
 from data.store import Store
 from tests.test_handover import Desk, desk, handed_over
@@ -31,7 +32,7 @@ async def test_a_sealed_handover_prints_the_anchor_of_its_seal(desk: Desk) -> No
     assert sealed.seal.anchor == await _audit_row(desk.store, sealed.seal.audit_id)
     for language, label in (("zh_CN", "审计锚点（封存时）"), ("en", "Audit anchor (at sealing)")):
         with speaking(language):
-            meta = dict(desk.book.to_document(sealed).meta)
+            meta = dict(handover_document(sealed, desk.book.site).meta)
         assert meta[label] == f"{sealed.seal.audit_id}:{sealed.seal.anchor.hash}"
     await desk.audit.record("bob", "later.work", "thing:1")  # the trail moves on
     verdict = await desk.audit.verify(anchor=ChainHead.parse(str(sealed.seal.anchor)))

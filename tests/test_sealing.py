@@ -18,7 +18,7 @@ from data.checklists import Checklist
 from data.clock import ManualClock
 from data.exports.document import Document
 from data.models import SiteInfo
-from data.records.inspections import InspectionBook
+from data.records.inspections.book import InspectionBook
 from data.records.sealing import (
     SealedRecordError,
     content_hash,

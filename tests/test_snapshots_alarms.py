@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 
 from data.accounts import User
 from data.audit import AuditTrail
-from data.records.alarms import AlarmBook
+from data.records.alarms.book import AlarmBook
 from data.roles import Role
 from data.store import Store
 from tests.console_support import (

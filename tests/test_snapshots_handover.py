@@ -20,8 +20,8 @@ from textual.pilot import Pilot
 
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
-from data.records.alarms import AlarmBook
-from data.records.handover import HandoverBook
+from data.records.alarms.book import AlarmBook
+from data.records.handover.book import HandoverBook
 from data.roles import Role
 from data.store import Store
 from tests.console_support import (

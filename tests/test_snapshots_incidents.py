@@ -23,8 +23,8 @@ from textual.pilot import Pilot
 
 from data.audit import AuditTrail
 from data.i18n import t
-from data.records.alarms import AlarmBook
-from data.records.incidents import IncidentBook
+from data.records.alarms.book import AlarmBook
+from data.records.incidents.book import IncidentBook
 from data.store import Store
 from tests.console_support import FIXED_NOW, seed_accounts, wait_until
 from tests.incidents_support import (

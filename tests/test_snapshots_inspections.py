@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console.records import site_checklists
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
-from data.records.inspections import InspectionBook
+from data.records.inspections.book import InspectionBook
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, wait_until
 from tests.inspections_support import (

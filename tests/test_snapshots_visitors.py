@@ -22,7 +22,8 @@ from data.accounts import User
 from data.audit import AuditTrail
 from data.crypto import ensure_key, open_cipher
 from data.idnumbers import check_character
-from data.records.visitors import AccessLog, Item, VisitorEntry
+from data.records.visitors.book import AccessLog
+from data.records.visitors.model import Item, VisitorEntry
 from data.roles import Role
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until

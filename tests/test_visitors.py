@@ -19,8 +19,9 @@ from data.crypto import FieldCipher
 from data.i18n import explain
 from data.idnumbers import IdNumberError, check_character
 from data.phones import PhoneError
-from data.records.handover import HandoverBook
-from data.records.visitors import AccessError, AccessLog, AccessRecord, EntryRefused, Item
+from data.records.handover.book import HandoverBook
+from data.records.visitors.book import AccessLog
+from data.records.visitors.model import AccessError, AccessRecord, EntryRefused, Item
 from data.roles import PermissionDenied
 from data.store import Store
 from tests.console_support import minimal_site

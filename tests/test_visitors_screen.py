@@ -22,7 +22,7 @@ from console.screens.visitor_details import RecordDetails
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from console.screens.visitors import access_log
 from data.idnumbers import check_character
-from data.records.visitors import Item, VisitorEntry
+from data.records.visitors.model import Item, VisitorEntry
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
 from widgets.record_form import RecordForm
 

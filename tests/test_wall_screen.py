@@ -13,8 +13,9 @@ from checks.feed import CheckSnapshot, DeviceStateChanged, ResultEvent
 from checks.result import CheckState, DeviceState, ProbeResult
 from console.live_state import LiveState
 from console.screens.wall import parse_filter
-from data.records.check_batch import CheckBatch, TransitionRow
-from data.records.checks import CheckRecords
+from data.records.checks.batch import CheckBatch
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import TransitionRow
 from data.store import Store
 from tests.console_support import (
     ACCOUNTS,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from data.accounts import Accounts, User
 from data.idnumbers import check_character
-from data.records.visitors import Item, VisitorEntry
+from data.records.visitors.model import Item, VisitorEntry
 from data.store import Store
 
 PASSWORD = "Duty-desk-2026"

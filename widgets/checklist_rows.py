@@ -53,7 +53,7 @@ class LineStyles:
 
 def is_flagged(item: ChecklistItem, value: str | None) -> bool:
     """The form's own quick verdict, shown until the stored answer comes back (the rule
-    itself lives in data.records.inspection_rows.flag_reason)."""
+    itself lives in data.records.inspections.model.flag_reason)."""
     if value is None:
         return False
     if item.kind == "passfail":

@@ -21,6 +21,8 @@ from data.accounts import User
 from data.desk import Desk
 from data.exports import to_csv, to_csv_document, to_markdown
 from data.exports.document import Document, Section, Table
+from data.exports.handover_doc import handover_document
+from data.exports.inspection_doc import inspection_document
 from data.i18n import t
 from data.models import Site
 from data.paths import write_private
@@ -122,12 +124,17 @@ async def _build(
     if kind == "handovers":
         handovers = await desk.handovers.history(since, until)
         names = await _full_names(desk)
-        documents = [_with_full_names(desk.handovers.to_document(h), names) for h in handovers]
+        documents = [
+            _with_full_names(handover_document(h, desk.handovers.site), names) for h in handovers
+        ]
         return _merge(t("export.title.handovers"), site, period, documents)
     if kind == "inspections":
         records = await desk.inspections.records(since, until)
         names = await _full_names(desk)
-        documents = [_with_full_names(desk.inspections.to_document(r), names) for r in records]
+        documents = [
+            _with_full_names(inspection_document(r, site=desk.inspections.site), names)
+            for r in records
+        ]
         return _merge(t("export.title.inspections"), site, period, documents)
     if kind == "incidents":
         from data.exports.incident_doc import incident_list_document

@@ -22,7 +22,8 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 from console.bindings import translate_bindings
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.alarms import DEFAULT_ACK, Alarm, AlarmBook
+from data.records.alarms.book import DEFAULT_ACK, AlarmBook
+from data.records.alarms.model import Alarm
 from data.roles import Permission, allows
 
 if TYPE_CHECKING:

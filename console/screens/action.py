@@ -34,7 +34,8 @@ from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.masking import mask
 from data.models import Device
-from data.records.actions import ActionLog, ActionRun
+from data.records.actions.book import ActionLog
+from data.records.actions.model import ActionRun
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp

@@ -23,7 +23,7 @@ from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm
 from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
-from data.records.alarms import SEVERITIES, Alarm, BellMute
+from data.records.alarms.model import SEVERITIES, Alarm, BellMute
 from widgets.alarm_list import AlarmList, AlarmRow, attempts_text, format_age
 
 HISTORY_DAYS = 7  # the history opens on the last week

@@ -23,11 +23,13 @@ from console.live_state import TILE_STATE
 from console.screens import device_view as view
 from console.screens.device_view import SEVERITY, CheckLine
 from data.models import Device
-from data.records.actions import ActionLog, ActionRun
-from data.records.check_batch import TransitionRow, hour_start
-from data.records.checks import CheckRecords
-from data.records.incident_reader import IncidentReader
-from data.records.incident_rows import Incident
+from data.records.actions.book import ActionLog
+from data.records.actions.model import ActionRun
+from data.records.checks.batch import hour_start
+from data.records.checks.book import CheckRecords
+from data.records.checks.model import TransitionRow
+from data.records.incidents.model import Incident
+from data.records.incidents.reader import IncidentReader
 from widgets.duty_header import DutyHeader
 
 if TYPE_CHECKING:

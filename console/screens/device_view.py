@@ -16,9 +16,9 @@ from textual.content import Content
 
 from data.i18n import t
 from data.models import Device, Site
-from data.records.actions import ActionRun
-from data.records.check_batch import TransitionRow
-from data.records.incident_rows import Incident
+from data.records.actions.model import ActionRun
+from data.records.checks.model import TransitionRow
+from data.records.incidents.model import Incident
 from widgets.alarm_list import attempts_text
 from widgets.readings import reading_text
 from widgets.sparkline import sparkline

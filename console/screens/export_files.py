@@ -19,7 +19,7 @@ from data.exports.document import Document
 from data.exports.markdown import to_markdown
 from data.exports.pdf import to_pdf
 from data.paths import private_dir, write_private
-from data.records.alarm_rows import require_audited
+from data.records.permissions import require_audited
 from data.roles import Permission
 
 if TYPE_CHECKING:

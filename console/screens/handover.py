@@ -31,8 +31,8 @@ from console.screens.section import SectionScreen
 from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.handover import Handover, HandoverBook, HandoverSummary
-from data.records.handover_summary import PendingItem
+from data.records.handover.book import HandoverBook
+from data.records.handover.model import Handover, HandoverSummary, PendingItem
 
 HISTORY_DAYS = 92  # the history lists the last quarter
 DialogMaker = Callable[[HandoverBook, User, Handover], dialogs.FormDialog]

@@ -27,8 +27,8 @@ from console.screens.confirm import ConfirmDialog
 from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.handover import Handover, HandoverBook
-from data.records.handover_summary import PendingItem
+from data.records.handover.book import HandoverBook
+from data.records.handover.model import Handover, PendingItem
 from widgets.ordered_form import EnterMode, OrderedForm
 
 FormAction = Callable[[dict[str, str]], Awaitable[object]]

@@ -1,7 +1,7 @@
 """Showing and exporting a handover: its printable document drawn on screen, the read-only
 viewer of a past handover (with amend and export), and the Markdown/PDF export.
 
-The screen draws the same ``Document`` (data.records.documents) the exports print, so
+The screen draws the same ``Document`` (data.exports.handover_doc) the exports print, so
 what the operators read before signing is what lands on paper.
 """
 
@@ -29,11 +29,12 @@ from console.screens.ack import DIALOG_CSS
 from console.screens.handover_dialogs import amend_dialog
 from data.errors import DutyDeskError
 from data.exports.document import Document, Section
+from data.exports.handover_doc import handover_document
 from data.exports.markdown import to_markdown
 from data.i18n import explain, t
 from data.paths import private_dir, write_private
-from data.records.handover import Handover, HandoverSummary
-from data.records.handover_records import handover_obj
+from data.records.handover.book import handover_obj
+from data.records.handover.model import Handover, HandoverSummary
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp
@@ -44,7 +45,7 @@ EXPORT_FOLDER = "exports"  # next to the database
 def handover_doc(app: DutyDeskApp, watch: Handover, summary: HandoverSummary | None) -> Document:
     """The document of ``watch``; an open watch shows the summary compiled so far."""
     shown = watch if watch.summary is not None else dataclasses.replace(watch, summary=summary)
-    return handover_book(app).to_document(shown)
+    return handover_document(shown, handover_book(app).site)
 
 
 def render_sections(sections: Iterable[Section]) -> RenderableType:

@@ -26,14 +26,9 @@ from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.models import Device
-from data.records.alarms import Alarm
-from data.records.incidents import (
-    CATEGORIES,
-    SEVERITIES,
-    Incident,
-    SimilarIncident,
-    severity_for_alarm,
-)
+from data.records.alarms.model import Alarm
+from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident, severity_for_alarm
+from data.records.incidents.search import SimilarIncident
 from widgets.record_form import FormField, RecordForm
 
 if TYPE_CHECKING:

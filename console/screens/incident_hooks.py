@@ -20,9 +20,9 @@ from console.screens.incident_dialogs import NewIncidentDialog
 from data.calendar import ResponseStatus
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.actions import ActionRun
-from data.records.alarms import SEVERITIES, Alarm
-from data.records.incidents import Incident
+from data.records.actions.model import ActionRun
+from data.records.alarms.model import SEVERITIES, Alarm
+from data.records.incidents.model import Incident
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp

@@ -16,7 +16,8 @@ from rich.text import Text
 from data.calendar import ResponseStatus
 from data.exports.formatting import NONE, duration
 from data.i18n import t
-from data.records.incidents import Incident, SimilarIncident
+from data.records.incidents.model import Incident
+from data.records.incidents.search import SimilarIncident
 from widgets.alarm_list import format_age
 from widgets.record_table import RecordTable
 

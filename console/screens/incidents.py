@@ -28,7 +28,7 @@ from data.calendar import ResponseStatus
 from data.errors import DutyDeskError
 from data.exports.incident_doc import incident_document
 from data.i18n import explain, t
-from data.records.incidents import Incident
+from data.records.incidents.model import Incident
 
 HISTORY_DAYS = 31  # the history opens on the last month
 RELOAD_SECONDS = 30.0  # clocks tick on; another desk may change incidents

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.records import inspection_book
+from data.exports.inspection_doc import inspection_document
 from data.exports.markdown import to_markdown
 from data.exports.pdf import to_pdf
 from data.paths import private_dir, write_private
-from data.records.inspection_records import inspection_obj
-from data.records.inspections import Inspection
+from data.records.inspections.book import inspection_obj
+from data.records.inspections.model import Inspection
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp
@@ -32,7 +33,7 @@ def export_name(record: Inspection) -> str:
 
 async def export_inspection(app: DutyDeskApp, record: Inspection) -> list[Path]:
     """Write the record's files; returns their paths (Markdown first)."""
-    document = inspection_book(app).to_document(record)
+    document = inspection_document(record, site=inspection_book(app).site)
     folder = export_folder(app)
     markdown = folder / f"{export_name(record)}.md"
 

@@ -24,8 +24,8 @@ from console.screens.inspection_sign import SignDialog
 from data.checklists import Checklist, ChecklistItem
 from data.errors import DutyDeskError
 from data.i18n import explain, language, t
-from data.records.checks import CheckRecords
-from data.records.inspections import Answer, FlaggedItem, Inspection, live_readings
+from data.records.checks.book import CheckRecords
+from data.records.inspections.model import Answer, FlaggedItem, Inspection, live_readings
 from widgets.checklist_form import ChecklistForm
 from widgets.checklist_rows import ItemAnswer, allowed_text, shown_value
 from widgets.duty_header import DutyHeader

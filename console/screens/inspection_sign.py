@@ -24,7 +24,7 @@ from console.screens.login import login_failure_text
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.inspections import FlaggedItem
+from data.records.inspections.model import FlaggedItem
 
 if TYPE_CHECKING:
     from console.app import DutyDeskApp

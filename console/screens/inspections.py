@@ -25,7 +25,7 @@ from console.screens.inspection_form import open_inspection, template_name
 from console.screens.section import SectionScreen
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.inspections import DueStatus, Inspection
+from data.records.inspections.model import DueStatus, Inspection
 
 MISSED_DAYS = 7  # periods missed within this many days are listed
 RECENT_DAYS = 7

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from data.exports.formatting import NONE, duration, hours, percent
 from data.i18n import t
-from data.records.report_model import DeviceAvailability, Report
+from data.records.reports.model import DeviceAvailability, Report
 from widgets.bar_chart import Bar
 
 ALERT_BELOW = 0.99  # availability under this is marked on the chart

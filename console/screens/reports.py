@@ -25,7 +25,8 @@ from data.errors import DutyDeskError
 from data.exports.formatting import percent
 from data.exports.report_doc import report_document
 from data.i18n import explain, t
-from data.records.reports import Report, monthly
+from data.records.reports.book import monthly
+from data.records.reports.model import Report
 from widgets.bar_chart import BarChart
 
 FILTERS = ("zone", "kind", "device")

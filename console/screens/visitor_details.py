@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 from console.bindings import translate_bindings
 from data.i18n import t
 from data.idnumbers import DocType
-from data.records.visitors import AccessRecord, Item, Presence
+from data.records.visitors.model import AccessRecord, Item, Presence
 from widgets.key_footer import KeyFooter
 
 DOC_TYPES = {

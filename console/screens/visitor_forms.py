@@ -29,7 +29,7 @@ from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
 from data.phones import PhoneError, parse_phone
-from data.records.visitors import AccessRecord, Item, VisitorEntry
+from data.records.visitors.model import AccessRecord, Item, VisitorEntry
 from widgets.key_footer import KeyFooter
 from widgets.record_form import FormField, RecordForm, RowColumn
 

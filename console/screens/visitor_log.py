@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 
 from data.crypto import ensure_key, open_cipher
 from data.errors import DutyDeskError
-from data.records.visitors import AccessLog
+from data.records.visitors.book import AccessLog
 from data.store import Store
 
 if TYPE_CHECKING:

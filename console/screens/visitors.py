@@ -36,7 +36,8 @@ from console.screens.visitor_log import access_log, escort_choices, room_count, 
 from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.visitors import AccessLog, AccessRecord, Item, Presence, VisitorEntry
+from data.records.visitors.book import AccessLog
+from data.records.visitors.model import AccessRecord, Item, Presence, VisitorEntry
 from data.shifts import shift_at
 
 __all__ = ["SECTION_SCREEN", "VisitorsScreen", "access_log", "room_count"]

@@ -1,11 +1,11 @@
 """Export writers: Markdown, CSV and PDF renderings of a ``Document``.
 
-Record modules build a ``Document`` (data.exports.report_doc.report_document,
-data.exports.incident_doc.incident_document / incident_list_document, and the handover
-and inspection builders in data.records); a writer renders it. Only the plain writers are
-re-exported here: importing this package must stay cheap and free of record modules
-(they import ``data.exports.document`` themselves). The PDF writer lives in
-``data.exports.pdf`` because it loads reportlab.
+Every document is built here, from the records data.records returns (which never import
+this package): report_doc.report_document, incident_doc.incident_document /
+incident_list_document, handover_doc.handover_document, inspection_doc.inspection_document
+and visitor_doc; a writer renders it. Only the plain writers are re-exported here:
+importing this package must stay cheap and free of record modules. The PDF writer lives
+in ``data.exports.pdf`` because it loads reportlab.
 """
 
 from data.exports.csv_export import to_csv, to_csv_bytes, to_csv_document

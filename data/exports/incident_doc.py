@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from data.exports.document import Document, Section, Table
 from data.exports.formatting import NONE, duration, masked_phone, when
 from data.i18n import t
-from data.records.incident_rows import Incident
+from data.records.incidents.model import Incident
 
 
 def _response(incident: Incident, now: datetime) -> str:
@@ -35,20 +35,26 @@ def incident_document(
         (t("export.incident.device"), where),
         (t("export.incident.reported_at"), when(incident.reported_at, tz)),
         (t("export.incident.opened_by"), incident.opened_by),
-    ]  # fmt: skip
+    ]
     if incident.caller or incident.department or incident.phone:
         caller = " ".join(filter(None, (incident.department, incident.caller)))
         meta.append((t("export.incident.caller"), f"{caller} {masked_phone(incident.phone)}"))
     times = Table(
         [t("export.incident.milestone"), t("export.incident.at"), t("export.incident.elapsed")],
         [
-            [t("export.incident.responded"), when(incident.responded_at, tz),
-             duration(incident.time_to_respond)],
-            [t("export.incident.resolved"), when(incident.resolved_at, tz),
-             duration(incident.time_to_resolve)],
+            [
+                t("export.incident.responded"),
+                when(incident.responded_at, tz),
+                duration(incident.time_to_respond),
+            ],
+            [
+                t("export.incident.resolved"),
+                when(incident.resolved_at, tz),
+                duration(incident.time_to_resolve),
+            ],
             [t("export.incident.closed"), when(incident.closed_at, tz), ""],
         ],
-    )  # fmt: skip
+    )
     sections = [
         Section(
             t("export.incident.response_heading"),
@@ -90,10 +96,14 @@ def incident_document(
         )
     )
     timeline = Table(
-        [t("export.incident.at"), t("export.incident.who"), t("export.incident.what"),
-         t("export.incident.text")],
+        [
+            t("export.incident.at"),
+            t("export.incident.who"),
+            t("export.incident.what"),
+            t("export.incident.text"),
+        ],
         [[when(e.at, tz), e.who, t(f"incident.entry.{e.kind}"), e.text] for e in incident.timeline],
-    )  # fmt: skip
+    )
     sections.append(Section(t("export.incident.timeline"), table=timeline))
     return Document(
         title=t("export.incident.record_title", id=incident.id),
@@ -106,12 +116,19 @@ def incident_document(
 
 def incident_table(incidents: Sequence[Incident], tz: tzinfo, now: datetime) -> Table:
     columns = [
-        t("export.incident.id"), t("export.incident.reported_at"), t("export.incident.title_field"),
-        t("export.incident.severity"), t("export.incident.category"), t("export.incident.device"),
-        t("export.incident.status"), t("export.incident.time_to_respond"),
-        t("export.incident.response"), t("export.incident.time_to_resolve"),
-        t("export.incident.cause"), t("export.incident.solution"),
-    ]  # fmt: skip
+        t("export.incident.id"),
+        t("export.incident.reported_at"),
+        t("export.incident.title_field"),
+        t("export.incident.severity"),
+        t("export.incident.category"),
+        t("export.incident.device"),
+        t("export.incident.status"),
+        t("export.incident.time_to_respond"),
+        t("export.incident.response"),
+        t("export.incident.time_to_resolve"),
+        t("export.incident.cause"),
+        t("export.incident.solution"),
+    ]
     rows = [
         [
             str(i.id),

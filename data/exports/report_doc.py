@@ -5,7 +5,7 @@ from __future__ import annotations
 from data.exports.document import Document, Section, Table
 from data.exports.formatting import NONE, duration, hours, percent, when
 from data.i18n import t
-from data.records.report_model import Report
+from data.records.reports.model import Report
 
 _STATES = ("CRITICAL", "WARNING", "UNKNOWN")
 
@@ -75,8 +75,18 @@ def _availability(report: Report) -> Section:
     ]
     rows = []
     for device in report.devices:
-        rows.append([device.device_name, t("export.report.device_overall"), percent(device.ratio),
-                     "", "", "", "", hours(device.maintenance)])  # fmt: skip
+        rows.append(
+            [
+                device.device_name,
+                t("export.report.device_overall"),
+                percent(device.ratio),
+                "",
+                "",
+                "",
+                "",
+                hours(device.maintenance),
+            ]
+        )
         for check in device.checks:
             rows.append(
                 [
@@ -166,11 +176,14 @@ def _inspections(report: Report) -> Section:
     ]
     visitors = report.visitors
     text = (
-        t("export.report.visitor_note", visitors=visitors.visitor_entries,
-          staff=visitors.staff_entries)
+        t(
+            "export.report.visitor_note",
+            visitors=visitors.visitor_entries,
+            staff=visitors.staff_entries,
+        )
         if visitors is not None
         else NONE
-    )  # fmt: skip
+    )
     return Section(heading, [text], Table(columns, rows))
 
 

@@ -9,12 +9,23 @@ from datetime import tzinfo
 from data.exports.document import Document, Section, Table
 from data.exports.formatting import when
 from data.i18n import t
-from data.records.visitors_model import AccessRecord, Item
+from data.records.visitors.model import AccessRecord, Item
 
 COLUMNS = (
-    "id", "kind", "name", "organisation", "id_number", "phone", "purpose", "escort", "badge",
-    "entered", "exited", "items_in", "items_out",
-)  # fmt: skip
+    "id",
+    "kind",
+    "name",
+    "organisation",
+    "id_number",
+    "phone",
+    "purpose",
+    "escort",
+    "badge",
+    "entered",
+    "exited",
+    "items_in",
+    "items_out",
+)
 
 
 def item_text(item: Item) -> str:

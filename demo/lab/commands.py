@@ -41,8 +41,9 @@ def _systemctl(world: World, device_id: str, args: list[str]) -> Reply:
     if verb in ("start", "restart", "stop"):
         for unit in units:
             if not world.set_service(device_id, unit, verb != "stop"):
-                return Reply(5, stderr=f"Failed to {verb} {unit}.service: Unit {unit}.service"
-                             " not found.\n")  # fmt: skip
+                return Reply(
+                    5, stderr=f"Failed to {verb} {unit}.service: Unit {unit}.service not found.\n"
+                )
         return Reply(0)
     if verb == "status":
         state = world.service_state(device_id, units[0])

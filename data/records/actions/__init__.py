@@ -1,0 +1,1 @@
+"""Remote action runs: who may run them, and their record."""

@@ -1,0 +1,1 @@
+"""The event log: traps and system events (what happened that is not a check result)."""

@@ -1,0 +1,1 @@
+"""Shift handover (交接班): the watches, their summary, pending items, the dual sign-off."""
