@@ -9,7 +9,6 @@ import io
 import time
 from pathlib import Path
 
-from console.records import incident_book
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -18,6 +17,7 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
+from console.records import incident_book
 from data.accounts import User
 from data.audit import AuditTrail
 from data.clock import to_db

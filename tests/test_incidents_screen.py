@@ -15,11 +15,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from console.records import incident_book
 from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
 from console.app import DutyDeskApp
+from console.records import incident_book
 from console.screens.action import attach_to_open_incident
 from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
 from console.screens.incidents import IncidentsScreen

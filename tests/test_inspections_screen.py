@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console.records import site_checklists
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
+from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from console.screens.inspection_sign import SignDialog
 from console.screens.inspections import InspectionsScreen

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console.records import site_checklists
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
