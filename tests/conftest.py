@@ -1,4 +1,5 @@
-"""Shared fixtures: a store on a temporary database, its audit trail, accounts, an admin.
+"""Shared fixtures: a store on a temporary database, its audit trail, accounts, an admin;
+``seeded_db``, the console tests' database (tests.seed_support).
 
 ``store`` is a fresh migrated database under ``tmp_path``; ``clock`` is a ManualClock that
 ``audit`` and ``accounts`` both read, so tests move time with ``clock.advance(...)``.
@@ -20,9 +21,16 @@ from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.store import Store
 from tests.cli_support import Cli, initialise, make_cli
+from tests.seed_support import SEEDED_DB_NAME, seed_db
 
 ADMIN_PASSWORD = "Adm1n-pass"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "seed(*seeders): what seeded_db seeds after the accounts (seeded_with)"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +87,11 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 def initialised(cli: Cli, fast_scrypt: None) -> Cli:
     """``cli`` after ``dutydesk init`` (admin password ``tests.cli_support.ADMIN_PW``)."""
     return initialise(cli)
+
+
+@pytest.fixture
+async def seeded_db(request: pytest.FixtureRequest, tmp_path: Path, fast_scrypt: None) -> Path:
+    """A database under ``tmp_path`` with the test accounts (cheap password hashes), then
+    seeded by each seeder of the nearest ``seeded_with(...)`` mark (test, class or module)."""
+    marker = request.node.get_closest_marker("seed")
+    return await seed_db(tmp_path / SEEDED_DB_NAME, marker.args if marker else ())

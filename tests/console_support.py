@@ -1,4 +1,5 @@
-"""Helpers for console tests: a seeded database, an app on it, waiting with a deadline."""
+"""Helpers for console tests: an app on a seeded database (tests.seed_support), waiting
+with a deadline."""
 
 from __future__ import annotations
 
@@ -12,39 +13,21 @@ from typing import Any
 from textual.pilot import Pilot
 
 from console.app import AppConfig, DutyDeskApp, create_app
-from data.accounts import Accounts
-from data.audit import AuditTrail
 from data.config import load_site
 from data.models import Site
-from data.store import Store
+
+# Re-exported: the console tests have always found the accounts here.
+from tests.seed_support import ACCOUNTS as ACCOUNTS
+from tests.seed_support import seed_accounts as seed_accounts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXED_NOW = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)  # 10:00 in Asia/Shanghai: 白班
-ACCOUNTS = {
-    "admin": ("Adm1n#pass", "admin", "管理员"),
-    "zhangsan": ("Duty#2026a", "operator", "张三"),
-    "wangwu": ("Lead#2026c", "supervisor", "王五"),
-}
 
 
 def minimal_site(language: str = "zh_CN") -> Site:
     site = load_site(FIXTURES / "minimal-site.yaml")
     info = site.site.model_copy(update={"language": language})
     return site.model_copy(update={"site": info})
-
-
-async def seed_accounts(db_path: Path) -> None:
-    store = await Store.open(db_path)
-    try:
-        audit = AuditTrail(store, terminal="test")
-        accounts = Accounts(store, audit)
-        admin_pw, _, admin_name = ACCOUNTS["admin"]
-        admin = await accounts.bootstrap_admin("admin", admin_pw, admin_name)
-        for name, (password, role, full_name) in ACCOUNTS.items():
-            if name != "admin":
-                await accounts.add(admin, name, password, role, full_name)
-    finally:
-        await store.close()
 
 
 def make_app(db_path: Path, language: str = "zh_CN", **overrides: object) -> DutyDeskApp:

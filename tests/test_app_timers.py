@@ -17,18 +17,10 @@ from tests.console_support import (
     make_app,
     post_events,
     result_event,
-    seed_accounts,
     wait_until,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    db = tmp_path / "console.db"
-    await seed_accounts(db)
-    return db
 
 
 async def test_timers_firing_after_the_screens_closed_do_nothing(seeded_db: Path) -> None:

@@ -11,17 +11,10 @@ from textual.pilot import Pilot
 
 from console.app import DutyDeskApp
 from data.i18n import t
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 TEXTUAL_TITLES = {"Theme", "Quit", "Keys", "Screenshot", "Maximize", "Minimize"}
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "palette.db"
-    await seed_accounts(path)
-    return path
 
 
 async def open_palette(pilot: Pilot[int]) -> list[str]:

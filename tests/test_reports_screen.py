@@ -10,19 +10,12 @@ import pytest
 from textual.widgets import Select
 
 from console.screens.reports import ReportsScreen, shift_month
-from tests.console_support import seed_accounts, wait_until
+from tests.console_support import wait_until
 from tests.incidents_support import audited, go_to, quiet_app, seed_month, start, text
+from tests.seed_support import seeded_with
 from widgets.bar_chart import GAP, Bar, BarChart, bar_cells, chart_lines
 
-pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "reports.db"
-    await seed_accounts(path)
-    await seed_month(path)
-    return path
+pytestmark = [pytest.mark.usefixtures("fast_scrypt"), seeded_with(seed_month)]
 
 
 def test_months_step_across_years() -> None:

@@ -6,7 +6,6 @@ Update the stored SVGs after an intended change with: pytest tests/test_snapshot
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, log_in, make_app, wait_until
 
 LANGUAGES = ["zh_CN", "en"]
-
-
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_accounts(path))
-    return path
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -8,7 +8,6 @@ after an intended change with --snapshot-update and look at snapshot_report.html
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +25,9 @@ from tests.console_support import (
     FIXED_NOW,
     make_app,
     open_section,
-    seed_accounts,
     wait_until,
 )
+from tests.seed_support import seeded_with
 from widgets.alarm_list import AlarmList
 
 LANGUAGES = ["zh_CN", "en"]
@@ -60,12 +59,7 @@ async def seed_alarms(db_path: Path) -> None:
         await store.close()
 
 
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_accounts(path))
-    asyncio.run(seed_alarms(path))
-    return path
+pytestmark = seeded_with(seed_alarms)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

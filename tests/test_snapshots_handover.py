@@ -9,7 +9,6 @@ snapshot_report.html.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +28,9 @@ from tests.console_support import (
     make_app,
     minimal_site,
     open_section,
-    seed_accounts,
     wait_until,
 )
+from tests.seed_support import seeded_with
 
 LANGUAGES = ["zh_CN", "en"]
 OPERATOR = User(2, "zhangsan", "张三", Role.OPERATOR)
@@ -68,12 +67,7 @@ async def seed_watch(db_path: Path) -> None:
         await store.close()
 
 
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_accounts(path))
-    asyncio.run(seed_watch(path))
-    return path
+pytestmark = seeded_with(seed_watch)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

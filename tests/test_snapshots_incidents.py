@@ -12,7 +12,6 @@ snapshot_report.html.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from data.i18n import t
 from data.records.alarms.book import AlarmBook
 from data.records.incidents.book import IncidentBook
 from data.store import Store
-from tests.console_support import FIXED_NOW, seed_accounts, wait_until
+from tests.console_support import FIXED_NOW, wait_until
 from tests.incidents_support import (
     OPERATOR,
     go_to,
@@ -36,6 +35,7 @@ from tests.incidents_support import (
     site_with_asset,
     start,
 )
+from tests.seed_support import seeded_with
 
 LANGUAGES = ["zh_CN", "en"]
 SIZE = (130, 42)
@@ -59,13 +59,7 @@ async def seed_escalated(db_path: Path) -> None:
         await store.close()
 
 
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_accounts(path))
-    asyncio.run(seed_month(path))
-    asyncio.run(seed_escalated(path))
-    return path
+pytestmark = seeded_with(seed_month, seed_escalated)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -8,7 +8,6 @@ change with --snapshot-update and look at snapshot_report.html.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,8 @@ from data.records.visitors.book import AccessLog
 from data.records.visitors.model import Item, VisitorEntry
 from data.roles import Role
 from data.store import Store
-from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until
+from tests.seed_support import seeded_with
 
 LANGUAGES = ["zh_CN", "en"]
 OPERATOR = User(2, "zhangsan", "张三", Role.OPERATOR)
@@ -86,12 +86,7 @@ async def seed_access_log(db_path: Path) -> None:
         await store.close()
 
 
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_accounts(path))
-    asyncio.run(seed_access_log(path))
-    return path
+pytestmark = seeded_with(seed_access_log)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -7,8 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from checks.feed import CheckSnapshot, DeviceStateChanged, ResultEvent
 from checks.result import CheckState, DeviceState, ProbeResult
 from console.live_state import LiveState
@@ -25,7 +23,6 @@ from tests.console_support import (
     minimal_site,
     post_events,
     result_event,
-    seed_accounts,
     wait_until,
 )
 from widgets.tile_wall import TileWall
@@ -37,13 +34,6 @@ def test_filter_words_become_states_zone_kind_and_text() -> None:
     assert f.zone == "extranet" and f.kinds == frozenset({"switch"})
     assert f.text == "核心 交换机"
     assert parse_filter("").text == "" and parse_filter("").states == frozenset()
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "wall.db"
-    await seed_accounts(path)
-    return path
 
 
 async def test_wall_shows_every_device_and_redraws_a_changed_one(seeded_db: Path) -> None:
