@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
+from console.dialogs.confirm import ConfirmDialog
 from console.live import CheckEvent
 from console.records import handover_book
 from console.screens.ack import AckDialog
@@ -167,10 +168,12 @@ async def test_same_account_is_refused_and_the_form_keeps_what_was_typed(
         await sign_out(pilot)
         await pilot.press(*"zhangsan", "enter", *ZHANG, "enter")
         expected = "must sign with a different account"
-        await wait_until(pilot, lambda: expected in text_of(app, "#handover-sign-in-error"))
+        await wait_until(pilot, lambda: expected in text_of(app, "#form-error"))
         assert app.screen.id == "handover-sign-in"
-        assert app.screen.query_one("#handover-sign-in-name", Input).value == "zhangsan"
-        await pilot.press("escape")
+        assert app.screen.query_one("#field-name", Input).value == "zhangsan"
+        await pilot.press("escape")  # something was typed: asks before discarding it
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
         await wait_until(pilot, lambda: app.screen is screen)
         watch = screen.duty_watch
         assert watch is not None and watch.status == "signed_out" and not watch.sealed

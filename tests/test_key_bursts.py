@@ -102,14 +102,15 @@ async def test_the_incoming_operator_signs_in_a_burst(seeded_db: Path) -> None:
         await pilot.press("t")
         await wait_until(pilot, lambda: app.screen.id == "handover-sign-out")
         burst(app, f"{ZHANG}\r")
-        await wait_until(pilot, lambda: app.screen.id == "handover-sign-in")
-        name = app.screen.query_one("#handover-sign-in-name", Input)
+        await wait_until(pilot, lambda: bool(app.screen.query("#field-name")))  # drawn
+        assert app.screen.id == "handover-sign-in"
+        name = app.screen.query_one("#field-name", Input)
         await wait_until(pilot, lambda: app.screen.focused is name)  # as the operator sees it
         burst(app, f"wangwu\t{WANG}\r")
         try:
             await wait_until(pilot, lambda: app.screen is screen, timeout=5)
         except AssertionError:
-            typed = fields(app, "#handover-sign-in-name", "#handover-sign-in-password")
+            typed = fields(app, "#field-name", "#field-password")
             raise AssertionError(f"not signed; the fields hold {typed}") from None
         sealed = await handover_book(app).get(watch.id)
         assert sealed.sealed and sealed.incoming == "wangwu"

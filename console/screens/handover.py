@@ -35,7 +35,7 @@ from data.records.handover.book import HandoverBook
 from data.records.handover.model import Handover, HandoverSummary, PendingItem
 
 HISTORY_DAYS = 92  # the history lists the last quarter
-DialogMaker = Callable[[HandoverBook, User, Handover], dialogs.FormDialog]
+DialogMaker = Callable[[HandoverBook, User, Handover], dialogs.HandoverDialog]
 WATCH_ONLY = {"take_over", "notes", "add_pending", "close_pending"}
 
 
