@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static
 
 from console.app import DutyDeskApp
-from console.screens.confirm import ConfirmDialog
+from console.dialogs.confirm import ConfirmDialog
 from console.screens.visitor_details import RecordDetails
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from console.screens.visitors import access_log

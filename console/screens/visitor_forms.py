@@ -13,24 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Static
-
-from console.bindings import translate_bindings
-from console.screens.confirm import ConfirmDialog
+from console.dialogs.form import Choice, FormDialog
 from console.screens.visitor_details import DOC_TYPES, item_text
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id
 from data.phones import PhoneError, parse_phone
 from data.records.visitors.model import AccessRecord, Item, VisitorEntry
-from widgets.key_footer import KeyFooter
 from widgets.record_form import FormField, RecordForm, RowColumn
 
 Result = TypeVar("Result")
@@ -116,65 +107,17 @@ def split_list(text: str) -> list[str]:
     return [part for part in _LIST_SEPARATORS.split(text) if part]
 
 
-class RecordDialog(ModalScreen[Result | None], Generic[Result]):
-    """A title, a RecordForm and the footer of its keys; ``perform`` does the work."""
-
-    DEFAULT_CSS = """
-    RecordDialog { align: center middle; }
-    RecordDialog > Vertical { width: 96; max-width: 100%; height: auto; max-height: 95%;
-                              padding: 0 2; border: round $primary; background: $surface; }
-    RecordDialog .dialog-title { text-style: bold; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+class RecordDialog(FormDialog[Result]):
+    """An access-log form dialog: ``perform`` does the work with the form; a refusal lands
+    under the fields ``error_field`` names."""
 
     def __init__(self, title: str, fields: Sequence[FormField], submit: str, dialog_id: str):
-        super().__init__(id=dialog_id)
-        translate_bindings(self)
-        self.title_text = title
-        self.form = RecordForm(fields, submit)
-        translate_bindings(self.form)
-        self.done = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield self.form
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.form.query("Input, Select").first().focus()
+        super().__init__(
+            dialog_id, title, fields, Choice(submit, self.perform), field_of=error_field
+        )
 
     async def perform(self, form: RecordForm) -> Result:
         raise NotImplementedError
-
-    @on(RecordForm.Submitted)
-    async def _submitted(self, event: RecordForm.Submitted) -> None:
-        if self.done:  # a second ctrl+s queued while the first was saving
-            return
-        try:
-            result = await self.perform(event.form)
-        except DutyDeskError as refused:  # say why under each field; keep what was typed
-            by_field: dict[str, list[str]] = {}
-            for problem in getattr(refused, "problems", (refused,)):
-                by_field.setdefault(error_field(problem), []).append(explain(problem))
-            general = " ".join(by_field.pop("", []))
-            event.form.show_errors({f: " ".join(m) for f, m in by_field.items()}, general)
-            return
-        self.done = True
-        self.dismiss(result)
-
-    @on(RecordForm.Cancelled)
-    def action_cancel(self) -> None:
-        """Close; a form with something typed or chosen in it asks first."""
-        if not self.form.is_modified():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(t("form.discard_question"), t("form.discard")), answered)
 
 
 class VisitorEntryDialog(RecordDialog[int]):
