@@ -21,12 +21,32 @@ from widgets.record_table import RecordTable
 
 GLYPHS = {"CRITICAL": "✖", "UNKNOWN": "?", "WARNING": "▲"}
 MARK = "●"
-COLUMNS = ("mark", "severity", "age", "device", "check", "message", "since", "attempts",
-           "ack_by", "until")  # fmt: skip
+COLUMNS = (
+    "mark",
+    "severity",
+    "age",
+    "device",
+    "check",
+    "message",
+    "since",
+    "attempts",
+    "ack_by",
+    "until",
+)
 # Under NARROW_WIDTH (an 80x24 terminal) when and who come before the message, which the
 # row's device detail shows in full anyway: the columns an 80-column screen keeps.
-NARROW_COLUMNS = ("mark", "severity", "age", "device", "since", "ack_by", "until", "attempts",
-                  "check", "message")  # fmt: skip
+NARROW_COLUMNS = (
+    "mark",
+    "severity",
+    "age",
+    "device",
+    "since",
+    "ack_by",
+    "until",
+    "attempts",
+    "check",
+    "message",
+)
 NARROW_WIDTH = 120
 NARROW_DEVICE_WIDTH = 12
 MESSAGE_WIDTH = 40
@@ -81,8 +101,12 @@ class AlarmList(RecordTable):
         Binding("enter", "open", "alarms.open", id="alarms.open"),
         Binding("space", "toggle_mark", "alarms.mark", id="alarms.mark"),
     ]
-    COMPONENT_CLASSES = {"alarm-list--critical", "alarm-list--unknown", "alarm-list--warning",
-                         "alarm-list--acked"}  # fmt: skip
+    COMPONENT_CLASSES = {
+        "alarm-list--critical",
+        "alarm-list--unknown",
+        "alarm-list--warning",
+        "alarm-list--acked",
+    }
     DEFAULT_CSS = """
     AlarmList { height: 1fr; }
     AlarmList > .alarm-list--critical { color: $error; text-style: bold; }
@@ -151,8 +175,11 @@ class AlarmList(RecordTable):
             severity += " ~"
         if row.reraised:
             severity += f" ↻{row.reraised}"
-        message = row.message if len(row.message) <= MESSAGE_WIDTH else (
-            row.message[: MESSAGE_WIDTH - 1] + "…")  # fmt: skip
+        message = (
+            row.message
+            if len(row.message) <= MESSAGE_WIDTH
+            else (row.message[: MESSAGE_WIDTH - 1] + "…")
+        )
         until = f"∞ {row.ack_until}" if row.sticky and acked else row.ack_until
         device = Text(row.device_name, style=plain)
         if self.narrow:

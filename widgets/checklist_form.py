@@ -58,8 +58,7 @@ class ChecklistForm(Vertical, can_focus=True):
         Binding("i", "incident", "checklist.incident", id="checklist.incident"),
         Binding("escape", "cancel", "checklist.cancel", show=False),
     ]
-    COMPONENT_CLASSES = {"checklist-form--flagged", "checklist-form--muted",
-                         "checklist-form--live"}  # fmt: skip
+    COMPONENT_CLASSES = {"checklist-form--flagged", "checklist-form--muted", "checklist-form--live"}
     DEFAULT_CSS = """
     ChecklistForm { height: 1fr; }
     ChecklistForm > .checklist-form--flagged { color: $error; text-style: bold; }
@@ -89,8 +88,14 @@ class ChecklistForm(Vertical, can_focus=True):
             self.item, self.answer = item, answer
             self.device_id = item.source.device if item.source is not None else None
 
-    def __init__(self, checklist: Checklist, answers: Mapping[str, ItemAnswer], *,
-                 read_only: bool = False, id: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        checklist: Checklist,
+        answers: Mapping[str, ItemAnswer],
+        *,
+        read_only: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.checklist = checklist
         self.items = list(checklist.items())
@@ -136,9 +141,16 @@ class ChecklistForm(Vertical, can_focus=True):
                 continue
             row = self.query_one(f"#item-{position}", Static)
             cursor = position == self.cursor
-            row.update(item_line(item, self.answers[item.id], styles, cursor=cursor,
-                                 missing=item.id in self.missing,
-                                 buffer=self.buffer if cursor else None))  # fmt: skip
+            row.update(
+                item_line(
+                    item,
+                    self.answers[item.id],
+                    styles,
+                    cursor=cursor,
+                    missing=item.id in self.missing,
+                    buffer=self.buffer if cursor else None,
+                )
+            )
             row.set_class(cursor, "-cursor")
         for number, section in enumerate(self.checklist.sections):
             done = sum(1 for i in section.items if self.answers[i.id].value is not None)

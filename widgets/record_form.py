@@ -304,6 +304,7 @@ class RecordForm(VerticalScroll):
 
     def action_submit(self, choice: str = "submit") -> None:
         """Submit once every field holds the keys typed before the submit."""
+
         def send() -> None:
             self.post_message(self.Submitted(self, choice))
 

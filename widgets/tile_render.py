@@ -26,9 +26,18 @@ STATE_GLYPH = {"OK": "✔", "WARNING": "▲", "CRITICAL": "✖", "UNKNOWN": "?",
 # and two in others, which would break the grid.
 FLAG_GLYPHS = (("stale", "◷"), ("maintenance", "⚒"), ("acknowledged", "✓"), ("flapping", "↯"))
 KIND_GLYPH = {
-    "switch": "⇄", "router": "⊕", "firewall": "▦", "ids": "◉", "server": "▤", "storage": "▥",
-    "ups": "ϟ", "aircon": "❄", "sensor": "◔", "service": "⚙", "access": "⊟",
-}  # fmt: skip
+    "switch": "⇄",
+    "router": "⊕",
+    "firewall": "▦",
+    "ids": "◉",
+    "server": "▤",
+    "storage": "▥",
+    "ups": "ϟ",
+    "aircon": "❄",
+    "sensor": "◔",
+    "service": "⚙",
+    "access": "⊟",
+}
 CURSOR_MARK = "▸"  # the cursor shows without colour too (and in reverse video via CSS)
 LOOKS = ("ok", "warning", "critical", "unknown", "unreachable", "stale", "maintenance", "acked")
 
