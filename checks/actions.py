@@ -1,4 +1,4 @@
-"""Remote actions (DESIGN.md "Remote actions"): run one allow-listed command over SSH.
+"""Remote actions (docs/architecture.md; README "Security"): run one allow-listed command over SSH.
 
 The command text comes only from site.yaml (``action.command`` of one of the device's
 actions): it is never typed at the console and goes out as an SSH exec request, never

@@ -7,7 +7,7 @@ new device, and pysnmp rebuilds a lookup map over that whole table on the next r
 so a first sweep over 2,000 v2c devices took ~13 ms of CPU per check (quadratic); it also
 resolves every request's target and varbinds through MIB objects (bench/README.md).
 
-Engines are few: creating one costs ~70 ms of CPU (FACTS.md: never one per request).
+Engines are few: creating one costs ~70 ms of CPU (measured in bench/: never one per request).
 SNMPv3 needs more than one for two reasons. An engine keeps one USM row per user name, so
 two credentials with the same user name but different keys would overwrite each other's
 keys mid-flight: a conflicting credential gets an engine of its own. And an engine keeps a

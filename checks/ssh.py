@@ -1,7 +1,7 @@
 """Commands over SSH: one pooled asyncssh connection per (host, port, whole credential).
 
 A connection is reused by every check and action on that device (a new one per command
-costs ~20x, see FACTS.md), re-opened when it has died, and gated: at most 4 channels at
+costs ~20x, see bench/README.md), re-opened when it has died, and gated: at most 4 channels at
 once on it (sshd's MaxSessions is 10) and at most 4 handshakes at once in the pool
 (sshd's MaxStartups drops bursts). Host keys are always checked against the credential's
 known_hosts file; an unknown or changed key ends the attempt before any session opens.

@@ -1,7 +1,7 @@
 """The command line: ``dutydesk [--site PATH] [--db PATH] [COMMAND ...]``.
 
 Global options work before or after the subcommand. Exit codes: 0 ok, 1 a check or
-verification found a problem, 2 bad input or configuration (DESIGN.md "Command line").
+verification found a problem, 2 bad input or configuration (README "First run").
 """
 
 from __future__ import annotations

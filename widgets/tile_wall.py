@@ -1,7 +1,7 @@
 """The status wall: every device as a small tile, in ONE widget that draws lines.
 
-A widget per tile costs in proportion to all tiles on every update (FACTS.md, "Textual tile
-wall"); this one renders only the visible lines, caches each tile's strips and, when tiles
+A widget per tile costs in proportion to all tiles on every update (bench/wall.py measures
+both); this one renders only the visible lines, caches each tile's strips and, when tiles
 change, drops only their strips and repaints only their cells. It takes plain TileData;
 the app feeds it and listens for ``TileWall.Selected``.
 """

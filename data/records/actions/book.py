@@ -1,4 +1,4 @@
-"""Remote action runs (DESIGN.md "Remote actions"): who may run them, and their record.
+"""Remote action runs (README "Security"): who may run them, and their record.
 
 Roles are enforced here, not only in the dialog: ``authorize`` refuses an actor whose role
 lacks ``RUN_ACTION`` or is not among the action's ``roles``, and audits the refusal. A

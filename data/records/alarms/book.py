@@ -1,4 +1,4 @@
-"""Alarms and their acknowledgement (DESIGN.md "Alarms and acknowledgement").
+"""Alarms and their acknowledgement (docs/architecture.md "An acknowledgement").
 
 An alarm is a hard non-OK state of one check; a check has at most one active alarm (a
 unique index says so). Roles are enforced here, not only in the UI, and every

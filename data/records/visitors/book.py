@@ -1,5 +1,5 @@
 """The machine-room access log: who came in (visitors and staff), who escorted them, what
-they carried in and out, and who is inside now (DESIGN.md "Access and visitors").
+they carried in and out, and who is inside now (operator guide, section 7).
 
 Rules kept here, whatever the screen:
 - A visitor needs a valid ID document (resident IDs by the GB 11643 check digit), a
