@@ -75,7 +75,7 @@ def stale_after(check: Check, margin: float) -> float:
 def _default_protocols() -> dict[str, int]:
     # A slot mostly waits on the network: a dead device holds one for its whole timeout,
     # so the bounds are set by what the peers tolerate, not by CPU. 128 SNMP requests in
-    # flight lost no datagrams on loopback, 256 did (measured on loopback). SSH handshakes are bounded
+    # flight lost no datagrams on loopback, 256 did (bench/poll.py). SSH handshakes are bounded
     # again inside the pool (sshd's MaxStartups), so 16 here only caps channels in total.
     return {"snmp": 128, "ssh": 16, "tcp": 64, "http": 32, "https": 32, "ping": 16}
 

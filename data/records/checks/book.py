@@ -1,6 +1,6 @@
 """Live check records: the latest result per check, state transitions, hourly rollups.
 
-Results are not stored one row per probe (docs/architecture.md "Storage and security"). The runtime collects a
+Results are not stored one row per probe (docs/architecture.md). The runtime collects a
 ``CheckBatch`` from the feed's events and hands it to ``CheckRecords.persist``, which
 writes it in one transaction with a few ``executemany`` calls: each awaited call costs
 ~60 µs, so writing per result would not keep up with a large site.
