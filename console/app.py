@@ -1,15 +1,20 @@
 """The Textual application: login first, then the section screens, with an idle lock.
 
-``create_app`` is the one factory the CLI and the tests both call.
+``create_app`` is the one factory the CLI and the tests both call. The App opens the desk
+(``data.desk.open_desk``: every record book, built once) and is the ``DeskContext`` its
+screens are given (console/context.py); the section screens are the static mapping
+``SECTION_SCREENS``, each made with that context.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -19,22 +24,43 @@ from textual.screen import Screen
 
 from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
+from console.context import LiveView
+from console.header_figures import HeaderFigures, header_figures
 from console.live import Background, CheckEvent, Live, SavingChanged
 from console.live_state import LiveState, last_changes
 from console.palette import PALETTE_BINDING, open_palette, palette_commands
-from console.records import INSPECTION_FIGURE, refresh_duty
-from console.screens.incident_hooks import header_status
+from console.runtime import CheckRuntime
+from console.screens.alarms import AlarmsScreen
+from console.screens.handover import HandoverScreen
+from console.screens.incidents import IncidentsScreen
+from console.screens.inspections import InspectionsScreen
 from console.screens.login import LoginScreen
-from console.screens.registry import all_section_screens
-from console.screens.visitor_log import room_count
-from console.services import Services, open_services
+from console.screens.quit import QuitDialog
+from console.screens.reports import ReportsScreen
+from console.screens.section import SectionScreen
+from console.screens.visitors import VisitorsScreen
+from console.screens.wall import WallScreen
 from data.accounts import User
+from data.crypto import KeyFileError, ensure_key
+from data.desk import Desk, open_desk
 from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.paths import exposed_store_files
+from data.records.alarms.model import Alarm
 from data.shifts import shift_at
 from data.store import StoreError
 from widgets.duty_header import DutyHeader
+
+# Each section's screen, made with the App as its DeskContext (ids as console.sections).
+SECTION_SCREENS: dict[str, type[SectionScreen]] = {
+    "wall": WallScreen,
+    "alarms": AlarmsScreen,
+    "handover": HandoverScreen,
+    "visitors": VisitorsScreen,
+    "inspections": InspectionsScreen,
+    "incidents": IncidentsScreen,
+    "reports": ReportsScreen,
+}
 
 
 def utc_now() -> dt.datetime:
@@ -63,7 +89,6 @@ class DutyDeskApp(App[int]):
         Binding("ctrl+l", "lock", "binding.lock", id="app.lock"),
         PALETTE_BINDING,  # declared here so its footer label is translated
     ]
-    MODES = all_section_screens()
     LIVE_FLUSH_DELAY = 0.2  # seconds: check events within it are redrawn in one batch
 
     def __init__(self, config: AppConfig) -> None:
@@ -73,9 +98,12 @@ class DutyDeskApp(App[int]):
         self.config = config
         self.site = config.site
         self.user: User | None = None
-        self.duty_operator: str | None = None  # who holds the watch (console.records)
+        self.duty_operator: str | None = None  # who holds the watch (refresh_duty)
         self.startup_error: str | None = None
-        self._services: Services | None = None
+        self._desk: Desk | None = None
+        self._figures: HeaderFigures | None = None
+        self._bell: AlarmBell | None = None
+        self._wanted_incident: int | None = None  # asked of the incidents section, once
         self.live: Live | None = None
         self.live_state: LiveState | None = None
         self._dirty: set[str] = set()
@@ -84,25 +112,101 @@ class DutyDeskApp(App[int]):
         # show counts the wall has not drawn yet (they change together, in the flush).
         self._drawn_counts: Counter[str] | None = None
         self._last_activity = config.monotonic()
-        self.alarm_bell = AlarmBell(self)
         self.records_unsaved = False  # the recorder cannot write: the header says so on red
+        for section_id, make_screen in SECTION_SCREENS.items():
+            self.add_mode(section_id, partial(make_screen, self))
+
+    # -- the DeskContext the screens are given (console/context.py) ------------------------
 
     @property
-    def services(self) -> Services:
-        if self._services is None:
-            raise RuntimeError("services are not open yet")
-        return self._services
+    def desk(self) -> Desk:
+        if self._desk is None:
+            raise RuntimeError("the desk is not open yet")
+        return self._desk
+
+    @property
+    def figures(self) -> HeaderFigures:
+        if self._figures is None:
+            raise RuntimeError("the desk is not open yet")
+        return self._figures
+
+    @property
+    def alarm_bell(self) -> AlarmBell:
+        if self._bell is None:
+            raise RuntimeError("the desk is not open yet")
+        return self._bell
+
+    @property
+    def check_runtime(self) -> CheckRuntime | None:
+        return self.live.runtime if self.live is not None else None
+
+    def alarms_changed(self, alarms: Iterable[Alarm]) -> None:
+        """Put changed alarms into the live state and redraw what shows them: every live
+        view in the stack (a dialog may still be on top of the screen to update)."""
+        if self.live_state is None:
+            return
+        devices = set()
+        for alarm in alarms:
+            self.live_state.set_alarm(alarm)
+            devices.add(alarm.device_id)
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveView):
+                screen.refresh_live(devices)
+        self.refresh_header()
+
+    def alarms_seen(self) -> None:
+        if self._bell is not None:
+            self._bell.seen()
+
+    async def refresh_duty(self) -> None:
+        """Put the duty operator's name (full name when known) into the header."""
+        on_duty = await self.desk.handovers.on_duty()
+        name = None
+        if on_duty is not None:
+            account = await self.desk.accounts.find(on_duty.user)
+            name = (account.full_name if account else "") or on_duty.user
+        self.duty_operator = name
+        self.refresh_header()
+
+    async def show_incident(self, incident_id: int) -> None:
+        self._wanted_incident = incident_id
+        if self.current_mode == "incidents" and isinstance(self.screen, IncidentsScreen):
+            self.screen.reload()
+        else:
+            await self.switch_mode("incidents")
+
+    def take_wanted_incident(self) -> int | None:
+        wanted, self._wanted_incident = self._wanted_incident, None
+        return wanted
+
+    # -- life -----------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
         self.title = self.site.site.name
         try:
-            self._services = await open_services(
-                self.site, self.config.db_path, self.config.terminal
+            self._desk = await open_desk(
+                self.site,
+                self.config.db_path,
+                terminal=self.config.terminal,
+                clock=self.config.clock,
             )
         except (StoreError, OSError) as error:
             self.startup_error = explain(error)
             self.exit(2)
             return
+        # The visitors' field key, beside the database (mode 0600) when missing; an
+        # unusable one is refused by the visitors section when it is opened.
+        with contextlib.suppress(KeyFileError):
+            ensure_key(self.config.db_path)
+        self._figures = header_figures(
+            self._desk,
+            monotonic=self.config.monotonic,
+            start=lambda work, group: self.run_worker(work, group=group, exit_on_error=False),
+            changed=self.refresh_header,
+        )
+        self._bell = AlarmBell(
+            self, self._desk.alarms, redraw=self.refresh_header, expired=self.alarms_changed
+        )
         for path, mode in exposed_store_files(self.config.db_path):
             warning = t("store.exposed", path=path, mode=f"{mode:04o}")
             self.notify(warning, severity="warning", timeout=60)
@@ -115,20 +219,20 @@ class DutyDeskApp(App[int]):
             return
         self.live_state = LiveState(self.site)  # fed by CheckEvent messages, from Live or tests
         if self.config.run_checks and self.site.devices:
-            self.live = Live(self._services, self.post_message, clock=self.config.clock)
+            self.live = Live(self._desk, self.post_message)
             snapshot = self.live.runtime.scheduler.snapshot()
             # a tile's age is its state's: since the last change stored in the last month
             month_ago = self.config.clock() - dt.timedelta(days=31)
-            changes = await self.live.records.transitions(since=month_ago, limit=50_000)
-            alarms = await self.live.alarms.active()
+            changes = await self._desk.checks.transitions(since=month_ago, limit=50_000)
+            alarms = await self._desk.alarms.active()
             self.live_state.load(snapshot.checks, snapshot.devices, alarms, last_changes(changes))
             if self.config.start_checks:
                 await self.live.start()
-            self.alarm_bell.start()
+            self._bell.start()
         self._drawn_counts = self.live_state.counts()  # what the first screen will draw
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
-        await self.push_screen(LoginScreen(hint=self.config.login_hint))
+        await self.push_screen(LoginScreen(self, self.logged_in, hint=self.config.login_hint))
         self.set_interval(1.0, self._tick)
 
     async def on_unmount(self) -> None:
@@ -136,14 +240,14 @@ class DutyDeskApp(App[int]):
             await self.live.stop()
         for job in reversed(self.config.background):
             await job.stop()
-        if self._services is not None:
-            await self._services.close()
+        if self._desk is not None:
+            await self._desk.close()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
             self._last_activity = self.config.monotonic()
         if isinstance(event, events.Key):
-            self.alarm_bell.seen()
+            self.alarms_seen()
         await super().on_event(event)
 
     def logged_in(self, user: User, login: Screen[None]) -> None:
@@ -158,7 +262,7 @@ class DutyDeskApp(App[int]):
             await self.pop_screen()
         if self.current_mode == self.DEFAULT_MODE:
             await self.switch_mode("wall")
-        await refresh_duty(self)  # also refreshes the header
+        await self.refresh_duty()  # also refreshes the header
 
     async def took_over(self, incoming: User) -> None:
         """A handover signed here by both was sealed: the incoming operator now holds this
@@ -167,16 +271,17 @@ class DutyDeskApp(App[int]):
         self.user = incoming
         self._last_activity = self.config.monotonic()
         detail = {"from": outgoing, "to": incoming.name}
-        audit = self.services.audit
+        audit = self.desk.audit
         await audit.record(incoming.name, "session.handover", incoming.name, detail=detail)
-        await refresh_duty(self)
+        await self.refresh_duty()
 
     def on_check_event(self, message: CheckEvent) -> None:
         """Bookkeeping now; the redraw of what changed is batched a fifth of a second later."""
         if self.live_state is None:
             return
         self._dirty |= self.live_state.apply(message.event, message.alarm)
-        self.alarm_bell.hear(message)
+        if self._bell is not None:
+            self._bell.hear(message)
         if not self._flush_armed:
             self._flush_armed = True
             self.set_timer(self.LIVE_FLUSH_DELAY, self._flush_live)
@@ -194,33 +299,9 @@ class DutyDeskApp(App[int]):
         if screen is None:
             return
         with self.batch_update():
-            refresh = getattr(screen, "refresh_live", None)
-            if refresh is not None:
-                refresh(changed)
+            if isinstance(screen, LiveView):
+                screen.refresh_live(changed)
             self.refresh_header()
-
-    # -- entry points other screens ask for (the screens that serve them live in their
-    # own modules; each is imported when first used) ------------------------------------
-
-    def open_device(self, device_id: str) -> None:
-        from console.screens.device import DeviceScreen
-
-        self.push_screen(DeviceScreen(device_id))
-
-    def acknowledge_device(self, device_id: str) -> None:
-        from console.screens.ack import acknowledge_device
-
-        acknowledge_device(self, device_id)
-
-    def open_actions(self, device_id: str) -> None:
-        from console.screens.action import open_actions
-
-        open_actions(self, device_id)
-
-    def open_incident(self, device_id: str) -> None:
-        from console.screens.incident_hooks import open_incident
-
-        open_incident(self, device_id)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         return palette_commands(self, screen)  # console/palette.py: the operator's language
@@ -244,19 +325,21 @@ class DutyDeskApp(App[int]):
         if locked_for is None:
             await self.quit_session(self.user, locked=False)
             return
-        from console.screens.quit import QuitDialog
-
         if not isinstance(self.screen, QuitDialog):
-            await self.push_screen(QuitDialog(locked_for))
+            await self.push_screen(QuitDialog(self, locked_for), self._quit_confirmed)
+
+    async def _quit_confirmed(self, by: User | None) -> None:
+        if by is not None:  # a password that may quit this locked console
+            await self.quit_session(by, locked=True)
 
     async def quit_session(self, by: User | None, locked: bool) -> None:
         """Quit, audited: who quit (None before anyone logged in), the session's user and
         whether the console was locked."""
-        if self._services is not None:
+        if self._desk is not None:
             session = self.user.name if self.user else None
             detail = {"locked": locked, "session": session}
             by_name = by.name if by else None
-            await self.services.audit.record(
+            await self._desk.audit.record(
                 by_name, "session.quit", session or "console", detail=detail
             )
         self.exit()
@@ -266,10 +349,10 @@ class DutyDeskApp(App[int]):
             return
         if self.locked_for() is not None:  # already locked, a dialog (e.g. quit) on top
             return
-        await self.services.audit.record(
+        await self.desk.audit.record(
             self.user.name, "session.lock", self.user.name, detail={"reason": reason}
         )
-        await self.push_screen(LoginScreen(locked_for=self.user.name))
+        await self.push_screen(LoginScreen(self, self.logged_in, locked_for=self.user.name))
 
     def idle_seconds(self) -> float:
         return self.config.monotonic() - self._last_activity
@@ -306,22 +389,23 @@ class DutyDeskApp(App[int]):
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
             header.alert = t("store.not_saving") if self.records_unsaved else ""
-            header.set_class(self.alarm_bell.flashing, FLASH_CLASS)
+            header.set_class(self._bell is not None and self._bell.flashing, FLASH_CLASS)
 
     def status_text(self) -> str:
         if self.live_state is None:
             return ""
         drawn = self._drawn_counts
         counts = drawn if drawn is not None else self.live_state.counts()
-        parts = [t("header.count." + state.lower(), n=counts[state])
-                 for state in ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
-                 if counts[state]]  # fmt: skip
-        if room := room_count(self):  # people in the machine room (console/screens/visitor_log)
-            parts.append(t("header.room", n=room))
-        if incidents := header_status(self):  # open, near or past the deadline (cached 30 s)
-            parts.append(incidents)
-        if self.user is not None and (inspections := INSPECTION_FIGURE.text(self)):
-            parts.append(inspections)  # due this period (cached 60 s)
+        parts = [
+            t("header.count." + state.lower(), n=counts[state])
+            for state in ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
+            if counts[state]
+        ]
+        if self._figures is not None:  # read from the store, cached (console/header_figures)
+            figures = self._figures
+            parts += [text for text in (figures.room.text(), figures.incidents.text()) if text]
+            if self.user is not None and (inspections := figures.inspections.text()):
+                parts.append(inspections)  # due this period
         if self.live is not None and (dropped := self.live.dropped_datagrams()):
             parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
         return " ".join(parts)

@@ -9,18 +9,17 @@ each poll finishes, so a slow database never stacks polls.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from textual.app import App
 from textual.timer import Timer
 
 from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.live import CheckEvent
-from console.screens.ack import alarm_book, apply_alarm_changes
+from data.records.alarms.book import AlarmBook
 from data.records.alarms.model import Alarm
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,21 @@ DutyHeader.{FLASH_CLASS} {{
 
 
 class AlarmBell:
-    def __init__(self, app: DutyDeskApp, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        book: AlarmBook,
+        *,
+        redraw: Callable[[], None],
+        expired: Callable[[Iterable[Alarm]], None],
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        """``redraw()`` redraws the header (it flashes); ``expired(alarms)`` puts alarms
+        whose acknowledgement ran out back into the live views."""
         self.app = app
+        self.book = book
+        self._redraw = redraw
+        self._expired = expired
         self.poll_seconds = poll_seconds
         self.flashing = False  # until seen: a key press, or the alarms screen shown
         self.rings = 0  # bells sounded
@@ -68,12 +80,9 @@ class AlarmBell:
 
     async def expire_acks(self) -> list[Alarm]:
         """Remove acknowledgements that ran out; their alarms are loud again."""
-        book = alarm_book(self.app)
-        if book is None:
-            return []
-        expired = await book.expire_acks()
+        expired = await self.book.expire_acks()
         if expired:
-            apply_alarm_changes(self.app, expired)
+            self._expired(expired)
             await self.ring()
         return expired
 
@@ -90,9 +99,8 @@ class AlarmBell:
     async def ring(self) -> bool:
         """Flash the header, and sound the bell unless it is muted; True if it sounded."""
         self.flashing = True
-        self.app.refresh_header()
-        book = alarm_book(self.app)
-        if book is not None and await book.bell_muted() is not None:
+        self._redraw()
+        if await self.book.bell_muted() is not None:
             self.silenced += 1
             return False
         self.rings += 1
@@ -102,4 +110,4 @@ class AlarmBell:
     def seen(self) -> None:
         if self.flashing:
             self.flashing = False
-            self.app.refresh_header()
+            self._redraw()

@@ -1,68 +1,152 @@
-"""Figures the header shows that live in the store (open incidents, today's inspections).
+"""Figures the header shows that live in the store: open incidents, today's inspections,
+people in the machine room.
 
 The header is redrawn every second and must not query the store each time: each figure
 is read in a worker at most every ``max_age`` seconds and the last text is shown
-meanwhile. A change made at this console calls ``invalidate`` to count again at once.
+meanwhile. A change made at this console calls ``invalidate`` to count again at once (or
+``put`` when it has just counted, like the visitors screen).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
+from typing import Any
 
+from data.calendar import ResponseStatus
+from data.desk import Desk
 from data.errors import DutyDeskError
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
+from data.i18n import t
+from data.records.inspections.model import DueStatus
 
 log = logging.getLogger(__name__)
 
+INCIDENTS_MAX_AGE = 30.0  # seconds: another desk may open or answer incidents
+INSPECTIONS_MAX_AGE = 60.0
+ROOM_MAX_AGE = 15.0  # another desk may register people too
 
-@dataclass
-class _Cached:
-    text: str = ""
-    fetched: float | None = None  # app.config.monotonic() of the last reading
-    busy: bool = False
+Read = Callable[[], Awaitable[str]]
+StartWorker = Callable[[Coroutine[Any, Any, None], str], object]
 
 
 class HeaderFigure:
     def __init__(
-        self, name: str, read: Callable[[DutyDeskApp], Awaitable[str]], max_age: float = 30.0
+        self,
+        name: str,
+        read: Read,
+        max_age: float,
+        *,
+        monotonic: Callable[[], float],
+        start: StartWorker,
+        changed: Callable[[], None],
     ) -> None:
+        """``start(coroutine, group)`` runs a reading in a worker; ``changed()`` redraws
+        the header."""
         self.name = name
         self.read = read
         self.max_age = max_age
-        self._cache: WeakKeyDictionary[DutyDeskApp, _Cached] = WeakKeyDictionary()
+        self._monotonic = monotonic
+        self._start = start
+        self._changed = changed
+        self._text = ""
+        self._fetched: float | None = None  # monotonic() of the last reading
+        self._busy = False
 
-    def text(self, app: DutyDeskApp) -> str:
+    def text(self) -> str:
         """The last text; starts a new reading in a worker when it is too old."""
-        cached = self._cache.setdefault(app, _Cached())
-        now = app.config.monotonic()
-        stale = cached.fetched is None or now - cached.fetched >= self.max_age
-        if stale and not cached.busy:
-            cached.busy = True
-            app.run_worker(self._refresh(app, cached), group=f"header-{self.name}",
-                           exit_on_error=False)  # fmt: skip
-        return cached.text
+        now = self._monotonic()
+        stale = self._fetched is None or now - self._fetched >= self.max_age
+        if stale and not self._busy:
+            self._busy = True
+            self._start(self._refresh(), f"header-{self.name}")
+        return self._text
 
-    def invalidate(self, app: DutyDeskApp) -> None:
-        cached = self._cache.get(app)
-        if cached is not None:
-            cached.fetched = None
-        app.refresh_header()
+    def invalidate(self) -> None:
+        """Something changed at this console: read again now, not in up to max_age."""
+        self._fetched = None
+        self._changed()
 
-    async def _refresh(self, app: DutyDeskApp, cached: _Cached) -> None:
+    def put(self, text: str) -> None:
+        """A reading made elsewhere just now (e.g. the visitors screen counted the room)."""
+        self._fetched = self._monotonic()
+        if text != self._text:
+            self._text = text
+            self._changed()
+
+    async def _refresh(self) -> None:
         try:
-            text = await self.read(app)
-        except DutyDeskError as error:  # e.g. the store closing at exit: keep the old text
+            text = await self.read()
+        except (DutyDeskError, sqlite3.Error, ValueError, RuntimeError) as error:
+            # e.g. the store closing at exit: keep the old text
             log.warning("header figure %s: %s", self.name, error)
             return
         finally:
-            cached.busy = False
-            cached.fetched = app.config.monotonic()
-        if text != cached.text:
-            cached.text = text
-            app.refresh_header()
+            self._busy = False
+            self._fetched = self._monotonic()
+        if text != self._text:
+            self._text = text
+            self._changed()
+
+
+@dataclass(frozen=True)
+class HeaderFigures:
+    incidents: HeaderFigure
+    inspections: HeaderFigure
+    room: HeaderFigure
+
+
+def header_figures(
+    desk: Desk, *, monotonic: Callable[[], float], start: StartWorker, changed: Callable[[], None]
+) -> HeaderFigures:
+    """The three figures over ``desk``, read through ``start`` and redrawn by ``changed``."""
+
+    def figure(name: str, read: Read, max_age: float) -> HeaderFigure:
+        return HeaderFigure(name, read, max_age, monotonic=monotonic, start=start, changed=changed)
+
+    async def incidents() -> str:
+        not_closed = await desk.incidents.not_closed()
+        alerts = await desk.incidents.response_alerts(desk.clock())
+        states = [clock.status for _, clock in alerts]
+        at_risk = states.count(ResponseStatus.AT_RISK)
+        return incidents_text(len(not_closed), at_risk, states.count(ResponseStatus.BREACHED))
+
+    async def inspections() -> str:
+        return inspections_text(await desk.inspections.status(desk.clock()))
+
+    async def room() -> str:
+        return room_text(len(await desk.visitors.inside_now()))
+
+    return HeaderFigures(
+        incidents=figure("incidents", incidents, INCIDENTS_MAX_AGE),
+        inspections=figure("inspections", inspections, INSPECTIONS_MAX_AGE),
+        room=figure("room", room, ROOM_MAX_AGE),
+    )
+
+
+def incidents_text(not_closed: int, at_risk: int, breached: int) -> str:
+    """``故障 3 ⚠1 临近超时 ✖1 响应超时``: open, near or past the response deadline."""
+    if not not_closed:
+        return ""
+    parts = [t("header.incidents", n=not_closed)]
+    if at_risk:
+        parts.append(t("header.incidents_at_risk", n=at_risk))
+    if breached:
+        parts.append(t("header.incidents_breached", n=breached))
+    return " ".join(parts)
+
+
+def inspections_text(statuses: Sequence[DueStatus]) -> str:
+    """``巡检 待做 1/2``: scheduled inspections of the current period not yet done."""
+    if not statuses:
+        return ""
+    due = [s for s in statuses if not s.done]
+    if not due:
+        return t("header.inspections_done")
+    return t("header.inspections_due", due=len(due), total=len(statuses))
+
+
+def room_text(inside: int) -> str:
+    """People in the machine room now; nothing when it is empty."""
+    return t("header.room", n=inside) if inside else ""

@@ -12,12 +12,8 @@ from textual.message import Message
 
 from console.recorder import CheckRecorder
 from console.runtime import CheckRuntime, RuntimeEvent
-from console.services import Services
-from data.clock import Clock, utc_now
-from data.records.alarms.book import AlarmBook
+from data.desk import Desk
 from data.records.alarms.model import Alarm
-from data.records.checks.book import CheckRecords
-from data.records.events.book import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +43,17 @@ class Background(Protocol):
 
 
 class Live:
-    def __init__(
-        self, services: Services, post: Callable[[Message], object], clock: Clock = utc_now
-    ) -> None:
-        self.services = services
-        self.records = CheckRecords(services.store)
-        self.alarms = AlarmBook(services.store, services.audit, clock)
+    """The checks of the desk's site, recorded into the desk's books (the alarm book is
+    the desk's: acknowledging works whether or not the checks run)."""
+
+    def __init__(self, desk: Desk, post: Callable[[Message], object]) -> None:
         self.recorder = CheckRecorder(
-            self.records,
-            self.alarms,
-            EventLog(services.store),
+            desk.checks,
+            desk.alarms,
+            desk.events,
             on_saving=lambda saving: post(SavingChanged(saving)),
         )
-        self.runtime = CheckRuntime(services.site)
+        self.runtime = CheckRuntime(desk.site)
         self._post = post
 
         async def relay(event: RuntimeEvent) -> None:

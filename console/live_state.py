@@ -95,9 +95,16 @@ class LiveState:
                 self.state_since[event.device_id] = event.at
         elif isinstance(event, Transition):
             self.ticker.appendleft(
-                TickerLine(event.at, event.device_id, event.check_id, event.from_state.name,
-                           event.to_state.name, event.hard, event.message)
-            )  # fmt: skip
+                TickerLine(
+                    event.at,
+                    event.device_id,
+                    event.check_id,
+                    event.from_state.name,
+                    event.to_state.name,
+                    event.hard,
+                    event.message,
+                )
+            )
         elif isinstance(event, AlarmCleared):
             self.alarms.pop((event.device_id, event.check_id), None)
         elif isinstance(event, CheckStale):
@@ -117,8 +124,11 @@ class LiveState:
 
     def device_checks(self, device_id: str) -> list[CheckSnapshot]:
         device = self.devices[device_id]
-        return [self.checks[(device_id, c.id)] for c in device.checks
-                if (device_id, c.id) in self.checks]  # fmt: skip
+        return [
+            self.checks[(device_id, c.id)]
+            for c in device.checks
+            if (device_id, c.id) in self.checks
+        ]
 
     def tile(self, device_id: str, now: dt.datetime) -> TileData:
         device = self.devices[device_id]
@@ -180,9 +190,11 @@ def headline(snaps: list[CheckSnapshot]) -> str:
     if not snaps:
         return ""
     worst = max(snaps, key=lambda s: (s.state, s.alarm is not None))
-    pick = worst if worst.state is not CheckState.OK else next(
-        (s for s in snaps if s.value is not None), snaps[0]
-    )  # fmt: skip
+    pick = (
+        worst
+        if worst.state is not CheckState.OK
+        else next((s for s in snaps if s.value is not None), snaps[0])
+    )
     if pick.value is not None:  # "temp 21.5°C", "host 55.5%": which reading it is, too
         return f"{pick.check_id} {reading_text(pick.value, pick.unit, significant=3)}"
     return pick.message[:40]

@@ -11,25 +11,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 
 from console.sections import SECTIONS
+from data.accounts import User
 from data.i18n import t
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 PALETTE_BINDING = Binding(
     "ctrl+p", "command_palette", "binding.palette", id="app.palette", show=False, priority=True
 )
 
 
-def palette_commands(app: DutyDeskApp, screen: Screen[object]) -> Iterator[SystemCommand]:
+class PaletteHost(Protocol):
+    """What the palette offers of the App (console.app implements it)."""
+
+    @property
+    def user(self) -> User | None: ...
+    def locked_for(self) -> str | None: ...
+    def action_section(self, section_id: str) -> None: ...
+    async def action_lock(self, reason: str = "manual") -> None: ...
+    async def action_quit(self) -> None: ...
+    def action_show_help_panel(self) -> None: ...
+    def action_hide_help_panel(self) -> None: ...
+
+
+def palette_commands(app: PaletteHost, screen: Screen[object]) -> Iterator[SystemCommand]:
     if app.user is not None and app.locked_for() is None:
         for section_id, key, label in SECTIONS:
             help_text = t("palette.section_help", key=key)
@@ -42,7 +53,7 @@ def palette_commands(app: DutyDeskApp, screen: Screen[object]) -> Iterator[Syste
     yield SystemCommand(t("palette.quit"), t("palette.quit_help"), app.action_quit)
 
 
-def open_palette(app: DutyDeskApp) -> None:
+def open_palette(app: App[Any]) -> None:
     already_open = any(isinstance(screen, CommandPalette) for screen in app.screen_stack)
     if app.use_command_palette and not already_open:
         palette = CommandPalette(placeholder=t("palette.placeholder"), id="--command-palette")

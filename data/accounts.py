@@ -314,6 +314,21 @@ class Accounts:
             for row in rows
         ]
 
+    async def find(self, name: str) -> User | None:
+        """The account ``name`` as stored now (e.g. who just signed a handover, or who holds
+        the watch, for their full name); None when there is no such account."""
+        row = await self._row(name)
+        return _user(row) if row is not None else None
+
+    async def active_staff(self) -> list[User]:
+        """Every enabled operator and supervisor, by name: who may escort a visitor."""
+        rows = await self._store.fetchall(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE role IN (?, ?) AND NOT disabled"
+            " ORDER BY name",
+            (Role.OPERATOR, Role.SUPERVISOR),
+        )
+        return [_user(row) for row in rows]
+
     # -- helpers
 
     async def _update(

@@ -17,7 +17,6 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
-from console.records import incident_book
 from data.accounts import User
 from data.audit import AuditTrail
 from data.clock import to_db
@@ -51,7 +50,7 @@ def quiet_app(db: Path, language: str = "en", **overrides: object) -> DutyDeskAp
 async def raise_alarm(app: DutyDeskApp, device: str, check: str, minutes_ago: int = 5) -> Alarm:
     assert app.live is not None
     at = app.config.clock() - dt.timedelta(minutes=minutes_ago)
-    alarm = await app.live.alarms.raise_or_update(
+    alarm = await app.desk.alarms.raise_or_update(
         device, check, "CRITICAL", "TCP 127.0.0.1:9 refused", at, 3
     )
     event = AlarmRaised(device, check, CheckState.CRITICAL, at, alarm.message, None)
@@ -82,7 +81,7 @@ def form(app: DutyDeskApp) -> RecordForm:
 
 
 async def stored(app: DutyDeskApp, incident_id: int) -> Incident:
-    return await incident_book(app).get(incident_id)
+    return await app.desk.incidents.get(incident_id)
 
 
 def header(app: DutyDeskApp) -> str:
@@ -118,7 +117,7 @@ async def seed_incidents(db: Path) -> None:
 async def audited(pilot: Pilot[int], app: DutyDeskApp, action: str) -> list[str]:
     """The outcomes of ``action`` in the audit trail, once there is one (with a deadline)."""
     deadline = time.monotonic() + 10
-    while not (rows := await app.services.audit.query(action=action)):
+    while not (rows := await app.desk.audit.query(action=action)):
         assert time.monotonic() < deadline, f"no {action} audited within 10 s"
         await pilot.pause(0.05)
     return [row.outcome for row in rows]

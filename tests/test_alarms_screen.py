@@ -19,7 +19,8 @@ from checks.feed import AlarmCleared, AlarmRaised, CheckSnapshot, ResultEvent
 from checks.result import CheckState, ProbeResult
 from console.app import DutyDeskApp
 from console.live import CheckEvent
-from console.screens.ack import AckDialog, ReasonDialog, apply_alarm_changes
+from console.screens.ack import AckDialog, ReasonDialog, acknowledge_device
+from console.screens.device import DeviceScreen
 from data.clock import ManualClock
 from data.records.alarms.model import Alarm
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
@@ -44,7 +45,7 @@ async def raise_alarm(
 ) -> Alarm:
     assert app.live is not None
     at = app.config.clock() - dt.timedelta(minutes=minutes_ago)
-    alarm = await app.live.alarms.raise_or_update(device, check, severity, f"{check} failed", at, 3)
+    alarm = await app.desk.alarms.raise_or_update(device, check, severity, f"{check} failed", at, 3)
     event = AlarmRaised(device, check, CheckState[severity], at, alarm.message, None)
     app.post_message(CheckEvent(event, alarm))
     return alarm
@@ -63,7 +64,7 @@ def error_text(app: DutyDeskApp, selector: str) -> str:
 
 
 async def actions(app: DutyDeskApp, action: str) -> list[tuple[str | None, str, str]]:
-    rows = await app.services.audit.query(action=action)
+    rows = await app.desk.audit.query(action=action)
     return [(row.user, row.object, row.outcome) for row in reversed(rows)]
 
 
@@ -157,7 +158,7 @@ async def test_withdrawing_an_acknowledgement_needs_a_reason(seeded_db: Path) ->
         alarm = await raise_alarm(app, "core-sw-1", "ping")
         await wait_until(pilot, lambda: alarm.id in table.rows_by_id)
         assert app.live is not None and app.user is not None
-        apply_alarm_changes(app, await app.live.alarms.acknowledge(app.user, [alarm.id], "ok"))
+        app.alarms_changed(await app.desk.alarms.acknowledge(app.user, [alarm.id], "ok"))
         await wait_until(pilot, lambda: table.rows_by_id[alarm.id].ack_by == "zhangsan")
 
         await pilot.press("u")
@@ -239,7 +240,7 @@ async def test_history_lists_cleared_alarms_with_filters(seeded_db: Path) -> Non
         live = await raise_alarm(app, "core-sw-1", "ping", "CRITICAL", 10)
         await wait_until(pilot, lambda: len(table.rows_by_id) == 2)
         assert app.live is not None
-        await app.live.alarms.clear("ups-1", "battery", app.config.clock())
+        await app.desk.alarms.clear("ups-1", "battery", app.config.clock())
         app.post_message(CheckEvent(AlarmCleared("ups-1", "battery", FIXED_NOW, "ok"), None))
         await wait_until(pilot, lambda: list(table.rows_by_id) == [live.id])
 
@@ -263,21 +264,24 @@ async def test_enter_opens_the_device_and_the_wall_key_needs_an_alarm(
     seeded_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = quiet_app(seeded_db)
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_device", opened.append)
     async with app.run_test(size=(140, 30)) as pilot:
         table = await open_alarms(pilot)
         alarm = await raise_alarm(app, "core-sw-1", "ping")
         await wait_until(pilot, lambda: alarm.id in table.rows_by_id)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: opened == ["core-sw-1"])
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, DeviceScreen) and app.screen.device_id == "core-sw-1",
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.id == "section-alarms")
 
-        app.acknowledge_device("ups-1")
+        acknowledge_device(app, app, "ups-1")
         await pilot.pause()
         assert app.screen.id == "section-alarms"
         messages = [n.message for n in app._notifications]
         assert any("UPS 1 has no active alarm" in m for m in messages)
-        app.acknowledge_device("core-sw-1")
+        acknowledge_device(app, app, "core-sw-1")
         await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
         assert [a.id for a in app.screen.alarms] == [alarm.id]  # type: ignore[attr-defined]
 
@@ -346,10 +350,34 @@ async def test_attempts_of_a_live_alarm_are_those_the_device_detail_shows(
         await wait_until(pilot, lambda: len(table.rows_by_id) == 1)
         (alarm_id,) = table.rows_by_id
         assert table.rows_by_id[alarm_id].attempts == "3/3"
-        assert (await app.live.alarms.active())[0].attempts == 3
+        assert (await app.desk.alarms.active())[0].attempts == 3
 
-        await app.live.alarms.clear("core-sw-1", "ping", FIXED_NOW)
+        await app.desk.alarms.clear("core-sw-1", "ping", FIXED_NOW)
         app.post_message(CheckEvent(AlarmCleared("core-sw-1", "ping", FIXED_NOW, "ok"), None))
         await pilot.press("h")
         await wait_until(pilot, lambda: table.history and alarm_id in table.rows_by_id)
         assert table.rows_by_id[alarm_id].attempts == "3"  # the stored count, in the history
+
+
+async def test_an_alarm_is_acknowledged_from_a_console_that_runs_no_checks(
+    seeded_db: Path,
+) -> None:
+    """A console attached to a watch running elsewhere reads alarms from the store and
+    acknowledges them through the desk's alarm book (was: no book without checks, and the
+    ack dialog's submit did nothing)."""
+    app = quiet_app(seeded_db, run_checks=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await open_alarms(pilot)
+        at = FIXED_NOW - dt.timedelta(minutes=5)  # raised by the watch, in the store
+        alarm = await app.desk.alarms.raise_or_update(
+            "core-sw-1", "ping", "CRITICAL", "ping failed", at, 3
+        )
+        await pilot.press("h")  # the history lists what the store holds
+        await wait_until(pilot, lambda: alarm.id in table.rows_by_id)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
+        await pilot.press(*"on site", "enter")
+        await wait_until(pilot, lambda: app.screen.id == "section-alarms")
+        (stored,) = await app.desk.alarms.active()
+        assert (stored.ack_by, stored.ack_comment) == ("zhangsan", "on site")
+        await wait_until(pilot, lambda: table.rows_by_id[alarm.id].ack_by == "zhangsan")

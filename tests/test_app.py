@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from console.app import DutyDeskApp
 from console.screens.login import LoginScreen
 from data.audit import AuditTrail
 from data.store import Store
@@ -91,28 +90,13 @@ async def test_number_keys_switch_sections(seeded_db: Path) -> None:
             await wait_until(pilot, lambda s=section: app.screen.id == f"section-{s}")
 
 
-async def test_a_section_without_a_screen_module_says_it_is_not_built(
-    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from console.screens import registry
+def test_every_section_has_its_screen() -> None:
+    """The sections the nav bar offers and the screens the App builds are one list."""
+    from console.app import SECTION_SCREENS
+    from console.sections import SECTIONS
 
-    real_import = registry.importlib.import_module
-
-    def without_reports(name: str) -> object:
-        if name == "console.screens.reports":
-            raise ModuleNotFoundError(name=name)
-        return real_import(name)
-
-    monkeypatch.setattr(registry.importlib, "import_module", without_reports)
-    monkeypatch.setattr(DutyDeskApp, "MODES", registry.all_section_screens())
-    app = make_app(seeded_db, language="en")
-    async with app.run_test(size=(120, 30)) as pilot:
-        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
-        await wait_until(pilot, lambda: app.screen.id == "section-wall")
-        await pilot.press("7")
-        await wait_until(pilot, lambda: app.screen.id == "section-reports")
-        text = str(app.screen.query_one(".pending", Static).render())
-        assert "Reports" in text and "not built yet" in text
+    assert list(SECTION_SCREENS) == [section_id for section_id, _, _ in SECTIONS]
+    assert all(sid == screen.SECTION for sid, screen in SECTION_SCREENS.items())
 
 
 async def test_idle_console_locks_and_unlocks_with_the_password(seeded_db: Path) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from console.app import DutyDeskApp
 from console.screens.action import ActionDialog
+from console.screens.device import DeviceScreen
 from data.accounts import User
 from data.audit import AuditEntry, AuditTrail
 from data.models import Site
@@ -125,7 +126,7 @@ def showing(app: DutyDeskApp, device_id: str) -> bool:
 async def open_device(pilot: Any, app: DutyDeskApp, device_id: str = "web-1") -> None:
     await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
     await wait_until(pilot, lambda: app.screen.id == "section-wall")
-    app.open_device(device_id)
+    app.push_screen(DeviceScreen(app, device_id))
     await wait_until(pilot, lambda: showing(app, device_id))
 
 
@@ -181,7 +182,7 @@ async def test_an_expired_warranty_is_marked_and_no_actions_are_offered(tmp_path
         app.notify = lambda message, **_: notes.append(str(message))  # type: ignore[method-assign]
         await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
         await wait_until(pilot, lambda: app.screen.id == "section-wall")
-        app.open_device("ups-1")
+        app.push_screen(DeviceScreen(app, "ups-1"))
         await wait_until(pilot, lambda: showing(app, "ups-1"))
         assert "2026-06-30  ✖ expired" in text(app, "#device-facts")
         await pilot.press("x")

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import TextArea
 
-from console.records import handover_book
 from tests.console_support import FIXED_NOW, make_app, open_section, seed_accounts, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -20,7 +19,7 @@ async def test_the_notes_editor_opens_with_the_cursor_after_the_notes(tmp_path: 
     async with app.run_test(size=(130, 40)) as pilot:
         await open_section(pilot, "3", "handover")
         assert app.user is not None
-        book = handover_book(app)
+        book = app.desk.handovers
         watch = await book.open_shift(app.user)
         await book.set_notes(app.user, watch.id, "UPS-1 fan noisy.\nVendor called")
         await app.screen.reload()  # type: ignore[attr-defined]

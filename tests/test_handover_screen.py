@@ -17,7 +17,6 @@ from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.dialogs.confirm import ConfirmDialog
 from console.live import CheckEvent
-from console.records import handover_book
 from console.screens.ack import AckDialog
 from console.screens.handover import HandoverScreen
 from data.audit import AuditTrail
@@ -107,7 +106,7 @@ async def test_take_over_through_a_handover_signed_by_two_accounts(seeded_db: Pa
         await pilot.press(*"wangwu", "enter", *WANG, "enter")  # Enter moves name -> password
         await wait_until(pilot, lambda: app.screen is screen and screen.sealed_note != "")
 
-        book = handover_book(app)
+        book = app.desk.handovers
         sealed = await book.get(watch.id)
         assert sealed.sealed and sealed.incoming == "wangwu" and sealed.notes == "UPS-2 fan noisy"
         assert sealed.seal is not None and sealed.seal.sha256 in text_of(app, "#handover-watch")
@@ -136,7 +135,7 @@ async def test_after_the_handover_the_console_acts_as_the_incoming_operator(
 
         assert app.live is not None  # an alarm, acknowledged from the alarms section
         at = FIXED_NOW - dt.timedelta(minutes=5)
-        alarm = await app.live.alarms.raise_or_update(
+        alarm = await app.desk.alarms.raise_or_update(
             "core-sw-1", "ping", "CRITICAL", "down", at, 3
         )
         raised = AlarmRaised("core-sw-1", "ping", CheckState.CRITICAL, at, "down", None)
@@ -149,13 +148,13 @@ async def test_after_the_handover_the_console_acts_as_the_incoming_operator(
         await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
         await pilot.press(*"looking into it", "enter")
         await wait_until(pilot, lambda: table.rows_by_id[alarm.id].ack_by == "wangwu")
-        acks = await app.services.audit.query(action="alarm.ack")
+        acks = await app.desk.audit.query(action="alarm.ack")
         assert [(row.user, row.outcome) for row in acks] == [("wangwu", "ok")]
 
         await app.action_lock()  # the lock screen asks for the incoming operator
         await wait_until(pilot, lambda: app.screen.id == "login")
         assert app.screen.query_one("#login-user", Input).value == "wangwu"
-        locks = await app.services.audit.query(action="session.lock")
+        locks = await app.desk.audit.query(action="session.lock")
         assert [row.user for row in locks] == ["wangwu"]
 
 
@@ -188,7 +187,7 @@ async def test_a_refusal_takes_its_own_key_and_a_confirmation(seeded_db: Path) -
         await sign_out(pilot)
         watch = screen.duty_watch
         assert watch is not None
-        book = handover_book(app)
+        book = app.desk.handovers
         await pilot.press(*"wangwu", "enter", *WANG, "tab", *"UPS alarm not explained", "enter")
         await pilot.press("ctrl+r")  # Enter in the reason did nothing; Ctrl+R asks first
         await dialog(pilot, "confirm-dialog")
@@ -235,14 +234,14 @@ async def test_sealed_handover_is_read_only_amended_and_exported(seeded_db: Path
         await pilot.press(*"wangwu", "enter", *WANG, "enter")
         await wait_until(pilot, lambda: screen.sealed_note != "")
 
-        book = handover_book(app)
+        book = app.desk.handovers
         assert app.user is not None
         with pytest.raises(SealedRecordError) as refused:  # data/ refuses an edit of it
             await book.set_notes(app.user, first.id, "rewritten afterwards")
         assert refused.value.code == "record_sealed"
         sealed = await book.get(first.id)
         assert sealed.notes == "" and sealed.seal is not None
-        denied = (await app.services.audit.query(action="handover.notes"))[0]
+        denied = (await app.desk.audit.query(action="handover.notes"))[0]
         assert (denied.user, denied.outcome) == ("wangwu", "denied")  # the attempt is audited
 
         # Any operator may close a carried-forward item.

@@ -19,9 +19,8 @@ from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
 from console.app import DutyDeskApp
-from console.records import incident_book
-from console.screens.action import attach_to_open_incident
 from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
+from console.screens.incident_hooks import attach_action_run
 from console.screens.incidents import IncidentsScreen
 from console.screens.reports import ReportsScreen
 from data.records.actions.model import ActionRun
@@ -68,7 +67,7 @@ async def test_alarm_to_incident_escalated_resolved_closed_and_in_the_report(
         assert "TCP 127.0.0.1:9 refused" in values["title"]
         await pilot.press("enter")  # the submit button has the focus
         await wait_until(pilot, lambda: not isinstance(app.screen, NewIncidentDialog))
-        incident = await incident_book(app).open_for("core-sw-1", "ping")
+        incident = await app.desk.incidents.open_for("core-sw-1", "ping")
         assert incident is not None and incident.alarm_id == alarm.id
         assert incident.reported_at == alarm.raised_at
 
@@ -134,7 +133,7 @@ async def test_i_on_the_wall_opens_the_incident_of_the_devices_alarm_once(seeded
         assert app.screen.alarm == alarm  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.id == "section-wall")
-        first = await incident_book(app).open_for("app-1", "web")
+        first = await app.desk.incidents.open_for("app-1", "web")
         assert first is not None and first.category == "hardware"  # a server
 
         await pilot.press("i")  # again: the alarm has its incident, which is shown
@@ -166,7 +165,7 @@ async def test_phone_report_by_hand_then_found_by_a_chinese_search(seeded_db: Pa
         dialog.query_one("#field-category", Select).value = "application"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen)
-        opened = await incident_book(app).open_list()
+        opened = await app.desk.incidents.open_list()
         assert [(i.caller, i.department, i.phone) for i in opened] == [
             ("李四", "行政审批局", "0771-5551234")
         ]
@@ -232,7 +231,7 @@ async def test_an_action_run_is_attached_to_the_devices_open_incident(seeded_db:
     async with app.run_test(size=(140, 40)) as pilot:
         await start(pilot)
         assert app.user is not None
-        book = incident_book(app)
+        book = app.desk.incidents
         incident = await book.open_manual(app.user, "门户无法访问", "major", "application",
                                           device_id="app-1")  # fmt: skip
         run = ActionRun(
@@ -242,11 +241,11 @@ async def test_an_action_run_is_attached_to_the_devices_open_incident(seeded_db:
             outcome="ok", reason="", output="", output_bytes=0, output_sha256="",
             recheck_state="OK", audit_id=42,
         )  # fmt: skip
-        await attach_to_open_incident(app, run)
+        await attach_action_run(app, app, run)
         entry = (await stored(app, incident.id)).timeline[-1]
         assert entry.kind == "note" and entry.who == "zhangsan"
         assert "restart-web" in entry.text and "audit #42" in entry.text
-        await attach_to_open_incident(app, ActionRun(**{**run.__dict__, "device_id": "ups-1"}))
+        await attach_action_run(app, app, ActionRun(**{**run.__dict__, "device_id": "ups-1"}))
         assert len((await stored(app, incident.id)).timeline) == 2  # ups-1 has none: nothing
 
 
@@ -285,7 +284,7 @@ async def test_header_counts_are_cached_not_read_on_every_redraw(seeded_db: Path
     async with app.run_test(size=(140, 40)) as pilot:
         await start(pilot)
         await wait_until(pilot, lambda: "Incidents 3" in header(app))
-        book, reads = incident_book(app), []
+        book, reads = app.desk.incidents, []
         real = book.open_list
 
         async def counted(include_resolved: bool = False) -> list[Incident]:
@@ -320,7 +319,7 @@ async def test_closing_asks_first_and_says_when_the_alarm_is_still_active(seeded
     async with app.run_test(size=(140, 40)) as pilot:
         await start(pilot)
         alarm = await raise_alarm(app, "core-sw-1", "ping")
-        book = incident_book(app)
+        book = app.desk.incidents
         incident = await book.open_from_alarm(OPERATOR, alarm, "major", "network", "端口中断")
         await book.resolve(OPERATOR, incident.id, "光模块松动", "重新插紧")
         await go_to(pilot, "6", "incidents")

@@ -14,13 +14,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
-from console.records import site_checklists
+from console.screens import inspection_form
 from console.screens.inspection_form import InspectionFormScreen
 from console.screens.inspection_sign import SignDialog
 from console.screens.inspections import InspectionsScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock
+from data.desk import site_checklists
 from data.records.inspections.book import InspectionBook
 from data.records.inspections.model import Inspection, inspection_from_rows
 from data.store import Store
@@ -184,7 +185,9 @@ async def test_export_and_an_incident_from_a_flagged_item(
 ) -> None:
     app = inspection_app(seeded_db, tmp_path)
     opened: list[str] = []
-    monkeypatch.setattr(app, "open_incident", opened.append)
+    monkeypatch.setattr(  # the form's hook into the incidents section
+        inspection_form, "open_incident", lambda ctx, app, device_id: opened.append(device_id)
+    )
     async with app.run_test(size=(130, 36)) as pilot:
         form = await open_daily_round(pilot)
         form.select(1)

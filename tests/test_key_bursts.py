@@ -17,7 +17,6 @@ from textual._xterm_parser import XTermParser
 from textual.widgets import Input, Static
 
 from console.app import DutyDeskApp
-from console.records import handover_book
 from console.screens.handover import HandoverScreen
 from console.screens.login import LoginScreen
 from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
@@ -112,7 +111,7 @@ async def test_the_incoming_operator_signs_in_a_burst(seeded_db: Path) -> None:
         except AssertionError:
             typed = fields(app, "#field-name", "#field-password")
             raise AssertionError(f"not signed; the fields hold {typed}") from None
-        sealed = await handover_book(app).get(watch.id)
+        sealed = await app.desk.handovers.get(watch.id)
         assert sealed.sealed and sealed.incoming == "wangwu"
         assert sealed.seal is not None
         sha, notes = sealed.seal.sha256, app._notifications

@@ -16,7 +16,7 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
-from console.screens.ack import AckDialog, apply_alarm_changes
+from console.screens.ack import AckDialog, acknowledge_device
 from console.screens.login import LoginScreen
 from data.records.alarms.model import Alarm
 from tests.console_support import (
@@ -43,7 +43,7 @@ async def seeded_db(tmp_path: Path) -> Path:
 async def raise_critical(app: DutyDeskApp, device: str, check: str, minutes_ago: int) -> Alarm:
     assert app.live is not None
     at = FIXED_NOW - dt.timedelta(minutes=minutes_ago)
-    alarm = await app.live.alarms.raise_or_update(device, check, "CRITICAL", "no reply", at, 3)
+    alarm = await app.desk.alarms.raise_or_update(device, check, "CRITICAL", "no reply", at, 3)
     app.post_message(
         CheckEvent(AlarmRaised(device, check, CheckState.CRITICAL, at, "", None), alarm)
     )
@@ -74,9 +74,9 @@ async def test_the_lock_screen_shows_the_room_and_the_newest_unacknowledged_crit
         assert "Critical 2" in room_text(app) and "外网核心交换机1" not in room_text(app)
 
         assert app.live is not None and app.user is not None  # acknowledged: the older again
-        apply_alarm_changes(app, await app.live.alarms.acknowledge(app.user, [newer.id], "on it"))
+        app.alarms_changed(await app.desk.alarms.acknowledge(app.user, [newer.id], "on it"))
         await wait_until(pilot, lambda: "外网核心交换机1" in room_text(app))
-        apply_alarm_changes(app, await app.live.alarms.acknowledge(app.user, [older.id], "on it"))
+        app.alarms_changed(await app.desk.alarms.acknowledge(app.user, [older.id], "on it"))
         await wait_until(pilot, lambda: "No unacknowledged critical alarm" in room_text(app))
         assert "Acknowledged 2" in room_text(app)
 
@@ -91,7 +91,7 @@ async def test_only_a_supervisor_can_tick_the_sticky_box(
         await wait_until(pilot, lambda: app.screen.id == "section-wall")
         await raise_critical(app, "core-sw-1", "ping", 5)
         await wait_until(pilot, lambda: app.live_state is not None and bool(app.live_state.alarms))
-        app.acknowledge_device("core-sw-1")
+        acknowledge_device(app, app, "core-sw-1")
         await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
         await wait_until(pilot, lambda: bool(app.screen.query("#ack-sticky")))
         sticky = app.screen.query_one("#ack-sticky", Checkbox)

@@ -11,9 +11,16 @@ from textual.widgets import Input, Static
 from console.screens.login import LoginScreen
 from console.screens.password_change import PasswordChangeScreen
 from data.audit import AuditTrail
-from data.clock import to_db, utc_now
+from data.clock import to_db
 from data.store import Store
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import (
+    ACCOUNTS,
+    FIXED_NOW,
+    log_in,
+    make_app,
+    seed_accounts,
+    wait_until,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 OLD_PASSWORD = ACCOUNTS["zhangsan"][0]
@@ -29,7 +36,7 @@ async def expired_db(tmp_path: Path) -> Path:
     try:
         await store.write(
             "UPDATE users SET password_changed_at = ? WHERE name = 'zhangsan'",
-            (to_db(utc_now() - timedelta(days=91)),),
+            (to_db(FIXED_NOW - timedelta(days=91)),),  # the console's clock
         )
     finally:
         await store.close()

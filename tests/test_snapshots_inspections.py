@@ -19,10 +19,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from console.records import site_checklists
 from console.screens.inspection_form import InspectionFormScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
+from data.desk import site_checklists
 from data.records.inspections.book import InspectionBook
 from data.store import Store
 from tests.console_support import ACCOUNTS, FIXED_NOW, wait_until

@@ -38,7 +38,7 @@ async def test_the_header_turns_red_while_records_are_not_saved(seeded_db: Path)
         assert app.live is not None
         recorder = app.live.recorder
         recorder.flush_every, recorder.retry_max = 0.02, 0.1
-        await app.services.store.fetchall("PRAGMA busy_timeout = 50")
+        await app.desk.store.fetchall("PRAGMA busy_timeout = 50")
         header = app.screen.query_one(DutyHeader)
         assert header.alert == "" and not header.has_class("-alert")
 
@@ -53,7 +53,7 @@ async def test_the_header_turns_red_while_records_are_not_saved(seeded_db: Path)
 
         await wait_until(pilot, lambda: header.alert == "")  # the retry went through
         assert not header.has_class("-alert")
-        latest = await app.live.records.latest()
+        latest = await app.desk.checks.latest()
         assert latest[("core-sw-1", "ping")].message == "slow"
 
 

@@ -20,7 +20,6 @@ from console.app import DutyDeskApp
 from console.dialogs.confirm import ConfirmDialog
 from console.screens.visitor_details import RecordDetails
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
-from console.screens.visitors import access_log
 from data.idnumbers import check_character
 from data.records.visitors.model import Item, VisitorEntry
 from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
@@ -73,7 +72,7 @@ async def seed_visitor(
         badge,
         items_in=items,
     )
-    return await access_log(app).enter_visitor(app.user, entry)
+    return await app.desk.visitors.enter_visitor(app.user, entry)
 
 
 def rows(app: DutyDeskApp, table: str) -> list[list[str]]:
@@ -140,7 +139,7 @@ async def test_visitor_entry_by_keyboard_shows_the_masked_id_and_the_room_count(
         assert "138****3456" in details
 
         assert app.user is not None
-        [record] = await access_log(app).search(app.user, name="Li Lei")
+        [record] = await app.desk.visitors.search(app.user, name="Li Lei")
         assert record.items_in == (Item("Laptop", "SN-1"), Item("patch cable", None, 3))
         assert record.escort == "zhangsan" and record.work_on == ("A03", "core-sw-1")
 
@@ -173,7 +172,7 @@ async def test_a_wrong_check_digit_shows_while_typing_and_is_refused_keeping_the
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")  # discard what was typed
         await wait_until(pilot, lambda: app.screen.id == "section-visitors")
-        assert await access_log(app).inside_now() == []
+        assert await app.desk.visitors.inside_now() == []
 
 
 async def test_a_visitor_without_an_escort_is_refused(seeded_db: Path) -> None:
@@ -188,7 +187,7 @@ async def test_a_visitor_without_an_escort_is_refused(seeded_db: Path) -> None:
         await wait_until(pilot, lambda: form.error("escort") != "")
         assert "陪同" in form.error("escort")  # translated: 访客必须有陪同人…
         assert form.values()["name"] == "Li Lei" and form.values()["id_number"] == ID_NUMBER
-        assert await access_log(app).inside_now() == []
+        assert await app.desk.visitors.inside_now() == []
 
 
 async def test_every_problem_of_an_entry_shows_at_once_with_the_first_bad_field_focused(
@@ -210,7 +209,7 @@ async def test_every_problem_of_an_entry_shows_at_once_with_the_first_bad_field_
             assert form.error(field) != "", field
         assert form.error("id_number") == "" and form.error("") == ""
         assert app.screen.focused is form.query_one("#field-name")
-        assert await access_log(app).inside_now() == []
+        assert await app.desk.visitors.inside_now() == []
 
 
 async def test_escape_asks_before_a_filled_entry_form_is_discarded(seeded_db: Path) -> None:
@@ -258,7 +257,7 @@ async def test_an_exit_with_an_item_missing_is_flagged(seeded_db: Path) -> None:
         assert "carried in but not out: Laptop (SN-1) ×1; out but not in: -" in note(app)
         await wait_until(pilot, lambda: rows(app, "inside") == [])
         assert rows(app, "records")[0][-1] == "⚠ items differ"
-        entries = await app.services.audit.query(action="access.exit")
+        entries = await app.desk.audit.query(action="access.exit")
         assert [(e.object, e.outcome) for e in entries] == [(f"access:{record_id}", "flagged")]
 
 
@@ -272,7 +271,7 @@ async def test_reveal_is_refused_for_an_operator(seeded_db: Path) -> None:
         await wait_until(pilot, lambda: "may not see full ID numbers" in note(app))
         assert app.screen.id == "section-visitors"
         assert ID_NUMBER not in note(app)
-        entries = await app.services.audit.query(action="access.reveal")
+        entries = await app.desk.audit.query(action="access.reveal")
         assert [(e.user, e.object, e.outcome) for e in entries] == [
             ("zhangsan", f"access:{record_id}", "denied")
         ]
@@ -297,7 +296,7 @@ async def test_reveal_shows_a_supervisor_the_full_number_only_in_the_dialog(
         await wait_until(pilot, lambda: isinstance(app.screen, RecordDetails))
         details = str(app.screen.query_one("#details-text", Static).render())
         assert ID_NUMBER not in details and MASKED in details
-        entries = await app.services.audit.query(action="access.reveal")
+        entries = await app.desk.audit.query(action="access.reveal")
         assert [(e.user, e.outcome) for e in entries] == [("wangwu", "ok")]
 
 

@@ -9,25 +9,23 @@ sticky box is disabled for a user whose role may not use it, rather than refused
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from console.bindings import translate_bindings
+from console.context import DeskContext
 from data.errors import DutyDeskError
 from data.i18n import explain, t
-from data.records.alarms.book import DEFAULT_ACK, AlarmBook
+from data.records.alarms.book import DEFAULT_ACK
 from data.records.alarms.model import Alarm
 from data.roles import Permission, allows
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 EXPIRY_MINUTES = (30, 60, 120, 240, 480)
 SHOWN_ALARMS = 6  # the dialog lists this many and counts the rest
@@ -46,36 +44,16 @@ DIALOG_CSS = """
 """
 
 
-def alarm_book(app: DutyDeskApp) -> AlarmBook | None:
-    return app.live.alarms if app.live is not None else None
-
-
-def apply_alarm_changes(app: DutyDeskApp, alarms: Iterable[Alarm]) -> None:
-    """Put changed alarms into the live state and redraw what shows them."""
-    live = app.live_state
-    if live is None:
-        return
-    devices = set()
-    for alarm in alarms:
-        live.set_alarm(alarm)
-        devices.add(alarm.device_id)
-    for screen in app.screen_stack:  # the dialog may still be on top of the screen to update
-        refresh = getattr(screen, "refresh_live", None)
-        if refresh is not None:
-            refresh(devices)
-    app.refresh_header()
-
-
-def acknowledge_device(app: DutyDeskApp, device_id: str) -> None:
+def acknowledge_device(ctx: DeskContext, app: App[Any], device_id: str) -> None:
     """The wall's ``a``: acknowledge the device's unacknowledged alarms (else all of them,
     which renews the acknowledgement)."""
-    live = app.live_state
+    live = ctx.live_state
     alarms = [a for a in live.alarms.values() if a.device_id == device_id] if live else []
     if not alarms:
         device = live.devices.get(device_id) if live else None
         app.notify(t("ack.no_alarm", device=device.name if device else device_id))
         return
-    app.push_screen(AckDialog([a for a in alarms if not a.acknowledged] or alarms))
+    app.push_screen(AckDialog(ctx, [a for a in alarms if not a.acknowledged] or alarms))
 
 
 def duration_label(minutes: int) -> str:
@@ -88,17 +66,14 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="AckDialog")
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
-    def __init__(self, alarms: list[Alarm]) -> None:
+    def __init__(self, ctx: DeskContext, alarms: list[Alarm]) -> None:
         super().__init__(id="ack-dialog")
         translate_bindings(self)
+        self.ctx = ctx
         self.alarms = alarms
 
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
-
     def compose(self) -> ComposeResult:
-        devices = {d.id: d.name for d in self.duty_app.site.devices}
+        devices = {d.id: d.name for d in self.ctx.desk.site.devices}
         default = int(DEFAULT_ACK.total_seconds() // 60)
         with Vertical():
             yield Static(t("ack.title", n=len(self.alarms)), classes="dialog-title")
@@ -119,7 +94,7 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
                     yield RadioButton(
                         duration_label(minutes), value=minutes == default, id=f"ack-{minutes}m"
                     )
-            user = self.duty_app.user  # sticky is a supervisor's: others cannot tick it
+            user = self.ctx.user  # sticky is a supervisor's: others cannot tick it
             sticky_allowed = user is not None and allows(user.role, Permission.STICKY_ACK)
             yield Checkbox(t("ack.sticky"), id="ack-sticky", disabled=not sticky_allowed)
             yield Static("", id="ack-error", classes="dialog-error")
@@ -138,20 +113,20 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
     @on(Input.Submitted, "#ack-comment")
     @on(Button.Pressed, "#ack-submit")
     async def submit(self) -> None:
-        app, book = self.duty_app, alarm_book(self.duty_app)
-        if book is None or app.user is None:
+        user = self.ctx.user
+        if user is None:
             return
         comment = self.query_one("#ack-comment", Input).value
         sticky = self.query_one("#ack-sticky", Checkbox).value
         try:
-            done = await book.acknowledge(
-                app.user, [a.id for a in self.alarms], comment, self.chosen_duration(), sticky
+            done = await self.ctx.desk.alarms.acknowledge(
+                user, [a.id for a in self.alarms], comment, self.chosen_duration(), sticky
             )
         except DutyDeskError as error:  # refused: say why, keep the comment for a retry
             self.query_one("#ack-error", Static).update(explain(error))
             return
-        apply_alarm_changes(app, done)
-        app.notify(t("ack.done", n=len(done)))
+        self.ctx.alarms_changed(done)
+        self.app.notify(t("ack.done", n=len(done)))
         self.dismiss(done)
 
     @on(Button.Pressed, "#ack-cancel")

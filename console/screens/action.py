@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -29,16 +29,14 @@ from checks.actions import ActionResult, Outcome, RecheckResult, action_port, re
 from checks.probe import ProbeContext
 from checks.ssh import SshPool
 from console.bindings import translate_bindings
+from console.context import DeskContext
+from console.screens.incident_hooks import attach_action_run
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.masking import mask
 from data.models import Device
-from data.records.actions.book import ActionLog
 from data.records.actions.model import ActionRun
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 DIALOG_CSS = """
     {name} {{ align: center middle; }}
@@ -54,24 +52,25 @@ DIALOG_CSS = """
 """
 
 
-def open_actions(app: DutyDeskApp, device_id: str) -> None:
+def open_actions(ctx: DeskContext, app: App[Any], device_id: str) -> None:
     """The ``x`` key: the device's actions to choose from (or a note that it has none)."""
-    if app.user is None:
+    if ctx.user is None:
         return
-    device = app.site.device(device_id)
+    device = ctx.desk.site.device(device_id)
     if not device.actions:
         app.notify(t("action.none", device=device.name), severity="warning")
         return
-    app.push_screen(ActionList(device))
+    app.push_screen(ActionList(ctx, device))
 
 
 class ActionList(ModalScreen[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ActionList")
     BINDINGS = [Binding("escape", "close", "action.close", id="action.close")]
 
-    def __init__(self, device: Device) -> None:
+    def __init__(self, ctx: DeskContext, device: Device) -> None:
         super().__init__(id="action-list")
         translate_bindings(self)
+        self.ctx = ctx
         self.device = device
 
     def compose(self) -> ComposeResult:
@@ -86,7 +85,7 @@ class ActionList(ModalScreen[None]):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.app.switch_screen(ActionDialog(self.device.id, str(event.option.id)))
+        self.app.switch_screen(ActionDialog(self.ctx, self.device.id, str(event.option.id)))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -105,29 +104,28 @@ class ActionDialog(ModalScreen[None]):
 
     class Finished(Message):
         def __init__(
-            self, run: ActionRun | None, result: ActionResult | None,
-            checked: RecheckResult | None, error: str | None,
-        ) -> None:  # fmt: skip
+            self,
+            run: ActionRun | None,
+            result: ActionResult | None,
+            checked: RecheckResult | None,
+            error: str | None,
+        ) -> None:
             super().__init__()
             self.run, self.result, self.checked, self.error = run, result, checked, error
 
-    def __init__(self, device_id: str, action_id: str) -> None:
+    def __init__(self, ctx: DeskContext, device_id: str, action_id: str) -> None:
         super().__init__(id="action-dialog")
         translate_bindings(self)
-        app = cast("DutyDeskApp", self.app)
-        self.device = app.site.device(device_id)
+        self.ctx = ctx
+        self.device = ctx.desk.site.device(device_id)
         self.action = next(a for a in self.device.actions if a.id == action_id)
-        credential = app.site.credentials.get(self.action.credential)
+        credential = ctx.desk.site.credentials.get(self.action.credential)
         self.ssh_user = credential.ssh.username if credential and credential.ssh else "?"
         self.port = action_port(self.device, self.action)
         self.state = "confirm"  # confirm -> running -> done
         self.repeat_warned = False
         self.finished: ActionDialog.Finished | None = None  # what the run came to
         self._seen: list[str] = []  # output so far, for the record if the run is cut short
-
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
 
     def compose(self) -> ComposeResult:
         device, action = self.device, self.action
@@ -164,15 +162,15 @@ class ActionDialog(ModalScreen[None]):
 
     @on(Input.Submitted, "#action-confirm")
     async def submit(self) -> None:
-        app, user = self.duty_app, self.duty_app.user
+        desk, user = self.ctx.desk, self.ctx.user
         if self.state != "confirm" or user is None:
             return
         typed = self.query_one("#action-confirm", Input).value
-        log = self.action_log()
+        log = desk.actions
         try:
             await log.authorize(user, self.device, self.action)
             if self.action.dangerous:
-                await app.services.accounts.authenticate(user.name, typed, "action.confirm")
+                await desk.accounts.authenticate(user.name, typed, "action.confirm")
             elif typed.strip() != self.device.id:
                 self._refuse(t("action.confirm_mismatch", device=self.device.id))
                 return
@@ -185,11 +183,15 @@ class ActionDialog(ModalScreen[None]):
             return
         if previous is not None and not self.repeat_warned:
             self.repeat_warned = True
-            ago = (app.config.clock() - previous.started_at).total_seconds()
+            ago = (desk.clock() - previous.started_at).total_seconds()
             self.query_one("#action-note", Static).update(
-                t("action.repeat_warning", actor=previous.actor, seconds=f"{max(ago, 0):.0f}",
-                  outcome=t(f"action.result.{previous.outcome}"))
-            )  # fmt: skip
+                t(
+                    "action.repeat_warning",
+                    actor=previous.actor,
+                    seconds=f"{max(ago, 0):.0f}",
+                    outcome=t(f"action.result.{previous.outcome}"),
+                )
+            )
             self._refuse("")
             return
         self._start()
@@ -202,17 +204,13 @@ class ActionDialog(ModalScreen[None]):
         self.query_one("#action-status", Static).update(t("action.running"))
         self.run_worker(self._execute(), exclusive=True, exit_on_error=False)
 
-    def action_log(self) -> ActionLog:
-        services = self.duty_app.services
-        return ActionLog(services.store, services.audit, self.duty_app.config.clock)
-
     async def _execute(self) -> None:
         """The worker: run, recheck, record. It posts messages and never touches widgets."""
-        app, user = self.duty_app, self.duty_app.user
+        desk, user = self.ctx.desk, self.ctx.user
         assert user is not None
-        live = app.live
-        context = live.runtime.context if live is not None else ProbeContext(ssh=SshPool())
-        started = app.config.clock()
+        runtime = self.ctx.check_runtime
+        context = runtime.context if runtime is not None else ProbeContext(ssh=SshPool())
+        started = desk.clock()
         result: ActionResult | None = None
         checked: RecheckResult | None = None
         run: ActionRun | None = None
@@ -223,17 +221,23 @@ class ActionDialog(ModalScreen[None]):
             self.post_message(self.Output(text))
 
         try:
-            result = await run_action(app.site, self.device, self.action, context.ssh,
-                                      on_output=show)  # fmt: skip
+            result = await run_action(
+                desk.site, self.device, self.action, context.ssh, on_output=show
+            )
             if self.action.recheck:
                 self.post_message(self.Output(t("action.rechecking", check=self.action.recheck)))
-                scheduler = live.runtime.scheduler if live is not None else None
-                checked = await recheck(app.site, self.device, self.action.recheck,
-                                        scheduler=scheduler, context=context)  # fmt: skip
-            if live is not None:
+                scheduler = runtime.scheduler if runtime is not None else None
+                checked = await recheck(
+                    desk.site,
+                    self.device,
+                    self.action.recheck,
+                    scheduler=scheduler,
+                    context=context,
+                )
+            if runtime is not None:
                 # The rest of the device's checks (e.g. the web port the service serves)
                 # follow at once instead of at their next interval.
-                live.runtime.scheduler.recheck(self.device.id)
+                runtime.scheduler.recheck(self.device.id)
         except Exception as exc:  # shown, and the run is still recorded below
             error = f"{type(exc).__name__}: {exc}"
         finally:
@@ -242,26 +246,36 @@ class ActionDialog(ModalScreen[None]):
                 run = await asyncio.shield(self._record(started, result, checked))
             except Exception as exc:  # e.g. the database went away: say so, do not hide it
                 error = explain(exc)
-            if live is None:
+            if runtime is None:
                 await context.close()
-        await attach_to_open_incident(app, run)
+        # DESIGN.md: the result is attached to the open incident if there is one
+        await attach_action_run(self.ctx, self.app, run)
         self.post_message(self.Finished(run, result, checked, error))
 
     async def _record(
         self, started: dt.datetime, result: ActionResult | None, checked: RecheckResult | None
     ) -> ActionRun:
-        user = self.duty_app.user
+        desk, user = self.ctx.desk, self.ctx.user
         assert user is not None
         if result is None:  # interrupted: what we saw of it is all there is
             reason = "interrupted before it finished"
-            result = ActionResult(None, "".join(self._seen), Outcome.FAILED, reason, 0.0,
-                                  self.port, self.ssh_user)  # fmt: skip
-        return await self.action_log().record(
-            user, self.device, self.action, result.exit_status, result.outcome, result.output,
-            started, self.duty_app.config.clock(), checked.state.name if checked else None,
-            ssh_user=result.ssh_user or self.ssh_user, port=result.port, reason=result.reason,
+            seen = "".join(self._seen)
+            result = ActionResult(None, seen, Outcome.FAILED, reason, 0.0, self.port, self.ssh_user)
+        return await desk.actions.record(
+            user,
+            self.device,
+            self.action,
+            result.exit_status,
+            result.outcome,
+            result.output,
+            started,
+            desk.clock(),
+            checked.state.name if checked else None,
+            ssh_user=result.ssh_user or self.ssh_user,
+            port=result.port,
+            reason=result.reason,
             duration_ms=result.duration_ms,
-        )  # fmt: skip
+        )
 
     def on_action_dialog_output(self, message: Output) -> None:
         self.query_one("#action-output", Log).write(message.text)
@@ -275,27 +289,19 @@ class ActionDialog(ModalScreen[None]):
         if message.checked is not None:
             checked = message.checked
             state = t(f"wall.state.{checked.state.name.lower()}")
-            lines.append(t("action.recheck", check=checked.check_id, state=state,
-                           message=checked.message))  # fmt: skip
+            lines.append(
+                t("action.recheck", check=checked.check_id, state=state, message=checked.message)
+            )
         if message.run is not None:
             lines.append(t("action.recorded", id=message.run.audit_id))
         if message.error:
             lines.append(t("action.error", error=message.error))
         lines.append(t("action.close_hint"))
         self.query_one("#action-status", Static).update("\n".join(lines))
-        self.duty_app.refresh_header()
+        self.ctx.refresh_header()
 
     def action_close(self) -> None:
         if self.state == "running":
             self.notify(t("action.busy"), severity="warning")
             return
         self.dismiss(None)
-
-
-async def attach_to_open_incident(app: DutyDeskApp, run: ActionRun | None) -> None:
-    """DESIGN.md: the result is attached to the open incident if there is one: a timeline
-    entry on the device's newest open incident naming the run (action, outcome, exit
-    status, recheck, audit row). A failure to attach is shown, never raised."""
-    from console.screens.incident_hooks import attach_action_run
-
-    await attach_action_run(app, run)

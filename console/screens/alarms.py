@@ -1,7 +1,7 @@
 """The alarms section: active alarms by severity and age, acknowledgement (one or many),
 withdrawal, muting the bell, and the history of alarms with filters.
 
-The active list comes from the App's LiveState (kept current by check events); the history
+The active list comes from the context's LiveState (kept current by check events); the history
 is read from the AlarmBook on demand. Viewing this screen counts as having seen the bell.
 """
 
@@ -19,7 +19,9 @@ from textual.widgets import Input, Select, Static
 
 from checks.feed import CheckSnapshot
 from console.bindings import translate_bindings
-from console.screens.ack import AckDialog, ReasonDialog, alarm_book, apply_alarm_changes
+from console.context import DeskContext, LiveView
+from console.screens.ack import AckDialog, ReasonDialog
+from console.screens.device import DeviceScreen
 from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
@@ -31,7 +33,7 @@ MUTE_MINUTES = 30  # offered by default when muting the bell
 AGE_REFRESH_SECONDS = 30.0
 
 
-class AlarmsScreen(SectionScreen):
+class AlarmsScreen(SectionScreen, LiveView):
     SECTION = "alarms"
     BINDINGS = [
         Binding("a", "ack", "alarms.ack", id="alarms.ack"),
@@ -48,8 +50,8 @@ class AlarmsScreen(SectionScreen):
     AlarmsScreen #alarms-filters Select { width: 24; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.history = False
         self.shown: dict[int, Alarm] = {}  # what the list shows, by alarm id
         self.muted: BellMute | None = None
@@ -81,7 +83,7 @@ class AlarmsScreen(SectionScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        self.duty_app.alarm_bell.seen()  # the operator is looking at the alarms now
+        self.ctx.alarms_seen()  # the operator is looking at the alarms now
         self._refresh_ages()
         self.call_later(self._load_mute)
 
@@ -96,7 +98,7 @@ class AlarmsScreen(SectionScreen):
     def refresh_live(self, changed: set[str] | None) -> None:
         """Rebuild the active list from the live state (it is short; ``changed`` unused).
         The history is read again when an alarm was raised, changed or cleared."""
-        live = self.duty_app.live_state
+        live = self.ctx.live_state
         if not self.is_mounted:
             return
         if self.history:
@@ -109,22 +111,22 @@ class AlarmsScreen(SectionScreen):
         self._show(alarms)
 
     def _show(self, alarms: list[Alarm]) -> None:
-        app = self.duty_app
-        names = {device.id: device.name for device in app.site.devices}
+        desk = self.ctx.desk
+        names = {device.id: device.name for device in desk.site.devices}
         self.shown = {alarm.id: alarm for alarm in alarms}
-        now, tz = app.config.clock(), app.site.site.tz
-        live = app.live_state
+        now, tz = desk.clock(), desk.site.site.tz
+        live = self.ctx.live_state
         checks = live.checks if live is not None and not self.history else {}
         rows = alarm_rows(alarms, names, now, tz, checks)
         self.table.set_rows(rows, history=self.history)
         self._update_summary()
 
     def _update_summary(self) -> None:
-        app = self.duty_app
-        tz, now = app.site.site.tz, app.config.clock()
+        desk = self.ctx.desk
+        tz, now = desk.site.site.tz, desk.clock()
         if self.history:
             text = t("alarms.history_summary", n=len(self.shown))
-        elif alarm_book(app) is None:
+        elif self.ctx.check_runtime is None:
             text = t("alarms.no_checks")
         else:
             unacked = sum(1 for alarm in self.shown.values() if not alarm.acknowledged)
@@ -137,8 +139,7 @@ class AlarmsScreen(SectionScreen):
         self.query_one("#alarms-summary", Static).update(Text(text))
 
     async def _load_mute(self) -> None:
-        book = alarm_book(self.duty_app)
-        self.muted = await book.bell_muted() if book is not None else None
+        self.muted = await self.ctx.desk.alarms.bell_muted()
         self._update_summary()
 
     # -- keys ------------------------------------------------------------------------
@@ -154,29 +155,28 @@ class AlarmsScreen(SectionScreen):
                 self.table.marked.clear()
                 self._after_change()
 
-        self.app.push_screen(AckDialog(alarms), done)
+        self.app.push_screen(AckDialog(self.ctx, alarms), done)
 
     def action_unack(self) -> None:
-        app, book = self.duty_app, alarm_book(self.duty_app)
+        ctx, book = self.ctx, self.ctx.desk.alarms
         alarm = self.shown.get(self.table.current_id or -1)
-        if book is None or app.user is None or alarm is None:
+        user = ctx.user
+        if user is None or alarm is None:
             return
         if not alarm.acknowledged:
             self.notify(t("error.alarm_not_acknowledged"))
             return
-        user = app.user
 
         async def withdraw(reason: str, _: int) -> None:
-            apply_alarm_changes(app, [await book.unacknowledge(user, alarm.id, reason)])
+            ctx.alarms_changed([await book.unacknowledge(user, alarm.id, reason)])
 
         title = t("alarms.unack_title", device=alarm.device_id, check=alarm.check_id)
         self.app.push_screen(ReasonDialog(title, withdraw), lambda _: self._after_change())
 
     def action_mute(self) -> None:
-        app, book = self.duty_app, alarm_book(self.duty_app)
-        if book is None or app.user is None:
+        book, user = self.ctx.desk.alarms, self.ctx.user
+        if user is None:
             return
-        user = app.user
 
         async def mute(reason: str, minutes: int) -> None:
             self.muted = await book.mute_bell(user, minutes, reason)
@@ -190,7 +190,7 @@ class AlarmsScreen(SectionScreen):
         if alarm is None:
             self.notify(t("alarms.none_selected"))
         else:  # a cleared one from the history too: it flapped, the fault is worth a record
-            open_incident(self.duty_app, alarm.device_id, alarm)
+            open_incident(self.ctx, self.app, alarm.device_id, alarm)
 
     def _after_change(self) -> None:
         """After an ack or a withdrawal: the history is re-read, the live list redrawn."""
@@ -201,7 +201,7 @@ class AlarmsScreen(SectionScreen):
 
     @on(AlarmList.Opened)
     def _open(self, event: AlarmList.Opened) -> None:
-        self.duty_app.open_device(event.device_id)
+        self.app.push_screen(DeviceScreen(self.ctx, event.device_id))
 
     # -- history ---------------------------------------------------------------------
 
@@ -219,9 +219,9 @@ class AlarmsScreen(SectionScreen):
         filters = self.query_one("#alarms-filters")
         filters.set_class(not self.history, "hidden")
         if self.history:
-            live = self.duty_app.live_state
+            live = self.ctx.live_state
             self._live_seen = frozenset(live.alarms.values()) if live is not None else frozenset()
-            today = self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).date()
+            today = self.ctx.desk.clock().astimezone(self.ctx.desk.site.site.tz).date()
             start = self.query_one("#alarms-from", Input)
             end = self.query_one("#alarms-to", Input)
             start.value = start.value or str(today - dt.timedelta(days=HISTORY_DAYS - 1))
@@ -243,8 +243,8 @@ class AlarmsScreen(SectionScreen):
         await self._load_history()
 
     async def _load_history(self) -> None:
-        book = alarm_book(self.duty_app)
-        tz = self.duty_app.site.site.tz
+        book = self.ctx.desk.alarms
+        tz = self.ctx.desk.site.site.tz
         try:
             since = _day_start(self.query_one("#alarms-from", Input).value, tz)
             until = _day_start(self.query_one("#alarms-to", Input).value, tz)
@@ -258,13 +258,20 @@ class AlarmsScreen(SectionScreen):
             since=since,
             until=until + dt.timedelta(days=1) if until else None,
             severity=severity if isinstance(severity, str) else None,
-        ) if book is not None else []  # fmt: skip
+        )
         if not self.history:  # Esc was pressed while the store was read
             return
         text = self.query_one("#alarms-device", Input).value.strip().casefold()
-        names = {device.id: device.name for device in self.duty_app.site.devices}
-        self._show([a for a in found if not text or text in a.device_id.casefold()
-                    or text in names.get(a.device_id, "").casefold()])  # fmt: skip
+        names = {device.id: device.name for device in self.ctx.desk.site.devices}
+        self._show(
+            [
+                a
+                for a in found
+                if not text
+                or text in a.device_id.casefold()
+                or text in names.get(a.device_id, "").casefold()
+            ]
+        )
 
 
 def _day_start(text: str, tz: dt.tzinfo) -> dt.datetime | None:
@@ -322,6 +329,3 @@ def alarm_rows(
         )
         for a in alarms
     ]
-
-
-SECTION_SCREEN = AlarmsScreen

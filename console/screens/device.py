@@ -1,8 +1,8 @@
 """Device detail: asset and location, every check with a 24 h trend, recent transitions,
 past incidents, and the device's actions with their recent runs.
 
-Pushed over the wall by ``DutyDeskApp.open_device``. Live check snapshots come from the
-App's LiveState; without running checks the last stored results are shown. The trend of
+Pushed over the wall and the alarm list. Live check snapshots come from the context's
+LiveState; without running checks the last stored results are shown. The trend of
 a numeric check is its hourly averages over the last 24 h (CheckRecords.series) followed
 by the values seen live while the screen is open. Sections are drawn by device_view.
 """
@@ -10,7 +10,6 @@ by the values seen live while the screen is open. Sections are drawn by device_v
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,21 +18,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
+from console.context import DeskContext, LiveView
 from console.live_state import TILE_STATE
 from console.screens import device_view as view
+from console.screens.ack import acknowledge_device
+from console.screens.action import open_actions
 from console.screens.device_view import SEVERITY, CheckLine
 from data.models import Device
-from data.records.actions.book import ActionLog
 from data.records.actions.model import ActionRun
 from data.records.checks.batch import hour_start
-from data.records.checks.book import CheckRecords
 from data.records.checks.model import TransitionRow
 from data.records.incidents.model import Incident
-from data.records.incidents.reader import IncidentReader
 from widgets.duty_header import DutyHeader
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 HOURS = 24
 LIVE_KEEP = 120  # live values kept per check for the trend
@@ -41,7 +37,7 @@ RELOAD_AFTER = 1.5  # seconds: the recorder writes transitions about once a seco
 SECTIONS = ("title", "facts", "checks", "messages", "transitions", "incidents", "actions")
 
 
-class DeviceScreen(Screen[None]):
+class DeviceScreen(Screen[None], LiveView):
     DEFAULT_CSS = """
     #device-body { padding: 0 1; }
     .device-section { height: auto; margin-bottom: 1; }
@@ -53,9 +49,10 @@ class DeviceScreen(Screen[None]):
         Binding("a", "ack", "device.ack", id="device.ack"),
     ]
 
-    def __init__(self, device_id: str) -> None:
+    def __init__(self, ctx: DeskContext, device_id: str) -> None:
         super().__init__(id="device")
         translate_bindings(self)
+        self.ctx = ctx
         self.device_id = device_id
         self.hourly: dict[str, list[float | None]] = {}  # per check: 24 hourly averages
         self.live_values: dict[str, list[float]] = {}  # per check: values seen since opened
@@ -67,12 +64,8 @@ class DeviceScreen(Screen[None]):
         self._reload_armed = False
 
     @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
-
-    @property
     def device(self) -> Device:
-        return self.duty_app.site.device(self.device_id)
+        return self.ctx.desk.site.device(self.device_id)
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
@@ -83,18 +76,17 @@ class DeviceScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         await self.reload()
-        self.duty_app.refresh_header()
+        self.ctx.refresh_header()
         self.query_one("#device-body").focus()
 
     async def on_screen_resume(self) -> None:
         await self.reload()  # e.g. back from an action: its run and the recheck are new
-        self.duty_app.refresh_header()
+        self.ctx.refresh_header()
 
     async def reload(self) -> None:
         """Read what the database knows of this device, then redraw."""
-        app, device = self.duty_app, self.device
-        services, now = app.services, app.config.clock()
-        records = app.live.records if app.live is not None else CheckRecords(services.store)
+        desk, device = self.ctx.desk, self.device
+        records, now = desk.checks, desk.clock()
         first = hour_start(now - dt.timedelta(hours=HOURS - 1))
         latest = await records.latest()
         for check in device.checks:
@@ -107,12 +99,22 @@ class DeviceScreen(Screen[None]):
             row = latest.get((device.id, check.id))
             if row is not None:
                 self.stored[check.id] = CheckLine(
-                    check.id, row.state, row.value, row.unit, row.at, None, row.attempt,
-                    check.max_attempts, row.stale, False, row.message,
-                )  # fmt: skip
+                    check.id,
+                    row.state,
+                    row.value,
+                    row.unit,
+                    row.at,
+                    None,
+                    row.attempt,
+                    check.max_attempts,
+                    row.stale,
+                    False,
+                    row.message,
+                )
         self.transitions = await records.transitions(device_id=device.id, limit=8)
-        self.runs = await ActionLog(services.store, services.audit).recent(device.id, limit=5)
-        self.incidents = await past_incidents(app, device.id)
+        self.runs = await desk.actions.recent(device.id, limit=5)
+        # the device's latest incidents, with their cause and solution
+        self.incidents = await desk.incidents.history(device_id=device.id, limit=5)
         self.redraw()
 
     def refresh_live(self, changed: set[str] | None) -> None:
@@ -130,17 +132,28 @@ class DeviceScreen(Screen[None]):
     def check_lines(self) -> list[CheckLine | str]:
         """Each check's line (live first, else stored), or its id when nothing is known.
         A new live value is added to the check's trend."""
-        live = self.duty_app.live_state
+        live = self.ctx.live_state
         lines: list[CheckLine | str] = []
         for check in self.device.checks:
             snap = live.checks.get((self.device_id, check.id)) if live is not None else None
             if snap is None or snap.pending:
                 lines.append(self.stored.get(check.id) or check.id)
                 continue
-            lines.append(CheckLine(
-                check.id, snap.state.name, snap.value, snap.unit, snap.last_run, snap.next_run,
-                snap.attempt, snap.max_attempts, snap.stale, snap.flapping, snap.message,
-            ))  # fmt: skip
+            lines.append(
+                CheckLine(
+                    check.id,
+                    snap.state.name,
+                    snap.value,
+                    snap.unit,
+                    snap.last_run,
+                    snap.next_run,
+                    snap.attempt,
+                    snap.max_attempts,
+                    snap.stale,
+                    snap.flapping,
+                    snap.message,
+                )
+            )
             if snap.value is not None and self._last_seen.get(check.id) != snap.last_run:
                 values = self.live_values.setdefault(check.id, [])
                 values[:] = [*values, snap.value][-LIVE_KEEP:]
@@ -148,7 +161,7 @@ class DeviceScreen(Screen[None]):
         return lines
 
     def device_state(self, lines: list[CheckLine | str]) -> str:
-        live = self.duty_app.live_state
+        live = self.ctx.live_state
         if live is not None and self.device_id in live.device_states:
             return TILE_STATE[live.device_states[self.device_id]]
         known = [line.state for line in lines if isinstance(line, CheckLine)]
@@ -157,16 +170,18 @@ class DeviceScreen(Screen[None]):
     def redraw(self) -> None:
         if not self.is_mounted:
             return
-        app, device = self.duty_app, self.device
-        tz = app.site.site.tz
+        desk, device = self.ctx.desk, self.device
+        tz = desk.site.site.tz
         lines = self.check_lines()
-        trends = {c.id: [*self.hourly.get(c.id, []), *self.live_values.get(c.id, [])]
-                  for c in device.checks}  # fmt: skip
-        today = app.config.clock().astimezone(tz).date()
+        trends = {
+            c.id: [*self.hourly.get(c.id, []), *self.live_values.get(c.id, [])]
+            for c in device.checks
+        }
+        today = desk.clock().astimezone(tz).date()
         messages = view.check_messages(lines)
         drawn = {
             "title": view.title(device, self.device_state(lines)),
-            "facts": view.facts(app.site, device, today),
+            "facts": view.facts(desk.site, device, today),
             "checks": view.checks_table(lines, trends, tz),
             "messages": messages or "",
             "transitions": view.transitions(self.transitions, tz),
@@ -181,13 +196,7 @@ class DeviceScreen(Screen[None]):
         self.dismiss(None)
 
     def action_actions(self) -> None:
-        self.duty_app.open_actions(self.device_id)
+        open_actions(self.ctx, self.app, self.device_id)
 
     def action_ack(self) -> None:
-        self.duty_app.acknowledge_device(self.device_id)
-
-
-async def past_incidents(app: DutyDeskApp, device_id: str) -> list[Incident]:
-    """The device's latest incidents, with their cause and solution."""
-    reader = IncidentReader(app.services.store, app.site, app.config.clock)
-    return await reader.history(device_id=device_id, limit=5)
+        acknowledge_device(self.ctx, self.app, self.device_id)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from console.screens.inspection_export import export_folder
+from console.context import DeskContext
+from data.desk import Desk
 from data.exports.csv_export import to_csv_document
 from data.exports.document import Document
 from data.exports.markdown import to_markdown
@@ -22,23 +22,29 @@ from data.paths import private_dir, write_private
 from data.records.permissions import require_audited
 from data.roles import Permission
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
-
 FORMATS = ("md", "csv", "pdf")
 
 
+def export_folder(desk: Desk) -> Path:
+    """Where the console writes documents: ``exports/`` next to the database."""
+    return desk.db_path.parent / "exports"
+
+
 async def write_exports(
-    app: DutyDeskApp, document: Document, stem: str, formats: Sequence[str], action: str,
+    ctx: DeskContext,
+    document: Document,
+    stem: str,
+    formats: Sequence[str],
+    action: str,
     obj: str,
-) -> list[Path]:  # fmt: skip
+) -> list[Path]:
     """Write ``document`` as ``exports/<stem>.<format>`` for each of ``formats`` (in that
     order); returns the paths. Raises PermissionDenied for a role that may not export."""
-    user = app.user
+    user, audit = ctx.user, ctx.desk.audit
     if user is None:
         return []
-    await require_audited(app.services.audit, user, [Permission.EXPORT_RECORDS], action, [obj])
-    folder = export_folder(app)
+    await require_audited(audit, user, [Permission.EXPORT_RECORDS], action, [obj])
+    folder = export_folder(ctx.desk)
     written = [folder / f"{stem}.{fmt}" for fmt in formats]
 
     def write_text() -> None:
@@ -53,7 +59,5 @@ async def write_exports(
     for path in written:
         if path.suffix == ".pdf":
             await asyncio.to_thread(to_pdf, document, path)
-    await app.services.audit.record(
-        user.name, action, obj, detail={"files": [path.name for path in written]}
-    )
+    await audit.record(user.name, action, obj, detail={"files": [path.name for path in written]})
     return written

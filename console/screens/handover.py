@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from console.records import account_of, handover_book, refresh_duty
+from console.context import DeskContext
 from console.screens import handover_dialogs as dialogs
 from console.screens.handover_view import (
     HandoverViewer,
@@ -61,8 +61,8 @@ class HandoverScreen(SectionScreen):
     HandoverScreen #handover-history { height: 1fr; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.duty_watch: Handover | None = None
         self.summary: HandoverSummary | None = None
         self.pending_items: list[PendingItem] = []
@@ -97,7 +97,7 @@ class HandoverScreen(SectionScreen):
     # Showing.
 
     async def reload(self) -> None:
-        book = handover_book(self.duty_app)
+        book = self.ctx.desk.handovers
         self.duty_watch = await book.current()
         self.summary = await book.preview(self.duty_watch.id) if self.duty_watch else None
         self.pending_items = await book.pending()
@@ -105,19 +105,27 @@ class HandoverScreen(SectionScreen):
             await self.load_history()
         self.show_watch()
         self.refresh_bindings()
-        await refresh_duty(self.duty_app)
+        await self.ctx.refresh_duty()
 
     def show_watch(self) -> None:
-        tz = self.duty_app.site.site.tz
+        tz = self.ctx.desk.site.site.tz
         watch, lines = self.duty_watch, []
         if watch is None:
             lines.append(t("handover.no_watch"))
         else:
             start, end = watch.shift_start.astimezone(tz), watch.shift_end.astimezone(tz)
             span = f"{start:%m-%d %H:%M}–{end:%H:%M}"
-            lines.append(t("handover.watch", id=watch.id, shift=watch.shift_name, span=span,
-                           operator=watch.operator,
-                           since=f"{watch.period_start.astimezone(tz):%m-%d %H:%M}"))  # fmt: skip
+            since = f"{watch.period_start.astimezone(tz):%m-%d %H:%M}"
+            lines.append(
+                t(
+                    "handover.watch",
+                    id=watch.id,
+                    shift=watch.shift_name,
+                    span=span,
+                    operator=watch.operator,
+                    since=since,
+                )
+            )
             if watch.status == "signed_out" and watch.out_signed_at:
                 at = f"{watch.out_signed_at.astimezone(tz):%H:%M}"
                 lines.append(t("handover.waiting_incoming", operator=watch.operator, at=at))
@@ -136,17 +144,17 @@ class HandoverScreen(SectionScreen):
             table.add_row(Text(item.text), item.opened_by, key=str(item.id))
         body: RenderableType = Text(t("handover.no_summary"))
         if watch is not None and self.summary is not None:
-            doc = handover_doc(self.duty_app, watch, self.summary)
+            doc = handover_doc(self.ctx.desk, watch, self.summary)
             skip = {t("record_doc.handover.notes"), t("record_doc.handover.pending")}
             body = render_sections(s for s in doc.sections if s.heading not in skip)
         self.query_one("#handover-summary-text", Static).update(body)
 
     async def load_history(self) -> None:
-        now = self.duty_app.config.clock()
-        book = handover_book(self.duty_app)
+        now = self.ctx.desk.clock()
+        book = self.ctx.desk.handovers
         since, until = now - dt.timedelta(days=HISTORY_DAYS), now + dt.timedelta(days=1)
         self.past = list(reversed(await book.history(since, until)))  # newest first
-        tz = self.duty_app.site.site.tz
+        tz = self.ctx.desk.site.site.tz
         table = self.query_one("#handover-history", DataTable)
         table.clear()
         for h in self.past:
@@ -171,25 +179,25 @@ class HandoverScreen(SectionScreen):
     # Acting.
 
     async def action_open_shift(self) -> None:
-        user = self.duty_app.user
+        user = self.ctx.user
         if user is None:
             return
         try:
-            await handover_book(self.duty_app).open_shift(user)
+            await self.ctx.desk.handovers.open_shift(user)
         except DutyDeskError as refused:
             self.notify(explain(refused), severity="error")
         await self.reload()
 
     def action_take_over(self) -> None:
-        app, watch = self.duty_app, self.duty_watch
-        if app.user is None or watch is None:
+        user, watch = self.ctx.user, self.duty_watch
+        if user is None or watch is None:
             return
-        book = handover_book(app)
+        book = self.ctx.desk.handovers
         if watch.status == "signed_out":
-            app.push_screen(dialogs.incoming_dialog(book, watch), self._after_incoming)
+            self.app.push_screen(dialogs.incoming_dialog(book, watch), self._after_incoming)
             return
-        app.push_screen(
-            dialogs.sign_out_dialog(book, app.user, watch, self.sign_out_intro()), self._signed_out
+        self.app.push_screen(
+            dialogs.sign_out_dialog(book, user, watch, self.sign_out_intro()), self._signed_out
         )
 
     def sign_out_intro(self) -> str:
@@ -198,22 +206,31 @@ class HandoverScreen(SectionScreen):
             return ""
         unacked = sum(1 for a in summary.alarms_open if not a.ack_by)
         missed = sum(1 for i in summary.inspections if i.state != "done")
-        return t("handover.sign_out.intro", alarms=len(summary.alarms_open), unacked=unacked,
-                 pending=len(summary.open_pending), inside=len(summary.people_in_room or []),
-                 missed=missed)  # fmt: skip
+        return t(
+            "handover.sign_out.intro",
+            alarms=len(summary.alarms_open),
+            unacked=unacked,
+            pending=len(summary.open_pending),
+            inside=len(summary.people_in_room or []),
+            missed=missed,
+        )
 
     async def _signed_out(self, result: object) -> None:
         await self.reload()
         if isinstance(result, Handover):  # now the incoming operator's turn
-            book = handover_book(self.duty_app)
+            book = self.ctx.desk.handovers
             self.app.push_screen(dialogs.incoming_dialog(book, result), self._after_incoming)
 
     async def _after_incoming(self, result: object) -> None:
         if isinstance(result, Handover) and result.seal is not None and result.incoming:
-            self.sealed_note = t("handover.sealed", id=result.id, incoming=result.incoming,
-                                 sha=result.seal.sha256)  # fmt: skip
-            app = self.duty_app  # signed here by both: the incoming operator holds the console
-            await app.took_over(await account_of(app, result.incoming))
+            self.sealed_note = t(
+                "handover.sealed", id=result.id, incoming=result.incoming, sha=result.seal.sha256
+            )
+            # signed here by both: the incoming operator holds the console
+            incoming = await self.ctx.desk.accounts.find(result.incoming)
+            if incoming is None:  # the data layer authenticated them just before
+                raise LookupError(f"no account {result.incoming}")
+            await self.ctx.took_over(incoming)
             await self.reload()
             self.notify(self.sealed_note)  # last: the handover is done when this shows
             return
@@ -230,17 +247,17 @@ class HandoverScreen(SectionScreen):
         self._open_dialog(dialogs.add_pending_dialog)
 
     def _open_dialog(self, make: DialogMaker) -> None:
-        app, watch = self.duty_app, self.duty_watch
-        if app.user is not None and watch is not None:
-            app.push_screen(make(handover_book(app), app.user, watch), self._changed)
+        user, watch = self.ctx.user, self.duty_watch
+        if user is not None and watch is not None:
+            self.app.push_screen(make(self.ctx.desk.handovers, user, watch), self._changed)
 
     def action_close_pending(self) -> None:
         table = self.query_one("#handover-pending", DataTable)
-        user = self.duty_app.user
+        user = self.ctx.user
         if user is None or not self.pending_items or table.cursor_row < 0:
             return
         item = self.pending_items[min(table.cursor_row, len(self.pending_items) - 1)]
-        dialog = dialogs.close_pending_dialog(handover_book(self.duty_app), user, item)
+        dialog = dialogs.close_pending_dialog(self.ctx.desk.handovers, user, item)
         self.app.push_screen(dialog, self._changed)
 
     async def _changed(self, result: object) -> None:
@@ -270,7 +287,7 @@ class HandoverScreen(SectionScreen):
     def _open_past(self) -> None:
         chosen = self.selected_past()
         if chosen is not None:
-            self.app.push_screen(HandoverViewer(chosen))
+            self.app.push_screen(HandoverViewer(self.ctx, chosen))
 
     async def action_export(self) -> None:
         """The highlighted past handover in the history, else the watch as it stands."""
@@ -278,10 +295,9 @@ class HandoverScreen(SectionScreen):
         if chosen is None:
             self.notify(t("handover.export.nothing"), severity="warning")
             return
-        doc = handover_doc(self.duty_app, chosen, None if chosen.sealed else self.summary)
-        written = await export_handover(self.duty_app, chosen, doc)
+        doc = handover_doc(self.ctx.desk, chosen, None if chosen.sealed else self.summary)
+        written = await export_handover(self.ctx, self.app, chosen, doc)
         self.notify(t("handover.export.done", paths=", ".join(map(str, written))))
 
 
 HISTORY_COLUMNS = ("id", "time", "shift", "outgoing", "incoming", "sealed")
-SECTION_SCREEN = HandoverScreen

@@ -11,22 +11,24 @@ import asyncio
 import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
-from console.records import handover_book
+from console.context import DeskContext
 from console.screens.ack import DIALOG_CSS
+from console.screens.export_files import export_folder
 from console.screens.handover_dialogs import amend_dialog
+from data.desk import Desk
 from data.errors import DutyDeskError
 from data.exports.document import Document, Section
 from data.exports.handover_doc import handover_document
@@ -36,16 +38,11 @@ from data.paths import private_dir, write_private
 from data.records.handover.book import handover_obj
 from data.records.handover.model import Handover, HandoverSummary
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
-EXPORT_FOLDER = "exports"  # next to the database
-
-
-def handover_doc(app: DutyDeskApp, watch: Handover, summary: HandoverSummary | None) -> Document:
+def handover_doc(desk: Desk, watch: Handover, summary: HandoverSummary | None) -> Document:
     """The document of ``watch``; an open watch shows the summary compiled so far."""
     shown = watch if watch.summary is not None else dataclasses.replace(watch, summary=summary)
-    return handover_document(shown, handover_book(app).site)
+    return handover_document(shown, desk.handovers.site)
 
 
 def render_sections(sections: Iterable[Section]) -> RenderableType:
@@ -74,10 +71,12 @@ def render_meta(doc: Document) -> Text:
     )
 
 
-async def export_handover(app: DutyDeskApp, handover: Handover, doc: Document) -> list[Path]:
+async def export_handover(
+    ctx: DeskContext, app: App[Any], handover: Handover, doc: Document
+) -> list[Path]:
     """Write ``handover-<id>.md`` (and ``.pdf`` when a PDF can be made) into the exports
     folder next to the database; audited. Returns the files written."""
-    folder = app.config.db_path.parent / EXPORT_FOLDER
+    folder = export_folder(ctx.desk)
     private_dir(folder)
     markdown = folder / f"handover-{handover.id}.md"
     write_private(markdown, to_markdown(doc))
@@ -90,11 +89,9 @@ async def export_handover(app: DutyDeskApp, handover: Handover, doc: Document) -
         written.append(pdf)
     except (DutyDeskError, OSError) as error:  # e.g. an unusable font: the Markdown stands
         app.notify(t("handover.export.no_pdf", reason=explain(error)), severity="warning")
-    user = app.user.name if app.user else None
+    user = ctx.user.name if ctx.user else None
     detail = {"files": [path.name for path in written], "sealed": handover.sealed}
-    await app.services.audit.record(
-        user, "handover.export", handover_obj(handover.id), detail=detail
-    )
+    await ctx.desk.audit.record(user, "handover.export", handover_obj(handover.id), detail=detail)
     return written
 
 
@@ -112,17 +109,14 @@ class HandoverViewer(ModalScreen[None]):
         Binding("e", "export", "handover.export", id="handover.viewer.export"),
     ]
 
-    def __init__(self, handover: Handover) -> None:
+    def __init__(self, ctx: DeskContext, handover: Handover) -> None:
         super().__init__(id="handover-viewer")
         translate_bindings(self)
+        self.ctx = ctx
         self.handover = handover
 
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
-
     def compose(self) -> ComposeResult:
-        doc = handover_doc(self.duty_app, self.handover, None)
+        doc = handover_doc(self.ctx.desk, self.handover, None)
         with Vertical():
             yield Static(f"{doc.title} #{self.handover.id}", classes="dialog-title", markup=False)
             with VerticalScroll(id="handover-viewer-body"):
@@ -135,7 +129,7 @@ class HandoverViewer(ModalScreen[None]):
         await self.show_status()
 
     async def show_status(self) -> None:
-        book = handover_book(self.duty_app)
+        book = self.ctx.desk.handovers
         lines = [t("handover.viewer.read_only")]
         if self.handover.sealed:
             ok = await book.verify(self.handover)
@@ -150,10 +144,10 @@ class HandoverViewer(ModalScreen[None]):
         self.dismiss(None)
 
     def action_amend(self) -> None:
-        app = self.duty_app
-        if app.user is None:
+        user = self.ctx.user
+        if user is None:
             return
-        dialog = amend_dialog(handover_book(app), app.user, self.handover)
+        dialog = amend_dialog(self.ctx.desk.handovers, user, self.handover)
         self.app.push_screen(dialog, self._amended)
 
     async def _amended(self, result: object) -> None:
@@ -162,6 +156,6 @@ class HandoverViewer(ModalScreen[None]):
             await self.show_status()
 
     async def action_export(self) -> None:
-        doc = handover_doc(self.duty_app, self.handover, None)
-        written = await export_handover(self.duty_app, self.handover, doc)
+        doc = handover_doc(self.ctx.desk, self.handover, None)
+        written = await export_handover(self.ctx, self.app, self.handover, doc)
         self.app.notify(t("handover.export.done", paths=", ".join(map(str, written))))

@@ -10,7 +10,6 @@ resolved incidents of the same device and check, and those whose text matches.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Select, Static
 
 from console.bindings import translate_bindings
-from console.records import incident_book
 from console.screens.incident_view import past_fixes
 from data.accounts import User
+from data.desk import Desk
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.models import Device
@@ -31,22 +30,33 @@ from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident, sever
 from data.records.incidents.search import SimilarIncident
 from widgets.record_form import FormField, RecordForm
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
-
 Perform = Callable[[dict[str, str]], Awaitable[Incident]]
 # Which field a refusal is about; anything else is shown under the whole form.
 FIELD_OF_CODE = {
-    "title_required": "title", "bad_severity": "severity", "bad_category": "category",
-    "no_such_device": "device", "cause_required": "cause", "solution_required": "solution",
-    "text_required": "note", "vendor_required": "vendor", "bad_vendor_time": "note",
-}  # fmt: skip
+    "title_required": "title",
+    "bad_severity": "severity",
+    "bad_category": "category",
+    "no_such_device": "device",
+    "cause_required": "cause",
+    "solution_required": "solution",
+    "text_required": "note",
+    "vendor_required": "vendor",
+    "bad_vendor_time": "note",
+}
 # The category an alarm on a device of this kind suggests (the operator may change it).
 CATEGORY_OF_KIND = {
-    "switch": "network", "router": "network", "firewall": "network", "server": "hardware",
-    "storage": "hardware", "service": "application", "ups": "environment",
-    "aircon": "environment", "sensor": "environment", "ids": "security", "access": "security",
-}  # fmt: skip
+    "switch": "network",
+    "router": "network",
+    "firewall": "network",
+    "server": "hardware",
+    "storage": "hardware",
+    "service": "application",
+    "ups": "environment",
+    "aircon": "environment",
+    "sensor": "environment",
+    "ids": "security",
+    "access": "security",
+}
 SIMILAR_LIMIT = 5
 
 
@@ -65,9 +75,14 @@ class IncidentForm(ModalScreen[Incident | None]):
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(
-        self, title: str, fields: Sequence[FormField], submit: str, perform: Perform,
-        dialog_id: str, focus_submit: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        title: str,
+        fields: Sequence[FormField],
+        submit: str,
+        perform: Perform,
+        dialog_id: str,
+        focus_submit: bool = False,
+    ) -> None:
         super().__init__(id=dialog_id)
         translate_bindings(self)
         self.title_text = title
@@ -76,10 +91,6 @@ class IncidentForm(ModalScreen[Incident | None]):
         self.perform = perform
         self.focus_submit = focus_submit
         self.done = False
-
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -125,37 +136,73 @@ class NewIncidentDialog(IncidentForm):
     """Open an incident from ``alarm`` (device, check and message filled in; enter opens
     it) or by hand (e.g. a phone report: caller, department, phone)."""
 
-    def __init__(self, user: User, devices: Sequence[Device], alarm: Alarm | None = None,
-                 device_id: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        desk: Desk,
+        user: User,
+        devices: Sequence[Device],
+        alarm: Alarm | None = None,
+        device_id: str | None = None,
+    ) -> None:
         names = {d.id: d.name for d in devices}
         wanted = alarm.device_id if alarm else device_id
         device = next((d for d in devices if d.id == wanted), None)
         severity = severity_for_alarm(alarm.severity) if alarm else "major"
         fields = [
-            FormField("title", t("incidents.field.title"), required=True,
-                      value=_alarm_title(alarm, names) if alarm else ""),
-            FormField("severity", t("incidents.field.severity"), kind="choice", blank=False,
-                      choices=choices("incident.severity", SEVERITIES), value=severity),
-            FormField("category", t("incidents.field.category"), kind="choice", required=True,
-                      choices=choices("incident.category", CATEGORIES),
-                      value=CATEGORY_OF_KIND.get(device.kind, "") if device else ""),
-        ]  # fmt: skip
+            FormField(
+                "title",
+                t("incidents.field.title"),
+                required=True,
+                value=_alarm_title(alarm, names) if alarm else "",
+            ),
+            FormField(
+                "severity",
+                t("incidents.field.severity"),
+                kind="choice",
+                blank=False,
+                choices=choices("incident.severity", SEVERITIES),
+                value=severity,
+            ),
+            FormField(
+                "category",
+                t("incidents.field.category"),
+                kind="choice",
+                required=True,
+                choices=choices("incident.category", CATEGORIES),
+                value=CATEGORY_OF_KIND.get(device.kind, "") if device else "",
+            ),
+        ]
         if alarm is None:
             fields += [
-                FormField("device", t("incidents.field.device"), kind="choice",
-                          choices=tuple((f"{d.name} ({d.id})", d.id) for d in devices),
-                          value=device.id if device else ""),
+                FormField(
+                    "device",
+                    t("incidents.field.device"),
+                    kind="choice",
+                    choices=tuple((f"{d.name} ({d.id})", d.id) for d in devices),
+                    value=device.id if device else "",
+                ),
                 FormField("caller", t("incidents.field.caller_name")),
                 FormField("department", t("incidents.field.department")),
                 FormField("phone", t("incidents.field.phone")),
                 FormField("description", t("incidents.field.description")),
-            ]  # fmt: skip
+            ]
             title = t("incidents.new_title")
         else:
-            title = t("incidents.new_from_alarm", device=names.get(alarm.device_id,
-                      alarm.device_id), check=alarm.check_id, message=alarm.message)  # fmt: skip
-        super().__init__(title, fields, t("incidents.open"), self._open, "incident-new",
-                         focus_submit=alarm is not None)  # fmt: skip
+            title = t(
+                "incidents.new_from_alarm",
+                device=names.get(alarm.device_id, alarm.device_id),
+                check=alarm.check_id,
+                message=alarm.message,
+            )
+        super().__init__(
+            title,
+            fields,
+            t("incidents.open"),
+            self._open,
+            "incident-new",
+            focus_submit=alarm is not None,
+        )
+        self.desk = desk
         self.user = user
         self.alarm = alarm
         self.device_id = device.id if device else None
@@ -180,22 +227,28 @@ class NewIncidentDialog(IncidentForm):
 
     @work(exclusive=True, group="incident-similar")
     async def look_up(self, text: str) -> None:
-        book = incident_book(self.duty_app)
+        book = self.desk.incidents
         found = await book.similar(self.device_id, self.check_id, text, SIMILAR_LIMIT)
         self.similar = found
         text_widget = self.query_one("#incident-similar-text", Static)
-        text_widget.update(past_fixes(found, self.duty_app.site.site.tz))
+        text_widget.update(past_fixes(found, self.desk.site.site.tz))
 
     async def _open(self, values: dict[str, str]) -> Incident:
-        book = incident_book(self.duty_app)
+        book = self.desk.incidents
         severity, category, title = values["severity"], values["category"], values["title"]
         if self.alarm is not None:
             return await book.open_from_alarm(self.user, self.alarm, severity, category, title)
         return await book.open_manual(
-            self.user, title, severity, category, device_id=values["device"] or None,
-            caller=values["caller"], department=values["department"], phone=values["phone"],
+            self.user,
+            title,
+            severity,
+            category,
+            device_id=values["device"] or None,
+            caller=values["caller"],
+            department=values["department"],
+            phone=values["phone"],
             description=values["description"],
-        )  # fmt: skip
+        )
 
 
 def _alarm_title(alarm: Alarm, names: dict[str, str]) -> str:
@@ -203,9 +256,12 @@ def _alarm_title(alarm: Alarm, names: dict[str, str]) -> str:
 
 
 def note_dialog(
-    title: str, label: str, perform: Callable[[str], Awaitable[Incident]], dialog_id: str,
+    title: str,
+    label: str,
+    perform: Callable[[str], Awaitable[Incident]],
+    dialog_id: str,
     required: bool = True,
-) -> IncidentForm:  # fmt: skip
+) -> IncidentForm:
     """One line of text (a response, a timeline entry, a reason, a vendor's answer)."""
 
     async def run(values: dict[str, str]) -> Incident:
@@ -215,36 +271,43 @@ def note_dialog(
     return IncidentForm(title, fields, t("incidents.save"), run, dialog_id)
 
 
-def escalate_dialog(app: DutyDeskApp, user: User, incident: Incident) -> IncidentForm:
+def escalate_dialog(desk: Desk, user: User, incident: Incident) -> IncidentForm:
     """Vendor and contact start as the device's asset data (vendor; contact and hotline)."""
-    book = incident_book(app)
+    book = desk.incidents
     asset = book.asset_of(incident.device_id)
     contact = " / ".join(x for x in (asset.contact, asset.support) if x)
     fields = [
-        FormField("vendor", t("incidents.field.vendor"), required=True,
-                  value=incident.vendor or asset.vendor or ""),
-        FormField("contact", t("incidents.field.contact"),
-                  value=incident.vendor_contact or contact),
+        FormField(
+            "vendor",
+            t("incidents.field.vendor"),
+            required=True,
+            value=incident.vendor or asset.vendor or "",
+        ),
+        FormField(
+            "contact", t("incidents.field.contact"), value=incident.vendor_contact or contact
+        ),
         FormField("ticket", t("incidents.field.ticket"), value=incident.vendor_ticket or ""),
         FormField("note", t("incidents.field.note")),
-    ]  # fmt: skip
+    ]
 
     async def run(values: dict[str, str]) -> Incident:
-        return await book.escalate(user, incident.id, values["vendor"], values["contact"],
-                                   values["ticket"], values["note"])  # fmt: skip
+        return await book.escalate(
+            user, incident.id, values["vendor"], values["contact"], values["ticket"], values["note"]
+        )
 
     title = t("incidents.escalate_title", id=incident.id, title=incident.title)
     return IncidentForm(title, fields, t("incidents.escalate"), run, "incident-escalate")
 
 
-def resolve_dialog(app: DutyDeskApp, user: User, incident: Incident) -> IncidentForm:
+def resolve_dialog(desk: Desk, user: User, incident: Incident) -> IncidentForm:
     """Cause and solution, both required: the next operator reuses them."""
-    book = incident_book(app)
+    book = desk.incidents
     fields = [
         FormField("cause", t("incidents.field.cause"), required=True, value=incident.cause or ""),
-        FormField("solution", t("incidents.field.solution"), required=True,
-                  value=incident.solution or ""),
-    ]  # fmt: skip
+        FormField(
+            "solution", t("incidents.field.solution"), required=True, value=incident.solution or ""
+        ),
+    ]
 
     async def run(values: dict[str, str]) -> Incident:
         return await book.resolve(user, incident.id, values["cause"], values["solution"])
@@ -253,15 +316,13 @@ def resolve_dialog(app: DutyDeskApp, user: User, incident: Incident) -> Incident
     return IncidentForm(title, fields, t("incidents.resolve"), run, "incident-resolve")
 
 
-def close_dialog(
-    app: DutyDeskApp, user: User, incident: Incident, alarm: Alarm | None
-) -> IncidentForm:
+def close_dialog(desk: Desk, user: User, incident: Incident, alarm: Alarm | None) -> IncidentForm:
     """Closing asks first (enter closes, Esc keeps it resolved), and says so when the
     incident's alarm is still active: the fault may not be over."""
-    book = incident_book(app)
+    book = desk.incidents
     question = t("incidents.close_title", id=incident.id, title=incident.title)
     if alarm is not None:
-        names = {device.id: device.name for device in app.site.devices}
+        names = {device.id: device.name for device in desk.site.devices}
         device = names.get(alarm.device_id, alarm.device_id)
         warning = t(
             "incidents.close_alarm_active",
@@ -277,14 +338,14 @@ def close_dialog(
     return IncidentForm(question, [], t("incidents.close"), run, "incident-close", True)
 
 
-def incident_dialog(app: DutyDeskApp, user: User, incident: Incident, make: str) -> IncidentForm:
+def incident_dialog(desk: Desk, user: User, incident: Incident, make: str) -> IncidentForm:
     """The dialog of one step: ``respond``, ``entry``, ``escalate``, ``vendor_responded``,
     ``resolve`` or ``reopen``."""
     if make == "escalate":
-        return escalate_dialog(app, user, incident)
+        return escalate_dialog(desk, user, incident)
     if make == "resolve":
-        return resolve_dialog(app, user, incident)
-    book = incident_book(app)
+        return resolve_dialog(desk, user, incident)
+    book = desk.incidents
     perform = {
         "respond": lambda text: book.respond(user, incident.id, text),
         "entry": lambda text: book.add_entry(user, incident.id, text),

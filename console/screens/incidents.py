@@ -18,10 +18,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from console.records import incident_book
+from console.context import DeskContext
 from console.screens.export_files import write_exports
 from console.screens.incident_dialogs import NewIncidentDialog, close_dialog, incident_dialog
-from console.screens.incident_hooks import active_alarm_of, incidents_changed, wanted_incident
+from console.screens.incident_hooks import active_alarm_of
 from console.screens.incident_view import IncidentTable, details, past_fixes
 from console.screens.section import SectionScreen
 from data.calendar import ResponseStatus
@@ -42,8 +42,13 @@ class IncidentsScreen(SectionScreen):
         Binding("r", "dialog('respond')", "incidents.key.respond", id="incidents.respond"),
         Binding("e", "dialog('entry')", "incidents.key.entry", id="incidents.entry"),
         Binding("v", "dialog('escalate')", "incidents.key.escalate", id="incidents.escalate"),
-        Binding("w", "dialog('vendor_responded')", "incidents.key.vendor_responded",
-                id="incidents.vendor_responded", show=False),
+        Binding(
+            "w",
+            "dialog('vendor_responded')",
+            "incidents.key.vendor_responded",
+            id="incidents.vendor_responded",
+            show=False,
+        ),
         Binding("s", "dialog('resolve')", "incidents.key.resolve", id="incidents.resolve"),
         Binding("c", "close", "incidents.key.close", id="incidents.close"),
         Binding("o", "dialog('reopen')", "incidents.key.reopen", id="incidents.reopen", show=False),
@@ -51,7 +56,7 @@ class IncidentsScreen(SectionScreen):
         Binding("slash", "search", "incidents.key.search", id="incidents.search"),
         Binding("h", "history", "incidents.key.history", id="incidents.history"),
         Binding("escape", "back", "incidents.key.back", id="incidents.back", show=False),
-    ]  # fmt: skip
+    ]
     DEFAULT_CSS = """
     IncidentsScreen #incidents-summary { height: 1; padding: 0 1; }
     IncidentsScreen #incidents-filters { height: 1; margin: 0 1; }
@@ -69,8 +74,8 @@ class IncidentsScreen(SectionScreen):
     # edge is drawn as two blanks (Textualize/textual#6357). Full-width panels put no
     # edge under a toast.
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.mode = "open"  # open, history or search
         self.selected: Incident | None = None  # with its timeline
         self.problems: list[Incident] = []
@@ -80,11 +85,14 @@ class IncidentsScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="incidents-summary")
         with Horizontal(id="incidents-filters", classes="hidden"):
-            yield Input(placeholder=t("incidents.search_hint"), id="incidents-query",
-                        compact=True)  # fmt: skip
+            yield Input(placeholder=t("incidents.search_hint"), id="incidents-query", compact=True)
             for name in ("from", "to", "device"):
-                yield Input(placeholder=t(f"incidents.filter.{name}"), id=f"incidents-{name}",
-                            compact=True, classes="history-filter")  # fmt: skip
+                yield Input(
+                    placeholder=t(f"incidents.filter.{name}"),
+                    id=f"incidents-{name}",
+                    compact=True,
+                    classes="history-filter",
+                )
         yield IncidentTable(id="incidents-list")
         yield Static("", id="incidents-problems-heading", classes="incidents-heading")
         yield IncidentTable(id="incidents-problems")
@@ -109,9 +117,9 @@ class IncidentsScreen(SectionScreen):
 
     @work(exclusive=True, group="incidents-reload")
     async def reload(self) -> None:
-        app = self.duty_app
-        book, now, tz = incident_book(app), app.config.clock(), app.site.site.tz
-        names = {device.id: device.name for device in app.site.devices}
+        desk = self.ctx.desk
+        book, now, tz = desk.incidents, desk.clock(), desk.site.site.tz
+        names = {device.id: device.name for device in desk.site.devices}
         listed = await self._listed()
         summary = Text(t(f"incidents.summary.{self.mode}", n=len(listed)))
         resolved = sum(1 for incident in listed if incident.status == "resolved")
@@ -119,30 +127,35 @@ class IncidentsScreen(SectionScreen):
             summary.append(t("incidents.summary.resolved", n=resolved))
         self.problems = await book.problem_tracking(now)
         alerts = await book.response_alerts(now)
-        wanted = wanted_incident(app)
+        wanted = self.ctx.take_wanted_incident()
         if wanted is not None and wanted not in {i.id for i in listed}:
             listed.insert(0, await book.get(wanted))
         self.table("list").show(listed, now, tz, names)
         self.table("problems").show(self.problems, now, tz, names)
         if wanted is not None:
             self.table("list").move_cursor(row=self.table("list").get_row_index(str(wanted)))
-        heading = t("incidents.problems", n=len(self.problems),
-                    days=app.site.site.problem_age_days)  # fmt: skip
+        heading = t(
+            "incidents.problems", n=len(self.problems), days=desk.site.site.problem_age_days
+        )
         self.query_one("#incidents-problems-heading", Static).update(heading)
         states = [clock.status for _, clock in alerts]
         if states.count(ResponseStatus.AT_RISK):
-            summary.append(" · " + t("header.incidents_at_risk", n=states.count(
-                ResponseStatus.AT_RISK)), style="bold")  # fmt: skip
+            summary.append(
+                " · " + t("header.incidents_at_risk", n=states.count(ResponseStatus.AT_RISK)),
+                style="bold",
+            )
         if states.count(ResponseStatus.BREACHED):
-            summary.append(" · " + t("header.incidents_breached", n=states.count(
-                ResponseStatus.BREACHED)), style="bold reverse")  # fmt: skip
+            summary.append(
+                " · " + t("header.incidents_breached", n=states.count(ResponseStatus.BREACHED)),
+                style="bold reverse",
+            )
         if self.note:
             summary.append(" · " + self.note, style="bold")
         self.query_one("#incidents-summary", Static).update(summary)
         await self._show_details(self._current_id())
 
     async def _listed(self) -> list[Incident]:
-        book, tz = incident_book(self.duty_app), self.duty_app.site.site.tz
+        book, tz = self.ctx.desk.incidents, self.ctx.desk.site.site.tz
         self.note = ""
         if self.mode == "search":
             query = self.query_one("#incidents-query", Input).value
@@ -157,9 +170,14 @@ class IncidentsScreen(SectionScreen):
             return []
         found = await book.history(since, until + dt.timedelta(days=1) if until else None)
         text = self.query_one("#incidents-device", Input).value.strip().casefold()
-        names = {device.id: device.name for device in self.duty_app.site.devices}
-        return [i for i in found if not text or text in (i.device_id or "").casefold()
-                or text in names.get(i.device_id or "", "").casefold()]  # fmt: skip
+        names = {device.id: device.name for device in self.ctx.desk.site.devices}
+        return [
+            i
+            for i in found
+            if not text
+            or text in (i.device_id or "").casefold()
+            or text in names.get(i.device_id or "", "").casefold()
+        ]
 
     def _current_id(self) -> int | None:
         focused = self.focused
@@ -181,7 +199,8 @@ class IncidentsScreen(SectionScreen):
             await self._show_details(event.widget.current_id)
 
     async def _show_details(self, incident_id: int | None) -> None:
-        app, tz = self.duty_app, self.duty_app.site.site.tz
+        desk = self.ctx.desk
+        tz = desk.site.site.tz
         details_text = self.query_one("#incidents-details-text", Static)
         similar_text = self.query_one("#incidents-similar-text", Static)
         if incident_id is None:
@@ -189,11 +208,11 @@ class IncidentsScreen(SectionScreen):
             details_text.update(t("incidents.none"))
             similar_text.update("")
             return
-        book = incident_book(app)
+        book = desk.incidents
         incident = self.selected = await book.get(incident_id)
-        names = {device.id: device.name for device in app.site.devices}
+        names = {device.id: device.name for device in desk.site.devices}
         name = names.get(incident.device_id or "", incident.device_id or "")
-        details_text.update(details(incident, app.config.clock(), tz, name))
+        details_text.update(details(incident, desk.clock(), tz, name))
         text = " ".join((incident.title, incident.description))
         found = await book.similar(incident.device_id, incident.check_id, text, SIMILAR_LIMIT + 1)
         others = [item for item in found if item.incident.id != incident.id]  # not itself
@@ -202,37 +221,38 @@ class IncidentsScreen(SectionScreen):
     # -- keys ---------------------------------------------------------------------------
 
     def action_new(self) -> None:
-        if self.duty_app.user is not None:
-            dialog = NewIncidentDialog(self.duty_app.user, self.duty_app.site.devices)
+        if self.ctx.user is not None:
+            desk = self.ctx.desk
+            dialog = NewIncidentDialog(desk, self.ctx.user, desk.site.devices)
             self.app.push_screen(dialog, self._done)
 
     def _done(self, incident: Incident | None) -> None:
         if incident is not None:
             self.notify(t("incidents.saved", id=incident.id))
-            incidents_changed(self.duty_app)
+            self.ctx.figures.incidents.invalidate()
             self.reload()
 
     def action_dialog(self, make: str) -> None:
         """``r`` respond, ``e`` entry, ``v`` escalate, ``w`` vendor answered, ``s`` resolve,
         ``o`` reopen: the dialog for the selected incident."""
-        app, incident = self.duty_app, self.selected
-        if app.user is None or incident is None:
+        user, incident = self.ctx.user, self.selected
+        if user is None or incident is None:
             self.notify(t("incidents.none_selected"))
             return
-        self.app.push_screen(incident_dialog(app, app.user, incident, make), self._done)
+        self.app.push_screen(incident_dialog(self.ctx.desk, user, incident, make), self._done)
 
     def action_close(self) -> None:
         """``c``: asks first, naming the incident's alarm when it is still active."""
-        app, incident = self.duty_app, self.selected
-        if app.user is None or incident is None:
+        user, incident = self.ctx.user, self.selected
+        if user is None or incident is None:
             self.notify(t("incidents.none_selected"))
             return
         if incident.status != "resolved":  # say why now, not after a question
             code = "incident_closed" if incident.status == "closed" else "incident_not_resolved"
             self.notify(t(f"error.{code}"), severity="error")
             return
-        alarm = active_alarm_of(app, incident)
-        self.app.push_screen(close_dialog(app, app.user, incident, alarm), self._done)
+        alarm = active_alarm_of(self.ctx, incident)
+        self.app.push_screen(close_dialog(self.ctx.desk, user, incident, alarm), self._done)
 
     def action_export(self) -> None:
         if self.selected is None:
@@ -242,12 +262,17 @@ class IncidentsScreen(SectionScreen):
 
     @work(group="incidents-export")
     async def _export(self, incident: Incident) -> None:
-        app = self.duty_app
-        doc = incident_document(incident, app.site.site.name, app.site.site.tz,
-                                app.config.clock())  # fmt: skip
+        desk = self.ctx.desk
+        doc = incident_document(incident, desk.site.site.name, desk.site.site.tz, desk.clock())
         try:
-            paths = await write_exports(app, doc, f"incident-{incident.id}", ("md", "pdf"),
-                                        "incident.export", f"incident:{incident.id}")  # fmt: skip
+            paths = await write_exports(
+                self.ctx,
+                doc,
+                f"incident-{incident.id}",
+                ("md", "pdf"),
+                "incident.export",
+                f"incident:{incident.id}",
+            )
         except (OSError, DutyDeskError) as error:
             self.notify(t("incidents.export_failed", reason=explain(error)), severity="error")
             return
@@ -271,7 +296,7 @@ class IncidentsScreen(SectionScreen):
         self.mode = "open" if self.mode == "history" else "history"
         self._show_filters(search=False, history=self.mode == "history")
         if self.mode == "history":
-            today = self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).date()
+            today = self.ctx.desk.clock().astimezone(self.ctx.desk.site.site.tz).date()
             start = self.query_one("#incidents-from", Input)
             end = self.query_one("#incidents-to", Input)
             start.value = start.value or str(today - dt.timedelta(days=HISTORY_DAYS - 1))
@@ -297,6 +322,3 @@ def _day_start(text: str, tz: dt.tzinfo) -> dt.datetime | None:
     if not text.strip():
         return None
     return dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(0), tzinfo=tz)
-
-
-SECTION_SCREEN = IncidentsScreen

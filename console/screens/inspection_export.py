@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from console.records import inspection_book
+from console.context import DeskContext
+from console.screens.export_files import export_folder
 from data.exports.inspection_doc import inspection_document
 from data.exports.markdown import to_markdown
 from data.exports.pdf import to_pdf
@@ -19,22 +19,15 @@ from data.paths import private_dir, write_private
 from data.records.inspections.book import inspection_obj
 from data.records.inspections.model import Inspection
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
-
-
-def export_folder(app: DutyDeskApp) -> Path:
-    return app.config.db_path.parent / "exports"
-
 
 def export_name(record: Inspection) -> str:
     return f"inspection-{record.id}-{record.template_id}-{record.period or 'draft'}"
 
 
-async def export_inspection(app: DutyDeskApp, record: Inspection) -> list[Path]:
+async def export_inspection(ctx: DeskContext, record: Inspection) -> list[Path]:
     """Write the record's files; returns their paths (Markdown first)."""
-    document = inspection_document(record, site=inspection_book(app).site)
-    folder = export_folder(app)
+    document = inspection_document(record, site=ctx.desk.inspections.site)
+    folder = export_folder(ctx.desk)
     markdown = folder / f"{export_name(record)}.md"
 
     def write_markdown() -> None:
@@ -45,8 +38,8 @@ async def export_inspection(app: DutyDeskApp, record: Inspection) -> list[Path]:
     await asyncio.to_thread(write_markdown)
     await asyncio.to_thread(to_pdf, document, pdf)
     written = [markdown, pdf]
-    user = app.user.name if app.user is not None else None
-    await app.services.audit.record(
+    user = ctx.user.name if ctx.user is not None else None
+    await ctx.desk.audit.record(
         user,
         "inspection.export",
         inspection_obj(record.id),

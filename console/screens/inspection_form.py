@@ -10,28 +10,25 @@ and the flagged items are listed, each one key (``i``) away from an incident.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
-from console.records import inspection_book
+from console.context import DeskContext
+from console.screens.incident_hooks import open_incident
 from console.screens.inspection_sign import SignDialog
 from data.checklists import Checklist, ChecklistItem
 from data.errors import DutyDeskError
 from data.i18n import explain, language, t
-from data.records.checks.book import CheckRecords
 from data.records.inspections.model import Answer, FlaggedItem, Inspection, live_readings
 from widgets.checklist_form import ChecklistForm
 from widgets.checklist_rows import ItemAnswer, allowed_text, shown_value
 from widgets.duty_header import DutyHeader
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 
 def template_name(checklist: Checklist) -> str:
@@ -48,32 +45,42 @@ def item_answer(answer: Answer | None, tz: dt.tzinfo, now: dt.datetime) -> ItemA
     at = answer.prefilled_at.astimezone(tz) if answer.prefilled_at else None
     same_day = at is not None and at.date() == now.astimezone(tz).date()
     live_at = "" if at is None else f"{at:%H:%M}" if same_day else f"{at:%m-%d %H:%M}"
-    return ItemAnswer(answer.value, answer.note, answer.prefilled_value, live_at,
-                      answer.overridden, answer.flagged)  # fmt: skip
+    return ItemAnswer(
+        answer.value,
+        answer.note,
+        answer.prefilled_value,
+        live_at,
+        answer.overridden,
+        answer.flagged,
+    )
 
 
-async def open_inspection(app: DutyDeskApp, inspection_id: int) -> None:
+async def open_inspection(ctx: DeskContext, app: App[Any], inspection_id: int) -> None:
     """Show an inspection: the operator's own draft to fill in (pre-filled from the live
     checks first), anything else read only."""
-    book = inspection_book(app)
-    record = await book.get(inspection_id)
-    user = app.user
-    editable = (not record.sealed and user is not None
-                and record.inspector.casefold() == user.name.casefold())  # fmt: skip
+    desk = ctx.desk
+    record = await desk.inspections.get(inspection_id)
+    user = ctx.user
+    editable = (
+        not record.sealed
+        and user is not None
+        and record.inspector.casefold() == user.name.casefold()
+    )
     if editable:
-        records = app.live.records if app.live is not None else CheckRecords(app.services.store)
-        await book.prefill(record.id, live_readings(await records.latest()))
-        record = await book.get(record.id)
-    await app.push_screen(InspectionFormScreen(record, read_only=not editable))
+        await desk.inspections.prefill(record.id, live_readings(await desk.checks.latest()))
+        record = await desk.inspections.get(record.id)
+    await app.push_screen(InspectionFormScreen(ctx, record, read_only=not editable))
 
 
-def request_incident(app: DutyDeskApp, record: Inspection, item: ChecklistItem) -> None:
+def request_incident(
+    ctx: DeskContext, app: App[Any], record: Inspection, item: ChecklistItem
+) -> None:
     """The hook for "open an incident" from a flagged item. Until the incidents section
-    offers its data API, an item a live check measures opens the incident of its device
-    through ``app.open_incident``; any other item is only noted. Replace the body here
-    (record and item carry what an incident needs: template, period, value, note)."""
+    offers its data API, an item a live check measures opens the incident of its device;
+    any other item is only noted. Replace the body here (record and item carry what an
+    incident needs: template, period, value, note)."""
     if item.source is not None:
-        app.open_incident(item.source.device)
+        open_incident(ctx, app, item.source.device)
     else:
         app.notify(t("inspection.incident_no_device", item=item.text))
 
@@ -91,27 +98,25 @@ class InspectionFormScreen(Screen[None]):
     InspectionFormScreen #inspection-result.-empty { display: none; }
     """
 
-    def __init__(self, record: Inspection, *, read_only: bool) -> None:
+    def __init__(self, ctx: DeskContext, record: Inspection, *, read_only: bool) -> None:
         super().__init__(id="inspection-form")
         translate_bindings(self)
+        self.ctx = ctx
         self.record = record
         self.read_only = read_only
-
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
 
     @property
     def form(self) -> ChecklistForm:
         return self.query_one(ChecklistForm)
 
     def compose(self) -> ComposeResult:
-        tz, now = self.duty_app.site.site.tz, self.duty_app.config.clock()
+        tz, now = self.ctx.desk.site.site.tz, self.ctx.desk.clock()
         answers = {key: item_answer(a, tz, now) for key, a in self.record.answers.items()}
         yield DutyHeader()
         yield Static(self._title(), id="inspection-title", markup=False)
-        form = ChecklistForm(self.record.template, answers, read_only=self.read_only,
-                             id="checklist")  # fmt: skip
+        form = ChecklistForm(
+            self.record.template, answers, read_only=self.read_only, id="checklist"
+        )
         translate_bindings(form)
         yield form
         yield Static("", id="inspection-result", classes="-empty", markup=False)
@@ -119,17 +124,23 @@ class InspectionFormScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.form.focus()
-        self.duty_app.refresh_header()
+        self.ctx.refresh_header()
         if self.record.sealed:
             self._show_result(self.record.flagged())
 
     def _title(self) -> str:
-        record, tz = self.record, self.duty_app.site.site.tz
+        record, tz = self.record, self.ctx.desk.site.site.tz
         name = template_name(record.template)
         if record.sealed and record.submitted_at is not None:
             at = f"{record.submitted_at.astimezone(tz):%Y-%m-%d %H:%M}"
-            return t("inspection.title_sealed", name=name, id=record.id, period=record.period,
-                     who=record.inspector, at=at)  # fmt: skip
+            return t(
+                "inspection.title_sealed",
+                name=name,
+                id=record.id,
+                period=record.period,
+                who=record.inspector,
+                at=at,
+            )
         at = f"{record.started_at.astimezone(tz):%Y-%m-%d %H:%M}"
         key = "inspection.title_other_draft" if self.read_only else "inspection.title_draft"
         return t(key, name=name, id=record.id, who=record.inspector, at=at)
@@ -138,13 +149,13 @@ class InspectionFormScreen(Screen[None]):
 
     @on(ChecklistForm.AnswerChanged)
     async def _save(self, event: ChecklistForm.AnswerChanged) -> None:
-        app, book = self.duty_app, inspection_book(self.duty_app)
-        tz, now = app.site.site.tz, app.config.clock()
-        if app.user is None:
+        desk, user = self.ctx.desk, self.ctx.user
+        book, tz, now = desk.inspections, desk.site.site.tz, desk.clock()
+        if user is None:
             return
         try:
             answer = await book.save_answer(
-                app.user, self.record.id, event.item_id, event.value, event.note
+                user, self.record.id, event.item_id, event.value, event.note
             )
         except DutyDeskError as error:  # e.g. a reading the book refuses: show what is stored
             self.record = await book.get(self.record.id)
@@ -156,13 +167,13 @@ class InspectionFormScreen(Screen[None]):
 
     @on(ChecklistForm.IncidentRequested)
     def _incident(self, event: ChecklistForm.IncidentRequested) -> None:
-        request_incident(self.duty_app, self.record, event.item)
+        request_incident(self.ctx, self.app, self.record, event.item)
 
     # -- submitting ---------------------------------------------------------------------
 
     async def action_submit(self) -> None:
-        app, book = self.duty_app, inspection_book(self.duty_app)
-        if self.form.read_only or app.user is None:
+        book, user = self.ctx.desk.inspections, self.ctx.user
+        if self.form.read_only or user is None:
             return
         draft = await book.get(self.record.id)
         missing = draft.missing()
@@ -173,19 +184,18 @@ class InspectionFormScreen(Screen[None]):
         if unexplained:
             self.form.mark_missing(unexplained, t("inspection.notes_needed", n=len(unexplained)))
             return
-        user = app.user
 
         async def sign(password: str) -> list[FlaggedItem]:
             return await book.submit(user, self.record.id, password)
 
         title = t("inspection.sign_title", name=template_name(draft.template), who=user.name)
-        await app.push_screen(SignDialog(title, sign), self._signed)
+        await self.app.push_screen(SignDialog(self.ctx.desk.site, title, sign), self._signed)
 
     async def _signed(self, flagged: list[FlaggedItem] | None) -> None:
         if flagged is None:  # cancelled: the draft stays as it is
             self.form.focus()
             return
-        self.record = await inspection_book(self.duty_app).get(self.record.id)
+        self.record = await self.ctx.desk.inspections.get(self.record.id)
         self.read_only = True
         self.form.set_read_only(True)
         self.query_one("#inspection-title", Static).update(self._title())
@@ -194,8 +204,8 @@ class InspectionFormScreen(Screen[None]):
 
     def _show_result(self, flagged: list[FlaggedItem]) -> None:
         box = self.query_one("#inspection-result", Static)
-        lines = [t("inspection.result_clean" if not flagged else "inspection.result_flagged",
-                   id=self.record.id, n=len(flagged))]  # fmt: skip
+        result = "inspection.result_clean" if not flagged else "inspection.result_flagged"
+        lines = [t(result, id=self.record.id, n=len(flagged))]
         for flag in flagged:
             item = self.record.template.item(flag.item_id)
             value = shown_value(item, flag.value)

@@ -9,7 +9,6 @@ cancelled.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,10 +23,8 @@ from console.screens.login import login_failure_text
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t
+from data.models import Site
 from data.records.inspections.model import FlaggedItem
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 Sign = Callable[[str], Awaitable[list[FlaggedItem]]]
 
@@ -36,9 +33,11 @@ class SignDialog(ModalScreen[list[FlaggedItem] | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SignDialog")
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
-    def __init__(self, title: str, sign: Sign) -> None:
+    def __init__(self, site: Site, title: str, sign: Sign) -> None:
+        """``site``: its time zone says until when a locked account stays locked."""
         super().__init__(id="sign-dialog")
         translate_bindings(self)
+        self.site = site
         self.title_text = title
         self.sign = sign
         self.busy = False
@@ -68,7 +67,7 @@ class SignDialog(ModalScreen[list[FlaggedItem] | None]):
         try:
             flagged = await self.sign(box.value)
         except AuthError as error:
-            self._refused(login_failure_text(error, cast("DutyDeskApp", self.app)))
+            self._refused(login_failure_text(error, self.site))
             return
         except DutyDeskError as error:
             self._refused(explain(error))

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from console.records import inspection_book
+from console.context import DeskContext
 from console.screens.inspection_export import export_inspection
 from console.screens.inspection_form import open_inspection, template_name
 from console.screens.section import SectionScreen
@@ -50,8 +50,8 @@ class InspectionsScreen(SectionScreen):
     InspectionsScreen #inspections-records { height: 1fr; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.history = False
         self.statuses: dict[str, DueStatus] = {}
         self.drafts: dict[int, Inspection] = {}
@@ -88,8 +88,8 @@ class InspectionsScreen(SectionScreen):
 
     @work(exclusive=True, group="inspections-reload")
     async def reload(self) -> None:
-        app = self.duty_app
-        book, now, tz = inspection_book(app), app.config.clock(), app.site.site.tz
+        desk = self.ctx.desk
+        book, now, tz = desk.inspections, desk.clock(), desk.site.site.tz
         statuses = await book.status(now)
         drafts = await book.open_drafts()
         missed = await book.missed(now - dt.timedelta(days=MISSED_DAYS), now)
@@ -104,8 +104,14 @@ class InspectionsScreen(SectionScreen):
         self._show_due(tz, missed_by)
         self._show_records(tz)
         done = sum(1 for s in statuses if s.done)
-        summary = t("inspections.summary", due=len(statuses) - done, done=done,
-                    drafts=len(drafts), missed=len(missed), days=MISSED_DAYS)  # fmt: skip
+        summary = t(
+            "inspections.summary",
+            due=len(statuses) - done,
+            done=done,
+            drafts=len(drafts),
+            missed=len(missed),
+            days=MISSED_DAYS,
+        )
         text = summary if statuses else t("inspections.no_templates")
         self.query_one("#inspections-summary", Static).update(text)
 
@@ -125,17 +131,27 @@ class InspectionsScreen(SectionScreen):
                 state = Text(f"○ {t('inspections.due_by', at=due_by)}")
             labels = missed.get(template.id, [])
             missed_text = t("inspections.missed", n=len(labels), last=labels[-1]) if labels else ""
-            cells = [Text(template_name(template)),
-                     Text(t(f"inspections.schedule.{template.schedule}")),
-                     Text(status.period.label), state,
-                     _drafts_text(drafts_of.pop(template.id, [])),
-                     Text(f"✖ {missed_text}" if labels else "")]  # fmt: skip
+            cells = [
+                Text(template_name(template)),
+                Text(t(f"inspections.schedule.{template.schedule}")),
+                Text(status.period.label),
+                state,
+                _drafts_text(drafts_of.pop(template.id, [])),
+                Text(f"✖ {missed_text}" if labels else ""),
+            ]
             table.add_row(*cells, key=f"t:{template.id}")
         for orphans in drafts_of.values():  # drafts of templates the site no longer lists
             for draft in orphans:
                 name = Text(template_name(draft.template))
-                table.add_row(name, Text(""), Text(""), Text(""), _drafts_text([draft]),
-                              Text(""), key=f"d:{draft.id}")  # fmt: skip
+                table.add_row(
+                    name,
+                    Text(""),
+                    Text(""),
+                    Text(""),
+                    _drafts_text([draft]),
+                    Text(""),
+                    key=f"d:{draft.id}",
+                )
         _restore(table, current)
 
     def _show_records(self, tz: dt.tzinfo) -> None:
@@ -149,10 +165,15 @@ class InspectionsScreen(SectionScreen):
         for record in self.records.values():
             submitted = record.submitted_at.astimezone(tz) if record.submitted_at else None
             flagged = len(record.flagged())
-            cells = [f"#{record.id}", template_name(record.template), record.period or "",
-                     record.inspector, f"{submitted:%Y-%m-%d %H:%M}" if submitted else "",
-                     f"⚑ {flagged}" if flagged else "",
-                     f"#{record.amends_id}" if record.amends_id else ""]  # fmt: skip
+            cells = [
+                f"#{record.id}",
+                template_name(record.template),
+                record.period or "",
+                record.inspector,
+                f"{submitted:%Y-%m-%d %H:%M}" if submitted else "",
+                f"⚑ {flagged}" if flagged else "",
+                f"#{record.amends_id}" if record.amends_id else "",
+            ]
             table.add_row(*(Text(c) for c in cells), key=f"r:{record.id}")
         _restore(table, current)
 
@@ -163,18 +184,22 @@ class InspectionsScreen(SectionScreen):
         if key is None:
             self.notify(t("inspections.none_selected"))
             return
-        app = self.duty_app
+        ctx, user = self.ctx, self.ctx.user
         kind, _, ident = key.partition(":")
         try:
             if kind == "d":
-                await open_inspection(app, int(ident))
+                await open_inspection(ctx, self.app, int(ident))
                 return
-            mine = [d for d in self.drafts.values() if d.template_id == ident
-                    and app.user is not None and d.inspector == app.user.name]  # fmt: skip
+            mine = [
+                d
+                for d in self.drafts.values()
+                if d.template_id == ident and user is not None and d.inspector == user.name
+            ]
             if mine:  # one draft per template and operator: continue it
-                await open_inspection(app, mine[-1].id)
-            elif app.user is not None:
-                await open_inspection(app, await inspection_book(app).start(app.user, ident))
+                await open_inspection(ctx, self.app, mine[-1].id)
+            elif user is not None:
+                started = await ctx.desk.inspections.start(user, ident)
+                await open_inspection(ctx, self.app, started)
         except DutyDeskError as error:
             self.notify(explain(error), severity="error")
 
@@ -182,7 +207,7 @@ class InspectionsScreen(SectionScreen):
         if self.focused is self.record_table:
             key = _current_key(self.record_table)
             if key is not None:
-                await open_inspection(self.duty_app, int(key.partition(":")[2]))
+                await open_inspection(self.ctx, self.app, int(key.partition(":")[2]))
         else:
             await self.action_start()
 
@@ -201,7 +226,7 @@ class InspectionsScreen(SectionScreen):
     @work(group="inspections-export")
     async def _export(self, record: Inspection) -> None:
         try:
-            paths = await export_inspection(self.duty_app, record)
+            paths = await export_inspection(self.ctx, record)
         except (OSError, DutyDeskError) as error:
             self.notify(t("inspections.export_failed", reason=str(error)), severity="error")
             return
@@ -216,7 +241,7 @@ class InspectionsScreen(SectionScreen):
         status = self._due_status()
         done_by = status.record_id if status is not None else None
         if self.focused is self.due_table and done_by is not None and done_by not in self.records:
-            return await inspection_book(self.duty_app).get(done_by)
+            return await self.ctx.desk.inspections.get(done_by)
         key = _current_key(self.record_table)
         return self.records.get(int(key[2:])) if key else None
 
@@ -261,6 +286,3 @@ def _restore(table: DataTable[Text], key: str | None) -> None:
     """Put the cursor back on the row it was on before a reload."""
     if key is not None and key in table.rows:
         table.move_cursor(row=table.get_row_index(key), animate=False)
-
-
-SECTION_SCREEN = InspectionsScreen

@@ -7,19 +7,16 @@ from the records (no visitors, notes or names): those wait behind the password.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
 
+from console.live_state import LiveState
 from data.i18n import t
-
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
 
 STATES = ("CRITICAL", "WARNING", "UNKNOWN", "UNREACHABLE", "ACKED", "OK")
 MESSAGE_CHARS = 40  # the alarm's check message, cut to one line of the login box
 
 
-def lock_status(app: DutyDeskApp) -> str:
-    live = app.live_state
+def lock_status(live: LiveState | None, tz: dt.tzinfo) -> str:
     if live is None or not live.devices:
         return ""
     counts = live.counts()
@@ -31,7 +28,7 @@ def lock_status(app: DutyDeskApp) -> str:
         return f"{states}\n{t('lock.no_critical')}"
     newest = max(critical, key=lambda alarm: alarm.raised_at)
     device = live.devices.get(newest.device_id)
-    at = newest.raised_at.astimezone(app.site.site.tz)
+    at = newest.raised_at.astimezone(tz)
     line = t(
         "lock.newest_critical",
         at=f"{at:%m-%d %H:%M}",

@@ -8,8 +8,6 @@ refusal and the quit itself as ``session.quit``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,35 +16,33 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.bindings import translate_bindings
+from console.context import DeskContext
 from console.screens.ack import DIALOG_CSS
 from data.accounts import AuthError, User
 from data.i18n import explain, t
 from data.roles import Role
 from widgets.ordered_form import OrderedForm
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
-
 
 def may_quit_locked(user: User, locked_for: str) -> bool:
     return user.name == locked_for or user.role == Role.SUPERVISOR
 
 
-class QuitDialog(ModalScreen[None]):
+class QuitDialog(ModalScreen[User | None]):
+    """Dismissed with the user whose password allows the quit (the App then quits), or
+    None when cancelled."""
+
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="QuitDialog") + "QuitDialog #quit-intro { margin-bottom: 1; }\n"
     )
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
-    def __init__(self, locked_for: str) -> None:
+    def __init__(self, ctx: DeskContext, locked_for: str) -> None:
         super().__init__(id="quit-dialog")
         translate_bindings(self)
+        self.ctx = ctx
         self.locked_for = locked_for
         self.busy = False  # one password check at a time
-
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -77,25 +73,23 @@ class QuitDialog(ModalScreen[None]):
             self.busy = False
 
     async def try_quit(self) -> None:
-        app = self.duty_app
+        desk = self.ctx.desk
         name = self.query_one("#quit-user", Input).value.strip()
         password = self.query_one("#quit-password", Input)
         error = self.query_one("#quit-error", Static)
         try:
-            user = await app.services.accounts.authenticate(
-                name, password.value, "session.quit_confirm"
-            )
+            user = await desk.accounts.authenticate(name, password.value, "session.quit_confirm")
         except AuthError as refused:
             password.value = ""
             error.update(explain(refused))
             return
         if not may_quit_locked(user, self.locked_for):
             detail = {"locked_for": self.locked_for}
-            await app.services.audit.record(user.name, "session.quit", "console", "denied", detail)
+            await desk.audit.record(user.name, "session.quit", "console", "denied", detail)
             password.value = ""
             error.update(t("quit.denied", name=self.locked_for))
             return
-        await app.quit_session(user, locked=True)
+        self.dismiss(user)
 
     @on(Button.Pressed, "#quit-cancel")
     def action_cancel(self) -> None:

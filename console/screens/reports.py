@@ -16,16 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Select, Static
 
-from console.records import site_checklists
+from console.context import DeskContext
 from console.screens import report_view as view
 from console.screens.export_files import write_exports
 from console.screens.section import SectionScreen
-from data.checklists import Checklist
 from data.errors import DutyDeskError
 from data.exports.formatting import percent
 from data.exports.report_doc import report_document
 from data.i18n import explain, t
-from data.records.reports.book import monthly
 from data.records.reports.model import Report
 from widgets.bar_chart import BarChart
 
@@ -58,15 +56,14 @@ class ReportsScreen(SectionScreen):
     ReportsScreen #reports-chart { width: 1fr; margin-top: 1; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.month = ""  # YYYY-MM, set on mount from the site's clock
         self.report: Report | None = None
         self.exported: list[Path] = []  # the files of the last export
-        self._templates: list[Checklist] | None = None
 
     def compose_body(self) -> ComposeResult:
-        site = self.duty_app.site
+        site = self.ctx.desk.site
         yield Static("", id="reports-title", markup=False)
         kinds = sorted({device.kind for device in site.devices})
         options: dict[str, list[tuple[str, str]]] = {
@@ -76,8 +73,12 @@ class ReportsScreen(SectionScreen):
         }
         with Horizontal(id="reports-filters"):
             for name in FILTERS:
-                yield Select(options[name], prompt=t(f"reports.filter.{name}"),
-                             id=f"reports-{name}", compact=True)  # fmt: skip
+                yield Select(
+                    options[name],
+                    prompt=t(f"reports.filter.{name}"),
+                    id=f"reports-{name}",
+                    compact=True,
+                )
         with VerticalScroll(id="reports-body"):
             yield Static("", id="reports-availability-heading", classes="reports-heading")
             with Horizontal(classes="reports-row"):
@@ -100,7 +101,8 @@ class ReportsScreen(SectionScreen):
         self.reload()
 
     def _this_month(self) -> str:
-        return self.duty_app.config.clock().astimezone(self.duty_app.site.site.tz).strftime("%Y-%m")
+        desk = self.ctx.desk
+        return desk.clock().astimezone(desk.site.site.tz).strftime("%Y-%m")
 
     def filter_value(self, name: str) -> str | None:
         value = self.query_one(f"#reports-{name}", Select).value
@@ -108,17 +110,15 @@ class ReportsScreen(SectionScreen):
 
     @work(exclusive=True, group="reports-reload")
     async def reload(self) -> None:
-        app = self.duty_app
-        if self._templates is None:
-            self._templates = site_checklists(app.site)
         title = self.query_one("#reports-title", Static)
         title.update(t("reports.loading", month=self.month))
         try:
-            report = await monthly(
-                app.services.store, app.site, self.month, self.filter_value("zone"),
-                self.filter_value("kind"), self.filter_value("device"),
-                templates=self._templates, clock=app.config.clock,
-            )  # fmt: skip
+            report = await self.ctx.desk.reports.monthly(
+                self.month,
+                self.filter_value("zone"),
+                self.filter_value("kind"),
+                self.filter_value("device"),
+            )
         except DutyDeskError as error:
             title.update(explain(error))
             return
@@ -126,14 +126,20 @@ class ReportsScreen(SectionScreen):
         self._show(report)
 
     def _show(self, report: Report) -> None:
-        tz = self.duty_app.site.site.tz
+        tz = self.ctx.desk.site.site.tz
         last_day = (report.end - dt.timedelta(seconds=1)).astimezone(tz)
-        scope = ", ".join(f"{t(f'reports.filter.{key}')} {value}"
-                          for key, value in report.scope.items()) or t("reports.all")  # fmt: skip
+        scope = ", ".join(
+            f"{t(f'reports.filter.{key}')} {value}" for key, value in report.scope.items()
+        ) or t("reports.all")
         self.query_one("#reports-title", Static).update(
-            t("reports.title", month=report.label, start=f"{report.start.astimezone(tz):%m-%d}",
-              end=f"{last_day:%m-%d}", scope=scope)
-        )  # fmt: skip
+            t(
+                "reports.title",
+                month=report.label,
+                start=f"{report.start.astimezone(tz):%m-%d}",
+                end=f"{last_day:%m-%d}",
+                scope=scope,
+            )
+        )
         with self.app.batch_update():
             self.query_one("#reports-availability", Static).update(view.availability(report))
             chart = self.query_one("#reports-chart", BarChart)
@@ -178,14 +184,16 @@ class ReportsScreen(SectionScreen):
     async def _export(self, report: Report) -> None:
         stem = "-".join(["report", report.label, *report.scope.values()])
         try:
-            paths = await write_exports(self.duty_app, report_document(report), stem,
-                                        ("csv", "md", "pdf"), "report.export",
-                                        f"report:{report.label}")  # fmt: skip
+            paths = await write_exports(
+                self.ctx,
+                report_document(report),
+                stem,
+                ("csv", "md", "pdf"),
+                "report.export",
+                f"report:{report.label}",
+            )
         except (OSError, DutyDeskError) as error:
             self.notify(t("reports.export_failed", reason=explain(error)), severity="error")
             return
         self.exported = paths
         self.notify(t("reports.exported", files=", ".join(str(p) for p in paths)))
-
-
-SECTION_SCREEN = ReportsScreen

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
 from console.bindings import translate_bindings
+from console.context import DeskContext
 from console.sections import SECTIONS
 from data.i18n import t
 from widgets.duty_header import DutyHeader
 from widgets.key_footer import KeyFooter
 from widgets.nav_bar import NavBar
 
-if TYPE_CHECKING:
-    from console.app import DutyDeskApp
-
 
 class SectionScreen(Screen[None]):
-    """Subclasses set SECTION and implement compose_body()."""
+    """Subclasses set SECTION and implement compose_body(); ``ctx`` is what they may ask
+    of the console."""
 
     SECTION = ""
     BINDINGS = [
@@ -28,13 +25,10 @@ class SectionScreen(Screen[None]):
         for sid, key, label in SECTIONS
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: DeskContext) -> None:
         super().__init__(id=f"section-{self.SECTION}")
         translate_bindings(self)
-
-    @property
-    def duty_app(self) -> DutyDeskApp:
-        return cast("DutyDeskApp", self.app)
+        self.ctx = ctx
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
@@ -48,4 +42,4 @@ class SectionScreen(Screen[None]):
         yield from ()
 
     def on_screen_resume(self) -> None:
-        self.duty_app.refresh_header()
+        self.ctx.refresh_header()

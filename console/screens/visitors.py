@@ -3,7 +3,7 @@ records or a search, and the keys that register entries and exits, show a record
 a supervisor reveal an ID number.
 
 The rules (escort required, ID checks, who may reveal, auditing) are all in data/ (the
-access log, made per app by console.screens.visitor_log): this screen shows its answers.
+desk's access log): this screen shows its answers.
 Visitors still inside when the shift ends within SHIFT_END_WARNING are flagged.
 """
 
@@ -20,6 +20,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
+from console.context import DeskContext
+from console.header_figures import room_text
 from console.screens.section import SectionScreen
 from console.screens.visitor_details import (
     INSIDE_COLUMNS,
@@ -32,15 +34,12 @@ from console.screens.visitor_details import (
     record_cells,
 )
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
-from console.screens.visitor_log import access_log, escort_choices, room_count, set_room_count
 from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.visitors.book import AccessLog
 from data.records.visitors.model import AccessRecord, Item, Presence, VisitorEntry
 from data.shifts import shift_at
-
-__all__ = ["SECTION_SCREEN", "VisitorsScreen", "access_log", "room_count"]
 
 SHIFT_END_WARNING = dt.timedelta(minutes=30)  # visitors inside this close to shift end
 RELOAD_SECONDS = 30.0  # the lists are re-read this often (another desk may register people)
@@ -76,8 +75,8 @@ class VisitorsScreen(SectionScreen):
     VisitorsScreen #visitors-note { height: auto; padding: 0 1; text-style: bold; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
         self.search_terms: SearchTerms | None = None  # None: today's records
         self._last_table: DataTable[Text] | None = None
 
@@ -117,42 +116,41 @@ class VisitorsScreen(SectionScreen):
         note.set_class(not text, "hidden")
 
     async def reload(self) -> None:
-        app = self.duty_app
         try:
-            log = access_log(app)
+            log = self.ctx.desk.visitors  # KeyFileError when the field key is unusable
             inside = await log.inside_now()
             records = await self._search_records(log)
         except DutyDeskError as error:
             self.show_note(explain(error))
             return
-        set_room_count(app, len(inside))
+        self.ctx.figures.room.put(room_text(len(inside)))
         self._fill_inside(inside)
         title = "visitors.found" if self.search_terms is not None else "visitors.today"
         self.query_one("#visitors-records-title", Static).update(t(title, n=len(records)))
         fill_table(self.table("records"), [(r.id, record_cells(r, self._when)) for r in records])
 
     async def _search_records(self, log: AccessLog) -> list[AccessRecord]:
-        user, terms = self.duty_app.user, self.search_terms
+        user, terms = self.ctx.user, self.search_terms
         if user is None:
             return []
         if terms is None:
-            today = self._local(self.duty_app.config.clock()).date()
+            today = self._local(self.ctx.desk.clock()).date()
             terms = SearchTerms(date_from=today, date_to=today)
         return await log.search(
             user, terms.name, terms.organisation, terms.date_from, terms.date_to, terms.badge
         )
 
     def _local(self, moment: dt.datetime) -> dt.datetime:
-        return moment.astimezone(self.duty_app.site.site.tz)
+        return moment.astimezone(self.ctx.desk.site.site.tz)
 
     def _when(self, moment: dt.datetime) -> str:
-        local, today = self._local(moment), self._local(self.duty_app.config.clock()).date()
+        local, today = self._local(moment), self._local(self.ctx.desk.clock()).date()
         return local.strftime("%H:%M" if local.date() == today else "%m-%d %H:%M")
 
     def _shift_ending(self) -> dt.datetime | None:
         """The current shift's end when it is at most SHIFT_END_WARNING away."""
-        now = self.duty_app.config.clock()
-        span = shift_at(self.duty_app.site.site, now)
+        now = self.ctx.desk.clock()
+        span = shift_at(self.ctx.desk.site.site, now)
         return span.end if span is not None and span.end - now <= SHIFT_END_WARNING else None
 
     def _fill_inside(self, inside: Sequence[Presence]) -> None:
@@ -173,10 +171,10 @@ class VisitorsScreen(SectionScreen):
         return cursor_id(table) if table is not None else None
 
     async def action_new_visitor(self) -> None:
-        app, user = self.duty_app, self.duty_app.user
+        desk, user = self.ctx.desk, self.ctx.user
         try:
-            log = access_log(app)
-            escorts = await escort_choices(app.services.store)
+            log = desk.visitors
+            escorts = escort_choices(await desk.accounts.active_staff())
         except DutyDeskError as error:
             self.show_note(explain(error))
             return
@@ -186,16 +184,16 @@ class VisitorsScreen(SectionScreen):
         async def enter(entry: VisitorEntry) -> int:
             return await log.enter_visitor(user, entry)
 
-        today = self._local(app.config.clock()).date()
+        today = self._local(desk.clock()).date()
         self.app.push_screen(VisitorEntryDialog(escorts, today, enter), self._entered)
 
     def action_new_staff(self) -> None:
-        app, user = self.duty_app, self.duty_app.user
+        desk, user = self.ctx.desk, self.ctx.user
         if user is None:
             return
 
         async def enter(name: str, badge: str, purpose: str) -> int:
-            return await access_log(app).enter_staff(user, name, badge, purpose)
+            return await desk.visitors.enter_staff(user, name, badge, purpose)
 
         self.app.push_screen(StaffEntryDialog(enter), self._entered)
 
@@ -242,19 +240,19 @@ class VisitorsScreen(SectionScreen):
         except DutyDeskError as error:
             self.show_note(explain(error))
             return
-        self.app.push_screen(RecordDetails(record, self.duty_app.site.site.tz, number))
+        self.app.push_screen(RecordDetails(record, self.ctx.desk.site.site.tz, number))
 
     @on(DataTable.RowSelected)
     async def _row_chosen(self) -> None:
         await self.action_details()
 
     async def _selected_record(self) -> tuple[AccessLog, User, AccessRecord] | None:
-        record_id, user = self.selected_id(), self.duty_app.user
+        record_id, user = self.selected_id(), self.ctx.user
         if record_id is None or user is None:
             self.notify(t("visitors.none_selected"))
             return None
         try:
-            log = access_log(self.duty_app)
+            log = self.ctx.desk.visitors
             return log, user, await log.get(user, record_id)
         except DutyDeskError as error:
             self.show_note(explain(error))
@@ -296,4 +294,6 @@ class VisitorsScreen(SectionScreen):
         self.table("inside").focus()
 
 
-SECTION_SCREEN = VisitorsScreen
+def escort_choices(staff: Sequence[User]) -> list[tuple[str, str]]:
+    """(label, account name) of each who may escort: "full name (name)", else the name."""
+    return [(f"{u.full_name} ({u.name})" if u.full_name else u.name, u.name) for u in staff]

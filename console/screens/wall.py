@@ -13,16 +13,26 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from console.bindings import translate_bindings
+from console.context import LiveView
+from console.screens.ack import acknowledge_device
+from console.screens.action import open_actions
+from console.screens.device import DeviceScreen
+from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
 from widgets.tile_model import WallFilter
 from widgets.tile_wall import TileWall
 
-STATE_WORDS = {"crit": "CRITICAL", "warn": "WARNING", "unkn": "UNKNOWN", "ok": "OK",
-               "unreach": "UNREACHABLE"}  # fmt: skip
+STATE_WORDS = {
+    "crit": "CRITICAL",
+    "warn": "WARNING",
+    "unkn": "UNKNOWN",
+    "ok": "OK",
+    "unreach": "UNREACHABLE",
+}
 
 
-class WallScreen(SectionScreen):
+class WallScreen(SectionScreen, LiveView):
     SECTION = "wall"
     BINDINGS = [
         Binding("slash", "filter", "wall.filter", id="wall.filter"),
@@ -57,16 +67,16 @@ class WallScreen(SectionScreen):
 
     def refresh_live(self, changed: set[str] | None) -> None:
         """Redraw the tiles of ``changed`` devices (None: all) and the ticker."""
-        live = self.duty_app.live_state
+        live = self.ctx.live_state
         if live is None:
             return
-        now = self.duty_app.config.clock()
+        now = self.ctx.desk.clock()
         if changed is None:
             self.wall.set_tiles(live.tiles(now))
         elif changed:
             self.wall.update_tiles(live.tile(device_id, now) for device_id in changed)
         ticker = Text()
-        tz = self.duty_app.site.site.tz
+        tz = self.ctx.desk.site.site.tz
         for line in list(live.ticker)[:3]:
             style = "bold" if line.hard else "dim"
             ticker.append(
@@ -101,19 +111,19 @@ class WallScreen(SectionScreen):
 
     @on(TileWall.Selected)
     def _open(self, event: TileWall.Selected) -> None:
-        self.duty_app.open_device(event.device_id)
+        self.app.push_screen(DeviceScreen(self.ctx, event.device_id))
 
     def action_ack(self) -> None:
         if self.wall.cursor_id:
-            self.duty_app.acknowledge_device(self.wall.cursor_id)
+            acknowledge_device(self.ctx, self.app, self.wall.cursor_id)
 
     def action_actions(self) -> None:
         if self.wall.cursor_id:
-            self.duty_app.open_actions(self.wall.cursor_id)
+            open_actions(self.ctx, self.app, self.wall.cursor_id)
 
     def action_incident(self) -> None:
         if self.wall.cursor_id:
-            self.duty_app.open_incident(self.wall.cursor_id)
+            open_incident(self.ctx, self.app, self.wall.cursor_id)
 
 
 def parse_filter(text: str) -> WallFilter:
@@ -134,6 +144,3 @@ def parse_filter(text: str) -> WallFilter:
         else:
             words.append(word)
     return WallFilter(" ".join(words), frozenset(states), zone, frozenset(kinds))
-
-
-SECTION_SCREEN = WallScreen
