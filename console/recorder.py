@@ -1,7 +1,7 @@
 """Persists what the checks report: latest values, transitions, rollups and alarms.
 
 Results arrive many per second; they are batched and written in one transaction per
-flush (each awaited aiosqlite call costs ~60 µs, FACTS.md). Alarms are written at once,
+flush (each awaited aiosqlite call costs ~60 µs, measured). Alarms are written at once,
 since the bell and the alarm list depend on them.
 
 When the database cannot be written (a ``DatabaseFault``: read-only, disk full, locked,

@@ -1,4 +1,4 @@
-"""Quick restart (DESIGN.md "Remote actions"): pick one of a device's actions, confirm it,
+"""Quick restart (operator guide, section 5): pick one of a device's actions, confirm it,
 watch it run, see the recheck.
 
 The dialog shows the device, host, SSH user and the exact command from site.yaml (nothing
@@ -248,7 +248,7 @@ class ActionDialog(ModalScreen[None]):
                 error = explain(exc)
             if runtime is None:
                 await context.close()
-        # DESIGN.md: the result is attached to the open incident if there is one
+        # the result is attached to the open incident if there is one
         await attach_action_run(self.ctx, self.app, run)
         self.post_message(self.Finished(run, result, checked, error))
 
