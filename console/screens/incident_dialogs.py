@@ -1,29 +1,29 @@
 """The incident dialogs: open (from an alarm or by hand), respond, timeline entry, escalate
 to the vendor, vendor responded, resolve, reopen, and the question before closing.
 
-Each is a RecordForm whose submit calls data.records.incidents; a refusal (a DutyDeskError:
-no cause, no vendor, a closed incident...) is shown under the field it concerns and the
-dialog stays open with everything typed. The new-incident dialog also lists past fixes:
-resolved incidents of the same device and check, and those whose text matches.
+Each is a form dialog of console/dialogs whose submit calls data.records.incidents; a
+refusal (a DutyDeskError: no cause, no vendor, a closed incident...) is shown under the
+field it concerns and the dialog stays open with everything typed. The new-incident
+dialog also lists past fixes: resolved incidents of the same device and check, and those
+whose text matches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Select, Static
 
-from console.bindings import translate_bindings
+from console.dialogs.base import dialog_styles
+from console.dialogs.form import Choice, FormDialog, field_of_code
 from console.screens.incident_view import past_fixes
 from data.accounts import User
 from data.desk import Desk
-from data.errors import DutyDeskError
-from data.i18n import explain, t
+from data.i18n import t
 from data.models import Device
 from data.records.alarms.model import Alarm
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident, severity_for_alarm
@@ -60,19 +60,9 @@ CATEGORY_OF_KIND = {
 SIMILAR_LIMIT = 5
 
 
-class IncidentForm(ModalScreen[Incident | None]):
-    """A title, a RecordForm and the footer of its keys; ``perform`` does the work with
-    the form's values and returns the changed incident."""
-
-    DEFAULT_CSS = """
-    IncidentForm { align: center middle; }
-    IncidentForm > Vertical { width: 100; height: auto; max-height: 95%; padding: 0 2;
-                              border: round $primary; background: $surface; }
-    IncidentForm .dialog-title { text-style: bold; }
-    IncidentForm #incident-similar { height: auto; max-height: 12; margin-top: 1;
-                                     border-top: solid $primary-muted; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+class IncidentForm(FormDialog[Incident]):
+    """An incident's form dialog: ``perform`` does the work with the form's values and
+    returns the changed incident; refusals land under the fields of FIELD_OF_CODE."""
 
     def __init__(
         self,
@@ -83,49 +73,17 @@ class IncidentForm(ModalScreen[Incident | None]):
         dialog_id: str,
         focus_submit: bool = False,
     ) -> None:
-        super().__init__(id=dialog_id)
-        translate_bindings(self)
-        self.title_text = title
-        self.form = RecordForm(fields, submit)
-        translate_bindings(self.form)
-        self.perform = perform
-        self.focus_submit = focus_submit
-        self.done = False
+        async def run(form: RecordForm) -> Incident:
+            return await perform(form.values())
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield self.form
-            yield from self.compose_extra()
-        yield Footer()
-
-    def compose_extra(self) -> ComposeResult:
-        yield from ()
-
-    def on_mount(self) -> None:
-        if self.focus_submit:
-            self.form.query_one("#form-submit", Button).focus()
-        else:
-            self.form.query("Input, Select").first().focus()
-
-    @on(RecordForm.Submitted)
-    async def _submitted(self, event: RecordForm.Submitted) -> None:
-        if self.done:  # a second ctrl+s queued while the first was saving
-            return
-        try:
-            result = await self.perform(event.form.values())
-        except DutyDeskError as refused:  # say why under its field; keep what was typed
-            field = FIELD_OF_CODE.get(refused.code, "")
-            field = field if field in event.form.fields else ""
-            general = "" if field else explain(refused)
-            event.form.show_errors({field: explain(refused)} if field else {}, general)
-            return
-        self.done = True
-        self.dismiss(result)
-
-    @on(RecordForm.Cancelled)
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        super().__init__(
+            dialog_id,
+            title,
+            fields,
+            Choice(submit, run),
+            field_of=field_of_code(FIELD_OF_CODE),
+            focus_submit=focus_submit,
+        )
 
 
 def choices(prefix: str, values: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -135,6 +93,8 @@ def choices(prefix: str, values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 class NewIncidentDialog(IncidentForm):
     """Open an incident from ``alarm`` (device, check and message filled in; enter opens
     it) or by hand (e.g. a phone report: caller, department, phone)."""
+
+    CSS_PATH = dialog_styles(Path(__file__).with_name("incident_dialogs.tcss"))
 
     def __init__(
         self,
