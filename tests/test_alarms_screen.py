@@ -18,22 +18,16 @@ from textual.widgets import Checkbox, Input, Static
 from checks.feed import AlarmCleared, AlarmRaised, CheckSnapshot, ResultEvent
 from checks.result import CheckState, ProbeResult
 from console.app import DutyDeskApp
+from console.dialogs.reason import ReasonDialog
 from console.live import CheckEvent
-from console.screens.ack import AckDialog, ReasonDialog, acknowledge_device
+from console.screens.ack import AckDialog, acknowledge_device
 from console.screens.device import DeviceScreen
 from data.clock import ManualClock
 from data.records.alarms.model import Alarm
-from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until
 from widgets.alarm_list import AlarmList
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "alarms.db"
-    await seed_accounts(path)
-    return path
 
 
 def quiet_app(db: Path, **overrides: object) -> DutyDeskApp:

@@ -23,19 +23,18 @@ from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.records.sealing import SealedRecordError
 from data.store import Store
-from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until
 from widgets.alarm_list import AlarmList
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 ZHANG, WANG = ACCOUNTS["zhangsan"][0], ACCOUNTS["wangwu"][0]
 
 
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / "desk.db"
-    await seed_accounts(path)
-    yield path
-    store = await Store.open(path)  # whatever the test did, the chain still verifies
+@pytest.fixture(autouse=True)
+async def chain_still_verifies(seeded_db: Path) -> AsyncIterator[None]:
+    """Whatever the test did, the audit chain of its database still verifies."""
+    yield
+    store = await Store.open(seeded_db)
     try:
         verdict = await AuditTrail(store).verify()
     finally:

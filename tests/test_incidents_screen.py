@@ -25,7 +25,7 @@ from console.screens.incidents import IncidentsScreen
 from console.screens.reports import ReportsScreen
 from data.records.actions.model import ActionRun
 from data.records.incidents.model import Incident
-from tests.console_support import FIXED_NOW, seed_accounts, wait_until
+from tests.console_support import FIXED_NOW, wait_until
 from tests.incidents_support import (
     OPERATOR,
     audited,
@@ -41,13 +41,6 @@ from tests.incidents_support import (
 )
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "incidents.db"
-    await seed_accounts(path)
-    return path
 
 
 async def test_alarm_to_incident_escalated_resolved_closed_and_in_the_report(

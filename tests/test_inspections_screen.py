@@ -30,19 +30,13 @@ from tests.inspections_support import (
     inspection_app,
     inspection_site,
     open_section,
-    seed_inspection_db,
+    seed_live_values,
 )
+from tests.seed_support import seeded_with
 from widgets.checklist_form import ChecklistForm
 
-pytestmark = pytest.mark.usefixtures("fast_scrypt")
+pytestmark = [pytest.mark.usefixtures("fast_scrypt"), seeded_with(seed_live_values)]
 PASSWORD = ACCOUNTS["zhangsan"][0]
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "inspections.db"
-    await seed_inspection_db(path)
-    return path
 
 
 async def stored(db: Path, inspection_id: int = 1) -> Inspection:

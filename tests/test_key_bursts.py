@@ -9,7 +9,6 @@ go idle after each key, which hides the bug).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,10 @@ from textual.widgets import Input, Static
 from console.app import DutyDeskApp
 from console.screens.handover import HandoverScreen
 from console.screens.login import LoginScreen
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 ZHANG, WANG = ACCOUNTS["zhangsan"][0], ACCOUNTS["wangwu"][0]
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / "burst.db"
-    await seed_accounts(path)
-    yield path
 
 
 def burst(app: DutyDeskApp, typed: str) -> None:

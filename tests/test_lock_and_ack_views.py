@@ -26,18 +26,10 @@ from tests.console_support import (
     make_app,
     post_events,
     result_event,
-    seed_accounts,
     wait_until,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "lock.db"
-    await seed_accounts(path)
-    return path
 
 
 async def raise_critical(app: DutyDeskApp, device: str, check: str, minutes_ago: int) -> Alarm:

@@ -30,9 +30,12 @@ from tests.inspections_support import (
     inspection_app,
     inspection_site,
     open_section,
-    seed_inspection_db,
+    seed_live_values,
 )
+from tests.seed_support import seeded_with
 from widgets.checklist_form import ChecklistForm
+
+pytestmark = seeded_with(seed_live_values)
 
 LANGUAGES = ["zh_CN", "en"]
 
@@ -58,13 +61,6 @@ async def seed_records(db_path: Path, folder: Path) -> None:
         await book.save_answer(user, monthly, "logs", "pass")
     finally:
         await store.close()
-
-
-@pytest.fixture
-def seeded_db(tmp_path: Path, fast_scrypt: None) -> Path:
-    path = tmp_path / "snap.db"
-    asyncio.run(seed_inspection_db(path))
-    return path
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

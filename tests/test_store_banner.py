@@ -14,20 +14,12 @@ from tests.console_support import (
     log_in,
     make_app,
     result_event,
-    seed_accounts,
     wait_until,
 )
 from widgets.duty_header import DutyHeader
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 NOT_SAVING = "⚠ Records are not being saved: the database cannot be written; retrying"
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "console.db"
-    await seed_accounts(path)
-    return path
 
 
 async def test_the_header_turns_red_while_records_are_not_saved(seeded_db: Path) -> None:

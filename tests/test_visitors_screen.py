@@ -22,7 +22,7 @@ from console.screens.visitor_details import RecordDetails
 from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from data.idnumbers import check_character
 from data.records.visitors.model import Item, VisitorEntry
-from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until
 from widgets.record_form import RecordForm
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -37,13 +37,6 @@ def resident_id(sequence: int = 123, born: str = "19880715", region: str = "4501
 ID_NUMBER = resident_id()
 MASKED = ID_NUMBER[:6] + "********" + ID_NUMBER[14:]
 WRONG_CHECK = ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "visitors.db"
-    await seed_accounts(path)
-    return path
 
 
 async def open_visitors(pilot: Pilot[int], user: str = "zhangsan") -> None:
