@@ -10,16 +10,9 @@ from textual.widgets import Input, Static
 from console.screens.login import LoginScreen
 from data.audit import AuditTrail
 from data.store import Store
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
+from tests.console_support import ACCOUNTS, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-@pytest.fixture
-async def seeded_db(tmp_path: Path) -> Path:
-    path = tmp_path / "console.db"
-    await seed_accounts(path)
-    return path
 
 
 async def audit_actions(db: Path) -> list[tuple[str | None, str, str]]:
@@ -73,11 +66,22 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(
             )
             await pilot.press(*f"wrong-{attempt}", "enter")
         await wait_until(pilot, lambda: "locked until" in message(app))
-        await pilot.press(*ACCOUNTS["zhangsan"][0], "enter")
-        await wait_until(pilot, lambda: "locked" in message(app))
+        lockout = await audit_actions(seeded_db)
+        assert lockout[-1] == ("zhangsan", "account.lockout", "locked")
+
+        # The right password, typed in full, then submitted. The message already says
+        # "locked": it is blanked first, so the one waited for is this attempt's refusal,
+        # which also empties the field the password was typed into.
+        right = ACCOUNTS["zhangsan"][0]
+        password = app.screen.query_one("#login-password", Input)
+        await pilot.press(*right)
+        await wait_until(pilot, lambda: password.value == right)
+        app.screen.query_one("#login-message", Static).update("")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: password.value == "" and "locked until" in message(app))
         assert app.user is None and isinstance(app.screen, LoginScreen)
-    actions = await audit_actions(seeded_db)
-    assert any(action == "account.lockout" for _, action, _ in actions)
+    refused = (await audit_actions(seeded_db))[len(lockout) :]
+    assert refused == [("zhangsan", "login", "failed")]  # audited as refused, not a login
 
 
 async def test_number_keys_switch_sections(seeded_db: Path) -> None:
