@@ -14,19 +14,6 @@ from itertools import groupby
 from typing import Literal
 
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN", "UNREACHABLE")
-KINDS = (
-    "switch",
-    "router",
-    "firewall",
-    "ids",
-    "server",
-    "storage",
-    "ups",
-    "aircon",
-    "sensor",
-    "service",
-    "access",
-)
 TILE_WIDTH = 24  # cells, padding included
 TILE_HEIGHT = 3  # name, key value, state + age
 GAP = 1  # blank cells between tiles in a row
