@@ -102,20 +102,43 @@ def bench_site(hosts: Sequence[str], port: int, version: str, c: FarmCredentials
     if version == "v2c":
         snmp: dict[str, Any] = {"version": "2c", "community": c.community}
     else:
-        snmp = {"version": "3", "user": c.user, "auth_protocol": "SHA", "auth_key": c.auth_key,
-                "priv_protocol": "AES", "priv_key": c.priv_key}  # fmt: skip
-    common = {"type": "snmp", "credential": "bench", "port": port, "timeout": TIMEOUT,
-              "retries": RETRIES}  # fmt: skip
+        snmp = {
+            "version": "3",
+            "user": c.user,
+            "auth_protocol": "SHA",
+            "auth_key": c.auth_key,
+            "priv_protocol": "AES",
+            "priv_key": c.priv_key,
+        }
+    common = {
+        "type": "snmp",
+        "credential": "bench",
+        "port": port,
+        "timeout": TIMEOUT,
+        "retries": RETRIES,
+    }
     checks = [
         {"id": "system", "profile": "system", **common},
-        {"id": "memory", "oid": HR_MEMORY_SIZE, "scale": 1 / 1024, "unit": "MB",
-         "crit": "< 64", **common},
-    ]  # fmt: skip
+        {
+            "id": "memory",
+            "oid": HR_MEMORY_SIZE,
+            "scale": 1 / 1024,
+            "unit": "MB",
+            "crit": "< 64",
+            **common,
+        },
+    ]
     devices = [
-        {"id": f"dev-{i:05d}", "name": f"device {i}", "kind": "server", "zone": "bench",
-         "host": host, "checks": checks}
+        {
+            "id": f"dev-{i:05d}",
+            "name": f"device {i}",
+            "kind": "server",
+            "zone": "bench",
+            "host": host,
+            "checks": checks,
+        }
         for i, host in enumerate(hosts)
-    ]  # fmt: skip
+    ]
     return Site.model_validate(
         {
             "site": {
@@ -168,18 +191,28 @@ async def _timed_sweep(
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     bad = [e for e in events if e.result.state is not CheckState.OK]
     first = f"{bad[0].device_id}/{bad[0].check_id}: {bad[0].result.message}" if bad else ""
-    return Run(label, len(events), wall, cpu, farm.cpu_seconds() - agent0,
-               _status_mb("VmHWM"), len(bad), first)  # fmt: skip
+    return Run(
+        label,
+        len(events),
+        wall,
+        cpu,
+        farm.cpu_seconds() - agent0,
+        _status_mb("VmHWM"),
+        len(bad),
+        first,
+    )
 
 
 async def dutydesk_runs(site: Site, farm: SnmpdFarm, profile: str | None) -> list[Run]:
     scheduler, ctx = _scheduler(site)
     profiler = cProfile.Profile() if profile else None
     try:
-        cold = await _timed_sweep("dutydesk, cold", scheduler, farm,
-                                  profiler if profile == "cold" else None)  # fmt: skip
-        warm = await _timed_sweep("dutydesk, warm", scheduler, farm,
-                                  profiler if profile == "warm" else None)  # fmt: skip
+        cold = await _timed_sweep(
+            "dutydesk, cold", scheduler, farm, profiler if profile == "cold" else None
+        )
+        warm = await _timed_sweep(
+            "dutydesk, warm", scheduler, farm, profiler if profile == "warm" else None
+        )
     finally:
         await ctx.close()
     if profiler is not None:
@@ -205,29 +238,59 @@ def peer_run(argvs: list[list[str]], farm: SnmpdFarm) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     # no peak RSS: a child's ru_maxrss counts the forked Python image before its exec
-    return Run(f"check_snmp x{PEER_PARALLEL}", len(argvs), wall, cpu,
-               farm.cpu_seconds() - agent0, float("nan"), len(problems),
-               problems[0] if problems else "")  # fmt: skip
+    return Run(
+        f"check_snmp x{PEER_PARALLEL}",
+        len(argvs),
+        wall,
+        cpu,
+        farm.cpu_seconds() - agent0,
+        float("nan"),
+        len(problems),
+        problems[0] if problems else "",
+    )
 
 
 # -- output ----------------------------------------------------------------------------
 
-HEADER = ("devices", "SNMP", "client", "checks", "wall s", "checks/s", "CPU ms/check",
-          "snmpd ms/check", "peak RSS MB", "failed")  # fmt: skip
+HEADER = (
+    "devices",
+    "SNMP",
+    "client",
+    "checks",
+    "wall s",
+    "checks/s",
+    "CPU ms/check",
+    "snmpd ms/check",
+    "peak RSS MB",
+    "failed",
+)
 WIDTHS = (7, 4, 16, 6, 7, 8, 12, 14, 11, 6)
 
 
 def line(cells: Sequence[object]) -> str:
-    return "  ".join(str(c).rjust(w) if i != 2 else str(c).ljust(w)
-                     for i, (c, w) in enumerate(zip(cells, WIDTHS, strict=True)))  # fmt: skip
+    return "  ".join(
+        str(c).rjust(w) if i != 2 else str(c).ljust(w)
+        for i, (c, w) in enumerate(zip(cells, WIDTHS, strict=True))
+    )
 
 
 def row(devices: int, version: str, r: Run) -> str:
     peak = "-" if r.peak_mb != r.peak_mb else f"{r.peak_mb:.0f}"  # NaN: not measured
     per_check = f"{1e3 * r.agent_cpu_s / r.checks:.2f}"
-    return line((devices, version, r.label, r.checks, f"{r.wall_s:.2f}",
-                 f"{r.checks / r.wall_s:,.0f}", f"{r.cpu_ms_per_check:.2f}", per_check, peak,
-                 r.failed))  # fmt: skip
+    return line(
+        (
+            devices,
+            version,
+            r.label,
+            r.checks,
+            f"{r.wall_s:.2f}",
+            f"{r.checks / r.wall_s:,.0f}",
+            f"{r.cpu_ms_per_check:.2f}",
+            per_check,
+            peak,
+            r.failed,
+        )
+    )
 
 
 def sweeps(args: argparse.Namespace, farm: SnmpdFarm) -> list[tuple[int, str, Run]]:
@@ -239,8 +302,11 @@ def sweeps(args: argparse.Namespace, farm: SnmpdFarm) -> list[tuple[int, str, Ru
             site = bench_site(farm.hosts[:size], farm.port, version, farm.credentials)
             runs = asyncio.run(dutydesk_runs(site, farm, args.profile))
             if not args.skip_peer:
-                argvs = [peer_argv(d.host, farm.port, version, farm.credentials, c.id)
-                         for d in site.devices for c in d.checks]  # fmt: skip
+                argvs = [
+                    peer_argv(d.host, farm.port, version, farm.credentials, c.id)
+                    for d in site.devices
+                    for c in d.checks
+                ]
                 runs.append(peer_run(argvs, farm))
             for r in runs:
                 print(row(size, version, r), flush=True)
@@ -261,10 +327,12 @@ def verdicts(results: list[tuple[int, str, Run]]) -> None:
             continue
         wall_ok = r.wall_s < TARGET_WALL_S
         cpu_ok = r.cpu_ms_per_check <= TARGET_CPU_MS[version]
-        print(f"target {version} 2000 devices, {r.label}: wall {r.wall_s:.2f} s < "
-              f"{TARGET_WALL_S:g} s {'MET' if wall_ok else 'MISSED'}; CPU "
-              f"{r.cpu_ms_per_check:.2f} ms/check <= {TARGET_CPU_MS[version]} "
-              f"{'MET' if cpu_ok else 'MISSED'}")  # fmt: skip
+        print(
+            f"target {version} 2000 devices, {r.label}: wall {r.wall_s:.2f} s < "
+            f"{TARGET_WALL_S:g} s {'MET' if wall_ok else 'MISSED'}; CPU "
+            f"{r.cpu_ms_per_check:.2f} ms/check <= {TARGET_CPU_MS[version]} "
+            f"{'MET' if cpu_ok else 'MISSED'}"
+        )
 
 
 async def soak(site: Site, farm: SnmpdFarm, total: int, every: int) -> list[tuple[int, float]]:
@@ -283,8 +351,11 @@ async def soak(site: Site, farm: SnmpdFarm, total: int, every: int) -> list[tupl
                 gc.collect()  # what stays is what leaks, not garbage waiting for a collection
                 marks.append((done, rss_mb()))
                 cpu = 1e3 * (time.process_time() - cpu0) / every
-                print(f"{done:>8,}  {time.perf_counter() - wall0:>7.1f}  {marks[-1][1]:>7.1f}  "
-                      f"{cpu:>12.2f}  {failed:>6}", flush=True)  # fmt: skip
+                print(
+                    f"{done:>8,}  {time.perf_counter() - wall0:>7.1f}  {marks[-1][1]:>7.1f}  "
+                    f"{cpu:>12.2f}  {failed:>6}",
+                    flush=True,
+                )
                 cpu0 = time.process_time()
     finally:
         await ctx.close()
@@ -302,15 +373,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the farm on `timeout`
     if not args.skip_peer and not args.soak and not os.access(CHECK_SNMP, os.X_OK):
-        parser.error(f"{CHECK_SNMP} missing: apt-get install monitoring-plugins-standard "
-                     "(or pass --skip-peer)")  # fmt: skip
+        parser.error(
+            f"{CHECK_SNMP} missing: apt-get install monitoring-plugins-standard "
+            "(or pass --skip-peer)"
+        )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs (load {load}), "
-          f"{TIMEOUT:g} s timeout, {RETRIES} retry; dutydesk: Scheduler.run_once, "
-          "default Limits")  # fmt: skip
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs (load {load}), "
+        f"{TIMEOUT:g} s timeout, {RETRIES} retry; dutydesk: Scheduler.run_once, "
+        "default Limits"
+    )
     with SnmpdFarm(max(args.sizes)) as farm:
-        print(f"snmpd farm: {farm.count} devices, {len(farm.pids)} snmpd processes, "
-              f"port {farm.port}\n")  # fmt: skip
+        print(
+            f"snmpd farm: {farm.count} devices, {len(farm.pids)} snmpd processes, "
+            f"port {farm.port}\n"
+        )
         if args.soak:
             every = args.soak_checks // 10
             for version in args.versions:
@@ -320,8 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 marks = asyncio.run(soak(site, farm, args.soak_checks, every))
                 drift = max(mb for _, mb in marks) - min(mb for _, mb in marks)
                 verdict = "MET" if drift <= TARGET_RSS_DRIFT_MB else "MISSED"
-                print(f"target: RSS within {TARGET_RSS_DRIFT_MB:g} MB after the first "
-                      f"{every:,} checks: spread {drift:.1f} MB {verdict}\n")  # fmt: skip
+                print(
+                    f"target: RSS within {TARGET_RSS_DRIFT_MB:g} MB after the first "
+                    f"{every:,} checks: spread {drift:.1f} MB {verdict}\n"
+                )
             return 0
         results = sweeps(args, farm)
         if not args.profile:  # profiled runs are several times slower: no verdicts

@@ -160,8 +160,11 @@ class SnmpdFarm:
         with (home / "snmpd.log").open("wb") as out:
             return subprocess.Popen(
                 argv,
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            )  # fmt: skip
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
 
     def _wait_ready(self, process: subprocess.Popen[bytes], host: str, deadline: float) -> None:
         while time.monotonic() < deadline:

@@ -40,13 +40,31 @@ from widgets.tile_wall import TileWall
 
 SCREENS = ((80, 24), (250, 70))
 NAMES = (
-    "外网核心交换机", "汇聚交换机", "防火墙", "应用服务器", "数据库服务器", "存储阵列",
-    "UPS 电源", "精密空调", "温湿度传感器", "门禁控制器", "政务服务平台",
-)  # fmt: skip
+    "外网核心交换机",
+    "汇聚交换机",
+    "防火墙",
+    "应用服务器",
+    "数据库服务器",
+    "存储阵列",
+    "UPS 电源",
+    "精密空调",
+    "温湿度传感器",
+    "门禁控制器",
+    "政务服务平台",
+)
 KINDS = (
-    "switch", "switch", "firewall", "server", "server", "storage",
-    "ups", "aircon", "sensor", "access", "service",
-)  # fmt: skip
+    "switch",
+    "switch",
+    "firewall",
+    "server",
+    "server",
+    "storage",
+    "ups",
+    "aircon",
+    "sensor",
+    "access",
+    "service",
+)
 READINGS = ("24.1°C", "CPU 35%", "2 口断开", "电池供电", "active", "内存 71%")
 
 

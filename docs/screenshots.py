@@ -22,8 +22,11 @@ OUT = Path(__file__).parent / "img"
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         prepared = await setup.prepare(Path(tmp) / "site" / "site.yaml", Path(tmp) / "demo.db")
-        app = create_app(AppConfig(site=prepared.site, db_path=prepared.db_path,
-                                   background=[Lab(prepared.site_path)]))  # fmt: skip
+        app = create_app(
+            AppConfig(
+                site=prepared.site, db_path=prepared.db_path, background=[Lab(prepared.site_path)]
+            )
+        )
         async with app.run_test(size=(150, 44)) as pilot:
             deadline = time.monotonic() + 60
             while app.screen.id != "login" and time.monotonic() < deadline:
@@ -32,8 +35,10 @@ async def main() -> None:
             await pilot.press(*"Duty#2026a", "enter")
             while time.monotonic() < deadline:
                 state = app.live_state
-                if state is not None and app.screen.id == "section-wall" and all(
-                    not snap.pending for snap in state.checks.values()
+                if (
+                    state is not None
+                    and app.screen.id == "section-wall"
+                    and all(not snap.pending for snap in state.checks.values())
                 ):
                     break
                 await pilot.pause(0.5)
