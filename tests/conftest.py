@@ -1,5 +1,5 @@
 """Shared fixtures: a store on a temporary database, its audit trail, accounts, an admin;
-``seeded_db``, the console tests' database (tests.seed_support).
+``seeded_db``, the console tests' database (tests.support.seed).
 
 ``store`` is a fresh migrated database under ``tmp_path``; ``clock`` is a ManualClock that
 ``audit`` and ``accounts`` both read, so tests move time with ``clock.advance(...)``.
@@ -20,8 +20,7 @@ from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.store import Store
-from tests.cli_support import Cli, initialise, make_cli
-from tests.seed_support import SEEDED_DB_NAME, seed_db
+from tests.support.seed import SEEDED_DB_NAME, seed_db
 
 ADMIN_PASSWORD = "Adm1n-pass"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
@@ -75,18 +74,6 @@ def accounts(store: Store, audit: AuditTrail, clock: ManualClock, fast_scrypt: N
 @pytest.fixture
 async def admin(accounts: Accounts) -> User:
     return await accounts.bootstrap_admin("admin", ADMIN_PASSWORD, "Site Admin")
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """The command line run in-process on a site and database under ``tmp_path``."""
-    return make_cli(tmp_path, capsys, monkeypatch)
-
-
-@pytest.fixture
-def initialised(cli: Cli, fast_scrypt: None) -> Cli:
-    """``cli`` after ``dutydesk init`` (admin password ``tests.cli_support.ADMIN_PW``)."""
-    return initialise(cli)
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from console.app import DutyDeskApp
 from console.screens.action import ActionDialog
 from data.audit import AuditTrail
 from data.store import Store
-from tests.console_support import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
-from tests.test_actions import restart_site
-from tests.test_device_screen import text
+from tests.console.test_device_screen import text
+from tests.interop.test_actions import restart_site
+from tests.support.console import ACCOUNTS, log_in, make_app, seed_accounts, wait_until
 
 from .conftest import SshPeer
 
