@@ -21,7 +21,7 @@ from data.roles import Role
 from data.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-BURST = ROOT / "tests" / "login_burst.py"
+BURST = Path(__file__).with_name("login_burst.py")  # beside this test
 OP_PASSWORD = "Op3rator-pw"
 WRONG = "Wrong-pass-1"
 ROUNDS = 4  # each round is a fresh burst; the old race showed in most of them
