@@ -96,10 +96,17 @@ class CheckRecorder:
             snap = event.snapshot
             self._attempts[(event.device_id, event.check_id)] = snap.attempt
             self._batch.add_result(
-                event.device_id, event.check_id, state=snap.state.name, hard=snap.hard,
-                attempt=snap.attempt, value=snap.value, unit=snap.unit, message=snap.message,
-                at=event.at, stale=snap.stale,
-            )  # fmt: skip
+                event.device_id,
+                event.check_id,
+                state=snap.state.name,
+                hard=snap.hard,
+                attempt=snap.attempt,
+                value=snap.value,
+                unit=snap.unit,
+                message=snap.message,
+                at=event.at,
+                stale=snap.stale,
+            )
         elif isinstance(event, Transition):
             self._batch.add_transition(
                 TransitionRow(

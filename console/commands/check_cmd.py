@@ -138,9 +138,12 @@ def _describe(event: RuntimeEvent) -> dict[str, str] | None:
             f"{event.message}",
         }
     if isinstance(event, TrapEvent):
-        return {"at": stamp, "event": "trap",
-                "text": f"{stamp} TRAP {event.device_id or event.source_ip} {event.kind} "
-                        f"{event.message}"}  # fmt: skip
+        return {
+            "at": stamp,
+            "event": "trap",
+            "text": f"{stamp} TRAP {event.device_id or event.source_ip} {event.kind} "
+            f"{event.message}",
+        }
     if isinstance(event, AlarmCleared):
         return {
             "at": stamp,

@@ -108,13 +108,22 @@ def _merge(title: str, site: Site, period: str, docs: list[Document]) -> Documen
     """Many records (one document each) as one file: their sections one after another."""
     sections: list[Section] = []
     for doc in docs:
-        sections.append(Section(doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""),
-                                [f"{label}: {value}" for label, value in doc.meta]))  # fmt: skip
+        sections.append(
+            Section(
+                doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""),
+                [f"{label}: {value}" for label, value in doc.meta],
+            )
+        )
         sections.extend(doc.sections)
     if not docs:
         sections.append(Section(t("export.none")))
-    return Document(title, site.site.name, [(t("export.report.period"), period)], sections,
-                    docs[0].signatures if docs else [])  # fmt: skip
+    return Document(
+        title,
+        site.site.name,
+        [(t("export.report.period"), period)],
+        sections,
+        docs[0].signatures if docs else [],
+    )
 
 
 async def _build(
@@ -181,11 +190,33 @@ async def _audit(desk: Desk, since: dt.datetime, until: dt.datetime, period: str
     import json
 
     entries = [e for e in await desk.audit.query(since=since, limit=1_000_000) if e.ts < until]
-    rows = [[str(e.id), e.ts.isoformat(), e.user or "", e.terminal, e.action, e.object,
-             e.outcome, json.dumps(e.detail, ensure_ascii=False, sort_keys=True), e.prev_hash,
-             e.hash] for e in sorted(entries, key=lambda e: e.id)]  # fmt: skip
-    columns = ["id", "ts_utc", "user", "terminal", "action", "object", "outcome", "detail",
-               "prev_hash", "hash"]  # fmt: skip
+    rows = [
+        [
+            str(e.id),
+            e.ts.isoformat(),
+            e.user or "",
+            e.terminal,
+            e.action,
+            e.object,
+            e.outcome,
+            json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+            e.prev_hash,
+            e.hash,
+        ]
+        for e in sorted(entries, key=lambda e: e.id)
+    ]
+    columns = [
+        "id",
+        "ts_utc",
+        "user",
+        "terminal",
+        "action",
+        "object",
+        "outcome",
+        "detail",
+        "prev_hash",
+        "hash",
+    ]
     return Document(
         t("export.title.audit"),
         desk.site.site.name,

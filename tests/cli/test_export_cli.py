@@ -18,9 +18,11 @@ SUPER_PW, AUDIT_PW, OPER_PW = "Lead#2026c", "Audit#2026", "Duty#2026a"
 
 @pytest.fixture
 def staffed(initialised: Cli) -> Cli:
-    for name, role, password in [("wangwu", "supervisor", SUPER_PW),
-                                 ("shenji", "auditor", AUDIT_PW),
-                                 ("zhangsan", "operator", OPER_PW)]:  # fmt: skip
+    for name, role, password in [
+        ("wangwu", "supervisor", SUPER_PW),
+        ("shenji", "auditor", AUDIT_PW),
+        ("zhangsan", "operator", OPER_PW),
+    ]:
         code, _, err = initialised(
             "user",
             "add",
@@ -55,9 +57,19 @@ def visitor_with_id(cli: Cli) -> str:
             audit = AuditTrail(store)
             user = await Accounts(store, audit).authenticate("zhangsan", OPER_PW)
             log = AccessLog(store, audit, open_cipher(cli.db))
-            await log.enter_visitor(user, VisitorEntry(
-                "李工", "resident_id", number, "某网络公司", "13812345678", "更换光模块",
-                escort="zhangsan", badge="V-01"))  # fmt: skip
+            await log.enter_visitor(
+                user,
+                VisitorEntry(
+                    "李工",
+                    "resident_id",
+                    number,
+                    "某网络公司",
+                    "13812345678",
+                    "更换光模块",
+                    escort="zhangsan",
+                    badge="V-01",
+                ),
+            )
         finally:
             await store.close()
 

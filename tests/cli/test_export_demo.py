@@ -49,22 +49,39 @@ def export(cli: Cli, demo: tuple[Path, Path], kind: str, fmt: str, out: Path) ->
     cli.site, cli.db = demo
     user = "shenji" if kind == "audit" else "wangwu"
     code, _, err = cli(
-        "export", kind, *PERIOD, "--format", fmt, "--out", str(out), "--user", user,
-        "--password-stdin", stdin=PASSWORDS[user] + "\n",
-    )  # fmt: skip
+        "export",
+        kind,
+        *PERIOD,
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--user",
+        user,
+        "--password-stdin",
+        stdin=PASSWORDS[user] + "\n",
+    )
     assert code == 0, err
     return out
 
 
 def pdf_text(pdf: Path) -> str:
-    result = subprocess.run([needs("pdftotext"), "-enc", "UTF-8", str(pdf), "-"],
-                            check=True, capture_output=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [needs("pdftotext"), "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return result.stdout.decode("utf-8")
 
 
 def page_sizes(pdf: Path) -> set[str]:
-    result = subprocess.run([needs("pdfinfo"), "-f", "1", "-l", "999", str(pdf)],
-                            check=True, capture_output=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [needs("pdfinfo"), "-f", "1", "-l", "999", str(pdf)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return set(re.findall(r"size:\s+([\d.]+ x [\d.]+)", result.stdout.decode()))
 
 

@@ -33,36 +33,87 @@ SSH_PASSWORD = "Ssh-secret-1"  # must never show on screen or in the audit trail
 def device_site(language: str = "en", *, port: int = 2222, **action: Any) -> Site:
     """web-1 with asset data, a temperature reading and an nginx check, and one action;
     ups-1 with nothing to run."""
-    return Site.model_validate({
-        "site": {"name": "测试中心机房", "language": language, "timezone": "Asia/Shanghai",
-                 "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"},
-                            {"name": "夜班", "start": "17:30", "end": "08:30"}]},
-        "zones": [{"id": "govnet", "name": "政府专网"}],
-        "credentials": {
-            "ops": {"ssh": {"username": "ops", "password": SSH_PASSWORD,
-                            "known_hosts": "/nonexistent/known_hosts"}},
-            "room": {"snmp": {"version": "2c", "community": "not-a-real-one"}},
-        },
-        "devices": [
-            {"id": "web-1", "name": "政务网站服务器", "kind": "server", "zone": "govnet",
-             "host": "127.0.0.1", "depends_on": ["ups-1"],
-             "location": {"room": "A", "rack": "A03", "u": 20},
-             "asset": {"vendor": "Huawei", "model": "TaiShan 200", "serial": "2102-31-ABC",
-                       "warranty_until": "2027-01-15", "support": "400-822-9999",
-                       "contact": "李工"},
-             "checks": [
-                 {"id": "temp", "type": "snmp", "credential": "room", "oid": "1.3.6.1.4.1.9.1.0",
-                  "unit": "°C", "ok": "18..27"},
-                 {"id": "nginx", "type": "ssh", "credential": "ops", "port": port,
-                  "command": "systemctl is-active nginx", "max_attempts": 1},
-             ],
-             "actions": [{"id": "restart-nginx", "label": "重启 nginx", "credential": "ops",
-                          "command": NGINX_CMD, "roles": ["operator"], "recheck": "nginx",
-                          "timeout": 10, **action}]},
-            {"id": "ups-1", "name": "UPS 1", "kind": "ups", "zone": "govnet", "host": "127.0.0.2",
-             "asset": {"warranty_until": "2026-06-30"}},
-        ],
-    })  # fmt: skip
+    return Site.model_validate(
+        {
+            "site": {
+                "name": "测试中心机房",
+                "language": language,
+                "timezone": "Asia/Shanghai",
+                "shifts": [
+                    {"name": "白班", "start": "08:30", "end": "17:30"},
+                    {"name": "夜班", "start": "17:30", "end": "08:30"},
+                ],
+            },
+            "zones": [{"id": "govnet", "name": "政府专网"}],
+            "credentials": {
+                "ops": {
+                    "ssh": {
+                        "username": "ops",
+                        "password": SSH_PASSWORD,
+                        "known_hosts": "/nonexistent/known_hosts",
+                    }
+                },
+                "room": {"snmp": {"version": "2c", "community": "not-a-real-one"}},
+            },
+            "devices": [
+                {
+                    "id": "web-1",
+                    "name": "政务网站服务器",
+                    "kind": "server",
+                    "zone": "govnet",
+                    "host": "127.0.0.1",
+                    "depends_on": ["ups-1"],
+                    "location": {"room": "A", "rack": "A03", "u": 20},
+                    "asset": {
+                        "vendor": "Huawei",
+                        "model": "TaiShan 200",
+                        "serial": "2102-31-ABC",
+                        "warranty_until": "2027-01-15",
+                        "support": "400-822-9999",
+                        "contact": "李工",
+                    },
+                    "checks": [
+                        {
+                            "id": "temp",
+                            "type": "snmp",
+                            "credential": "room",
+                            "oid": "1.3.6.1.4.1.9.1.0",
+                            "unit": "°C",
+                            "ok": "18..27",
+                        },
+                        {
+                            "id": "nginx",
+                            "type": "ssh",
+                            "credential": "ops",
+                            "port": port,
+                            "command": "systemctl is-active nginx",
+                            "max_attempts": 1,
+                        },
+                    ],
+                    "actions": [
+                        {
+                            "id": "restart-nginx",
+                            "label": "重启 nginx",
+                            "credential": "ops",
+                            "command": NGINX_CMD,
+                            "roles": ["operator"],
+                            "recheck": "nginx",
+                            "timeout": 10,
+                            **action,
+                        }
+                    ],
+                },
+                {
+                    "id": "ups-1",
+                    "name": "UPS 1",
+                    "kind": "ups",
+                    "zone": "govnet",
+                    "host": "127.0.0.2",
+                    "asset": {"warranty_until": "2026-06-30"},
+                },
+            ],
+        }
+    )
 
 
 async def seed(db: Path, site: Site, *, recent_run: bool = False) -> None:
@@ -77,12 +128,32 @@ async def seed(db: Path, site: Site, *, recent_run: bool = False) -> None:
         batch = CheckBatch()
         for hour in range(24):
             batch.add_sample("web-1", "temp", ago(hours=23 - hour, minutes=5), "OK", 20 + hour % 8)
-        batch.add_result("web-1", "temp", state="OK", hard=True, attempt=0, value=23.5,
-                         unit="°C", message="23.5 °C", at=ago(seconds=20))  # fmt: skip
-        batch.add_result("web-1", "nginx", state="CRITICAL", hard=True, attempt=1, value=None,
-                         unit=None, message="inactive", at=ago(seconds=40))  # fmt: skip
-        changes = [("nginx", ago(minutes=10), "OK", "CRITICAL", "inactive"),
-                   ("temp", ago(hours=3), "WARNING", "OK", "23 °C")]  # fmt: skip
+        batch.add_result(
+            "web-1",
+            "temp",
+            state="OK",
+            hard=True,
+            attempt=0,
+            value=23.5,
+            unit="°C",
+            message="23.5 °C",
+            at=ago(seconds=20),
+        )
+        batch.add_result(
+            "web-1",
+            "nginx",
+            state="CRITICAL",
+            hard=True,
+            attempt=1,
+            value=None,
+            unit=None,
+            message="inactive",
+            at=ago(seconds=40),
+        )
+        changes = [
+            ("nginx", ago(minutes=10), "OK", "CRITICAL", "inactive"),
+            ("temp", ago(hours=3), "WARNING", "OK", "23 °C"),
+        ]
         for check, at, was, now, message in changes:
             batch.add_transition(TransitionRow("web-1", check, at, was, now, True, message))
         await CheckRecords(store).persist(batch)
@@ -90,8 +161,18 @@ async def seed(db: Path, site: Site, *, recent_run: bool = False) -> None:
         started = ago(seconds=30 if recent_run else 7200)
         log = ActionLog(store, AuditTrail(store, terminal="test"), clock=lambda: started)
         user = await _user(store, "zhangsan")
-        await log.record(user, device, device.actions[0], 0, "ok", "ok\n", started,
-                         started + dt.timedelta(seconds=3), "OK", ssh_user="ops")  # fmt: skip
+        await log.record(
+            user,
+            device,
+            device.actions[0],
+            0,
+            "ok",
+            "ok\n",
+            started,
+            started + dt.timedelta(seconds=3),
+            "OK",
+            ssh_user="ops",
+        )
     finally:
         await store.close()
 

@@ -133,8 +133,9 @@ async def test_i_on_the_wall_opens_the_incident_of_the_devices_alarm_once(seeded
         await wait_until(pilot, lambda: app.screen.id == "section-incidents")
         screen = app.screen
         assert isinstance(screen, IncidentsScreen)
-        await wait_until(pilot, lambda: screen.selected is not None
-                         and screen.selected.id == first.id)  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.selected is not None and screen.selected.id == first.id
+        )
 
 
 async def test_phone_report_by_hand_then_found_by_a_chinese_search(seeded_db: Path) -> None:
@@ -152,7 +153,7 @@ async def test_phone_report_by_hand_then_found_by_a_chinese_search(seeded_db: Pa
             ("department", "行政审批局"),
             ("phone", "0771-5551234"),
         ):
-            dialog.query_one(f"#field-{field}", Input).value = value  # fmt: skip
+            dialog.query_one(f"#field-{field}", Input).value = value
         await pilot.press("ctrl+s")  # no category chosen: refused under the field
         await wait_until(pilot, lambda: form(app).error("category") != "")
         dialog.query_one("#field-category", Select).value = "application"
@@ -172,20 +173,23 @@ async def test_phone_report_by_hand_then_found_by_a_chinese_search(seeded_db: Pa
         worked = await stored(app, opened[0].id)
         assert worked.status == "responding" and worked.responded_by == "zhangsan"
         assert [(e.kind, e.text) for e in worked.timeline[1:]] == [
-            ("responded", "已电话回复并安排排查"), ("note", "重启认证服务后恢复")
-        ]  # fmt: skip
+            ("responded", "已电话回复并安排排查"),
+            ("note", "重启认证服务后恢复"),
+        ]
 
         await pilot.press("slash")
         await pilot.press(*"无法登录", "enter")
-        await wait_until(pilot, lambda: screen.mode == "search"
-                         and screen.table("list").row_count == 1)  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.mode == "search" and screen.table("list").row_count == 1
+        )
         assert "找到 1 条" in text(app, "#incidents-summary")
         screen.query_one("#incidents-query", Input).value = "光模块"
         await pilot.press("slash", "enter")
         await wait_until(pilot, lambda: screen.table("list").row_count == 0)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: screen.mode == "open"
-                         and screen.table("list").row_count == 1)  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.mode == "open" and screen.table("list").row_count == 1
+        )
 
 
 async def test_past_fixes_header_counts_and_problem_tracking(seeded_db: Path) -> None:
@@ -225,15 +229,29 @@ async def test_an_action_run_is_attached_to_the_devices_open_incident(seeded_db:
         await start(pilot)
         assert app.user is not None
         book = app.desk.incidents
-        incident = await book.open_manual(app.user, "门户无法访问", "major", "application",
-                                          device_id="app-1")  # fmt: skip
+        incident = await book.open_manual(
+            app.user, "门户无法访问", "major", "application", device_id="app-1"
+        )
         run = ActionRun(
-            id=7, device_id="app-1", action_id="restart-web", actor="zhangsan",
-            host="127.0.0.3", ssh_user="ops", command="sudo systemctl restart nginx",
-            started_at=FIXED_NOW, finished_at=FIXED_NOW, duration_ms=900, exit_status=0,
-            outcome="ok", reason="", output="", output_bytes=0, output_sha256="",
-            recheck_state="OK", audit_id=42,
-        )  # fmt: skip
+            id=7,
+            device_id="app-1",
+            action_id="restart-web",
+            actor="zhangsan",
+            host="127.0.0.3",
+            ssh_user="ops",
+            command="sudo systemctl restart nginx",
+            started_at=FIXED_NOW,
+            finished_at=FIXED_NOW,
+            duration_ms=900,
+            exit_status=0,
+            outcome="ok",
+            reason="",
+            output="",
+            output_bytes=0,
+            output_sha256="",
+            recheck_state="OK",
+            audit_id=42,
+        )
         await attach_action_run(app, app, run)
         entry = (await stored(app, incident.id)).timeline[-1]
         assert entry.kind == "note" and entry.who == "zhangsan"

@@ -215,8 +215,10 @@ async def test_export_and_an_incident_from_a_flagged_item(
         assert isinstance(screen, InspectionsScreen)
         await wait_until(pilot, lambda: bool(screen.exported), timeout=30)
         folder = seeded_db.parent / "exports"
-        files = [folder / "inspection-1-daily-room-2026-11-27.md",
-                 folder / "inspection-1-daily-room-2026-11-27.pdf"]  # fmt: skip
+        files = [
+            folder / "inspection-1-daily-room-2026-11-27.md",
+            folder / "inspection-1-daily-room-2026-11-27.pdf",
+        ]
         assert screen.exported == files
     markdown = files[0].read_text(encoding="utf-8")
     assert "机房日常巡检" in markdown and "dry season" in markdown and "on battery" in markdown
@@ -227,8 +229,14 @@ async def test_export_and_an_incident_from_a_flagged_item(
 async def seed_submitted(db: Path, folder: Path) -> None:
     """Yesterday's monthly inspection (#1) and today's daily round (#2), both submitted."""
     site = inspection_site(folder)
-    daily = {"temp-a": 22.5, "rh-a": 45.0, "water": "pass", "ups": "pass", "gas": 2.5,
-             "fire-panel": "正常"}  # fmt: skip
+    daily = {
+        "temp-a": 22.5,
+        "rh-a": 45.0,
+        "water": "pass",
+        "ups": "pass",
+        "gas": 2.5,
+        "fire-panel": "正常",
+    }
     store = await Store.open(db)
     try:
         audit = AuditTrail(store, terminal="test")
@@ -289,8 +297,9 @@ async def test_history_lists_older_records_and_opens_them_read_only(
     try:
         audit = AuditTrail(store, terminal="test")
         accounts = Accounts(store, audit)
-        book = InspectionBook(store, audit, accounts, site, site_checklists(site),
-                              lambda: ten_days_ago)  # fmt: skip
+        book = InspectionBook(
+            store, audit, accounts, site, site_checklists(site), lambda: ten_days_ago
+        )
         user = await accounts.authenticate("wangwu", ACCOUNTS["wangwu"][0])
         old = await book.start(user, "monthly-system")
         for item_id in ("app-web", "logs"):

@@ -23,8 +23,10 @@ async def open_palette(pilot: Pilot[int]) -> list[str]:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
     commands = pilot.app.screen.query_one(CommandList)
     await wait_until(pilot, lambda: commands.option_count > 0)
-    return [str(commands.get_option_at_index(i).prompt).split("\n")[0]
-            for i in range(commands.option_count)]  # fmt: skip
+    return [
+        str(commands.get_option_at_index(i).prompt).split("\n")[0]
+        for i in range(commands.option_count)
+    ]
 
 
 async def test_the_palette_speaks_the_operators_language(seeded_db: Path) -> None:

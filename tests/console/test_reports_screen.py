@@ -29,9 +29,10 @@ def test_bars_are_drawn_in_eighths_with_gaps_for_nothing_measured() -> None:
     assert bar_cells(0.5625, 4) == "██▎ "  # 2.25 cells: two full and a quarter
     assert bar_cells(2.0, 3) == "███"  # clamped
     lines = chart_lines(
-        [Bar("外网核心交换机1", 0.5, "50.00%", alert=True), Bar("ups", None, "—")], width=40,
+        [Bar("外网核心交换机1", 0.5, "50.00%", alert=True), Bar("ups", None, "—")],
+        width=40,
         high=1.0,
-    )  # fmt: skip
+    )
     label, drawn, caption = lines[0]
     assert label == "外网核心交换机1" and caption == "! 50.00%"
     assert len(drawn) == 40 - 15 - 8 - 2 and drawn.startswith("█" * 7)
@@ -49,8 +50,10 @@ async def test_the_month_its_tables_filters_and_chart(seeded_db: Path) -> None:
         assert "2026-11 (11-01 – 11-30) · whole site" in text(app, "#reports-title")
         chart = screen.query_one(BarChart)
         assert [(b.label, b.alert) for b in chart.bars] == [
-            ("外网核心交换机1", True), ("政务应用服务器", False), ("UPS 1", False)
-        ]  # worst first: 12 h down (under 99 %: marked), then 1 h, then never  # fmt: skip
+            ("外网核心交换机1", True),
+            ("政务应用服务器", False),
+            ("UPS 1", False),
+        ]  # worst first: 12 h down (under 99 %: marked), then 1 h, then never
         availability = text(app, "#reports-availability")
         assert availability.index("外网核心交换机1") < availability.index("UPS 1")
         assert "98.11%" in availability and "12.0" in availability
@@ -63,17 +66,20 @@ async def test_the_month_its_tables_filters_and_chart(seeded_db: Path) -> None:
         assert "核心交换机端口频繁中断" not in incidents  # reported in October
 
         await pilot.press("left_square_bracket")
-        await wait_until(pilot, lambda: screen.report is not None
-                         and screen.report.label == "2026-10")  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.report.label == "2026-10"
+        )
         assert "核心交换机端口频繁中断" in text(app, "#reports-incidents")
         await pilot.press("right_square_bracket", "right_square_bracket")  # not past this month
-        await wait_until(pilot, lambda: screen.report is not None
-                         and screen.report.label == "2026-11")  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.report.label == "2026-11"
+        )
         assert screen.month == "2026-11"
 
         screen.query_one("#reports-zone", Select).value = "govnet"
-        await wait_until(pilot, lambda: screen.report is not None
-                         and screen.report.scope == {"zone": "govnet"})  # fmt: skip
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.report.scope == {"zone": "govnet"}
+        )
         report = screen.report
         assert report is not None and [d.device_id for d in report.devices] == ["ups-1", "app-1"]
         incidents = text(app, "#reports-incidents")  # the phone report names no device

@@ -18,8 +18,9 @@ async def enter(_: object) -> int:
 
 class FormApp(App[None]):
     def on_mount(self) -> None:
-        self.push_screen(VisitorEntryDialog([("张三 (zhangsan)", "zhangsan")],
-                                            dt.date(2026, 11, 27), enter))  # fmt: skip
+        self.push_screen(
+            VisitorEntryDialog([("张三 (zhangsan)", "zhangsan")], dt.date(2026, 11, 27), enter)
+        )
 
 
 async def test_the_count_column_is_on_an_80_column_screen() -> None:

@@ -78,9 +78,13 @@ def cred(lab: Lab, name: str) -> SnmpCredential:
 
 async def ssh_run(lab: Lab, host: str, command: str) -> asyncssh.SSHCompletedProcess:
     async with asyncssh.connect(
-        host, SSH, username="ops", client_keys=[str(lab.client_key)],
-        known_hosts=str(lab.known_hosts), connect_timeout=5,
-    ) as conn:  # fmt: skip
+        host,
+        SSH,
+        username="ops",
+        client_keys=[str(lab.client_key)],
+        known_hosts=str(lab.known_hosts),
+        connect_timeout=5,
+    ) as conn:
         return await conn.run(command, timeout=5)
 
 
@@ -131,9 +135,13 @@ async def test_snmp_v2c_and_v3_authpriv_get(lab: Lab, snmp: SnmpClient) -> None:
 
 async def test_getbulk_walk_of_the_interface_table(lab: Lab, snmp: SnmpClient) -> None:
     table = await snmp.walk(
-        "127.0.10.21", SNMP, cred(lab, "legacy-v2c"), [IF_DESCR, IF_NAME, IF_OPER],
-        timeout=2, retries=1,
-    )  # fmt: skip
+        "127.0.10.21",
+        SNMP,
+        cred(lab, "legacy-v2c"),
+        [IF_DESCR, IF_NAME, IF_OPER],
+        timeout=2,
+        retries=1,
+    )
     assert len(table[IF_OPER]) == 28
     assert table[IF_NAME]["7"] == "GE1/0/7"
     assert table[IF_DESCR]["7"] == "GigabitEthernet1/0/7"
@@ -185,9 +193,13 @@ async def test_ssh_answers_only_its_command_table_and_only_the_lab_key(lab: Lab)
     stranger = asyncssh.generate_private_key("ssh-ed25519")
     with pytest.raises(asyncssh.PermissionDenied):
         await asyncssh.connect(
-            "127.0.10.33", SSH, username="ops", client_keys=[stranger],
-            known_hosts=str(lab.known_hosts), connect_timeout=5,
-        )  # fmt: skip
+            "127.0.10.33",
+            SSH,
+            username="ops",
+            client_keys=[stranger],
+            known_hosts=str(lab.known_hosts),
+            connect_timeout=5,
+        )
 
 
 async def test_a_dead_device_times_out_and_comes_back_rebooted(lab: Lab, snmp: SnmpClient) -> None:

@@ -38,15 +38,30 @@ def test_a_second_demo_refuses_and_leaves_the_running_one_alone(tmp_path: Path) 
     env = {**os.environ, "LANG": "en_US.UTF-8"}
     running = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(folder)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert running.stdout is not None and running.stdout.readline() == "held\n"
         second = subprocess.run(
-            [sys.executable, "-m", "console", "demo", "--lab-only", "--site", str(site),
-             "--db", str(db)],
-            capture_output=True, text=True, timeout=60, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "demo",
+                "--lab-only",
+                "--site",
+                str(site),
+                "--db",
+                str(db),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
     finally:
         running.communicate(timeout=30)
     assert second.returncode == 2, second.stderr

@@ -37,9 +37,15 @@ V3_USERS: dict[str, tuple[str | None, str | None]] = {
     "lab-sha256-nopriv": ("SHA256", None),
     "lab-noauth": (None, None),
 }
-_NET_SNMP_NAMES = {"SHA224": "SHA-224", "SHA256": "SHA-256", "SHA384": "SHA-384",
-                   "SHA512": "SHA-512", "AES128": "AES", "AES192": "AES-192",
-                   "AES256": "AES-256"}  # fmt: skip
+_NET_SNMP_NAMES = {
+    "SHA224": "SHA-224",
+    "SHA256": "SHA-256",
+    "SHA384": "SHA-384",
+    "SHA512": "SHA-512",
+    "AES128": "AES",
+    "AES192": "AES-192",
+    "AES256": "AES-256",
+}
 
 
 def _create_users(auth_key: str, priv_key: str) -> str:
@@ -150,8 +156,11 @@ def start_snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [snmpd, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(home / "snmpd.pid")],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            )  # fmt: skip
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
         started.append(process)
         _wait_ready(process, log, "snmpd", lambda: _snmp_answers(port, community))
         return SnmpAgent("127.0.0.1", port, community, v3_auth, v3_priv)
@@ -228,8 +237,10 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshPeer]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "-D", "-e", "-f", str(conf)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         _wait_ready(process, log, "sshd", lambda: _banner(port))
         yield SshPeer(

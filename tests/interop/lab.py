@@ -30,11 +30,17 @@ def lab_site(checks: list[dict[str, Any]], credentials: dict[str, Any]) -> tuple
             "zones": [{"id": "lab", "name": "lab"}],
             "credentials": credentials,
             "devices": [
-                {"id": "dev", "name": "dev", "kind": "server", "zone": "lab",
-                 "host": "127.0.0.1", "checks": checks},
+                {
+                    "id": "dev",
+                    "name": "dev",
+                    "kind": "server",
+                    "zone": "lab",
+                    "host": "127.0.0.1",
+                    "checks": checks,
+                },
             ],
         }
-    )  # fmt: skip
+    )
     return site, site.devices[0]
 
 

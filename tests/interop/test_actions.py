@@ -42,25 +42,53 @@ def restart_site(
     credential): the service is simulated by a file the check tests and the action makes."""
     cred = {"username": "nobody", "password": "x-not-used", "known_hosts": str(folder / "kh")}
     if peer is not None:
-        cred = {"username": peer.user, "client_keys": [str(peer.client_key)],
-                "known_hosts": str(peer.known_hosts)}  # fmt: skip
+        cred = {
+            "username": peer.user,
+            "client_keys": [str(peer.client_key)],
+            "known_hosts": str(peer.known_hosts),
+        }
     cred.update(ssh or {})
     flag = folder / "nginx.active"
-    return Site.model_validate({
-        "site": {"name": "lab", "shifts": [{"name": "day", "start": "08:00", "end": "20:00"}]},
-        "zones": [{"id": "lab", "name": "lab"}],
-        "credentials": {"ops": {"ssh": cred}},
-        "devices": [{
-            "id": "web-1", "name": "政务网站服务器", "kind": "server", "zone": "lab",
-            "host": "127.0.0.1",
-            "checks": [{"id": "nginx", "type": "ssh", "credential": "ops",
-                        "port": port or (peer.port if peer else 22), "command": f"test -f {flag}",
-                        "interval": 30, "max_attempts": 1, "timeout": 10}],
-            "actions": [{"id": "restart-nginx", "label": "重启 nginx", "credential": "ops",
-                         "command": f"echo stopping nginx; touch {flag}; echo nginx started",
-                         "roles": ["operator"], "recheck": "nginx", "timeout": 20, **action}],
-        }],
-    })  # fmt: skip
+    return Site.model_validate(
+        {
+            "site": {"name": "lab", "shifts": [{"name": "day", "start": "08:00", "end": "20:00"}]},
+            "zones": [{"id": "lab", "name": "lab"}],
+            "credentials": {"ops": {"ssh": cred}},
+            "devices": [
+                {
+                    "id": "web-1",
+                    "name": "政务网站服务器",
+                    "kind": "server",
+                    "zone": "lab",
+                    "host": "127.0.0.1",
+                    "checks": [
+                        {
+                            "id": "nginx",
+                            "type": "ssh",
+                            "credential": "ops",
+                            "port": port or (peer.port if peer else 22),
+                            "command": f"test -f {flag}",
+                            "interval": 30,
+                            "max_attempts": 1,
+                            "timeout": 10,
+                        }
+                    ],
+                    "actions": [
+                        {
+                            "id": "restart-nginx",
+                            "label": "重启 nginx",
+                            "credential": "ops",
+                            "command": f"echo stopping nginx; touch {flag}; echo nginx started",
+                            "roles": ["operator"],
+                            "recheck": "nginx",
+                            "timeout": 20,
+                            **action,
+                        }
+                    ],
+                }
+            ],
+        }
+    )
 
 
 def target(site: Site) -> tuple[Device, Action]:
@@ -83,9 +111,19 @@ async def record(
     log: ActionLog, clock: ManualClock, site: Site, output: str = "ok\n", outcome: str = "ok"
 ) -> ActionRun:
     device, action = target(site)
-    return await log.record(OPERATOR, device, action, 0 if outcome == "ok" else 1, outcome,
-                            output, clock(), clock() + timedelta(seconds=2), "OK",
-                            ssh_user="ops", port=22)  # fmt: skip
+    return await log.record(
+        OPERATOR,
+        device,
+        action,
+        0 if outcome == "ok" else 1,
+        outcome,
+        output,
+        clock(),
+        clock() + timedelta(seconds=2),
+        "OK",
+        ssh_user="ops",
+        port=22,
+    )
 
 
 # -- who may run an action ---------------------------------------------------------------
@@ -249,10 +287,20 @@ async def test_restart_brings_the_check_back_and_is_recorded(
     assert result.output == "stopping nginx\nnginx started\n"
     assert "".join(text for _, text in seen) == result.output
     assert after.state == CheckState.OK
-    run = await log.record(OPERATOR, device, action, result.exit_status, result.outcome,
-                           result.output, clock(), clock(), after.state.name,
-                           ssh_user=result.ssh_user, port=result.port,
-                           duration_ms=result.duration_ms)  # fmt: skip
+    run = await log.record(
+        OPERATOR,
+        device,
+        action,
+        result.exit_status,
+        result.outcome,
+        result.output,
+        clock(),
+        clock(),
+        after.state.name,
+        ssh_user=result.ssh_user,
+        port=result.port,
+        duration_ms=result.duration_ms,
+    )
     detail = (await audit.query())[0].detail
     assert detail["exit_status"] == 0 and detail["port"] == sshd.port
     assert detail["output_sha256"] == hashlib.sha256(result.output.encode()).hexdigest()
@@ -287,8 +335,9 @@ async def test_a_refused_key_is_an_authentication_failure(sshd: SshPeer, tmp_pat
     site = restart_site(sshd, tmp_path, ssh={"client_keys": [str(sshd.stranger_key)]})
     result, _ = await run_on(site)
     assert (result.outcome, result.reason) == (
-        Outcome.AUTH, f"authentication failed for user {sshd.user}",
-    )  # fmt: skip
+        Outcome.AUTH,
+        f"authentication failed for user {sshd.user}",
+    )
 
 
 @pytest.mark.interop
@@ -307,6 +356,8 @@ async def test_a_non_zero_exit_is_a_failure_with_its_output(sshd: SshPeer, tmp_p
     site = restart_site(sshd, tmp_path, command="echo 'nginx: config test failed' >&2; exit 4")
     result, _ = await run_on(site)
     assert (result.outcome, result.exit_status, result.reason) == (
-        Outcome.FAILED, 4, "exit status 4",
-    )  # fmt: skip
+        Outcome.FAILED,
+        4,
+        "exit status 4",
+    )
     assert result.output == "nginx: config test failed\n"

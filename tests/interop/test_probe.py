@@ -78,9 +78,16 @@ async def test_wrong_password_is_an_authentication_failure_without_the_password(
     password = "hunter2-not-this"
     site, device = lab_site(
         [{"id": "c", "type": "ssh", "credential": "pw", "port": sshd.port, "command": "true"}],
-        {"pw": {"ssh": {"username": sshd.user, "password": password,
-                        "known_hosts": str(sshd.known_hosts)}}},
-    )  # fmt: skip
+        {
+            "pw": {
+                "ssh": {
+                    "username": sshd.user,
+                    "password": password,
+                    "known_hosts": str(sshd.known_hosts),
+                }
+            }
+        },
+    )
     result = await run_probe(site, device, device.checks[0], ctx)
     assert result.state == CheckState.CRITICAL
     assert result.message == f"authentication failed for user {sshd.user}"
@@ -89,8 +96,17 @@ async def test_wrong_password_is_an_authentication_failure_without_the_password(
 async def test_previous_keeps_the_last_result_with_values(
     ctx: ProbeContext, snmpd: SnmpAgent
 ) -> None:
-    checks = [{"id": "up", "type": "snmp", "credential": "v2", "port": snmpd.port,
-               "profile": "system", "timeout": 0.3, "retries": 0}]  # fmt: skip
+    checks = [
+        {
+            "id": "up",
+            "type": "snmp",
+            "credential": "v2",
+            "port": snmpd.port,
+            "profile": "system",
+            "timeout": 0.3,
+            "retries": 0,
+        }
+    ]
     good_site, device = lab_site(
         checks, {"v2": {"snmp": {"version": "2c", "community": snmpd.community}}}
     )

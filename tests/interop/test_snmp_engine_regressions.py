@@ -52,9 +52,15 @@ async def test_tidy_usm_timeline_still_finds_pysnmps_private_queue(
     nothing (by design): this test is what notices, so the workaround can be revisited."""
     auth, priv = V3_USERS[V3_USER]
     cred = SnmpCredential.model_validate(
-        {"version": "3", "user": V3_USER, "auth_protocol": auth, "auth_key": snmpd.v3_auth,
-         "priv_protocol": priv, "priv_key": snmpd.v3_priv}
-    )  # fmt: skip
+        {
+            "version": "3",
+            "user": V3_USER,
+            "auth_protocol": auth,
+            "auth_key": snmpd.v3_auth,
+            "priv_protocol": priv,
+            "priv_key": snmpd.v3_priv,
+        }
+    )
     got = await client.get(snmpd.host, snmpd.port, cred, [SYS_NAME_OID], timeout=2, retries=0)
     assert got[SYS_NAME_OID] == SYS_NAME
     assert client.engine_count == 1

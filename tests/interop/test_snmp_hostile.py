@@ -50,8 +50,15 @@ async def hostile() -> AsyncIterator[Callable[..., Any]]:
 
 
 async def _probe(ctx: ProbeContext, port: int, **check: Any) -> ProbeResult:
-    fields = {"id": "c", "type": "snmp", "credential": "v2", "port": port,
-              "timeout": 0.3, "retries": 0, **check}  # fmt: skip
+    fields = {
+        "id": "c",
+        "type": "snmp",
+        "credential": "v2",
+        "port": port,
+        "timeout": 0.3,
+        "retries": 0,
+        **check,
+    }
     site, device = lab_site([fields], {"v2": {"snmp": {"version": "2c", "community": "x"}}})
     return await run_probe(site, device, device.checks[0], ctx)
 

@@ -61,8 +61,15 @@ async def agent() -> AsyncIterator[Callable[[dict[str, Any]], LabAgent]]:
 
 
 async def _probe(lab: LabAgent, ctx: ProbeContext, **check: Any) -> ProbeResult:
-    fields = {"id": "c", "type": "snmp", "credential": "lab", "port": lab.port,
-              "timeout": 1, "retries": 0, **check}  # fmt: skip
+    fields = {
+        "id": "c",
+        "type": "snmp",
+        "credential": "lab",
+        "port": lab.port,
+        "timeout": 1,
+        "retries": 0,
+        **check,
+    }
     site, device = lab_site([fields], {"lab": {"snmp": {"version": "2c", "community": "lab"}}})
     return await run_probe(site, device, device.checks[0], ctx)
 

@@ -50,8 +50,15 @@ def probe(snmpd: SnmpAgent, ctx: ProbeContext) -> Probe:
     """``await probe(check_fields, credential=...)``: one SNMP check against snmpd."""
 
     async def run(check: dict[str, Any], credential: dict[str, Any] | None = None) -> ProbeResult:
-        fields = {"id": "c", "type": "snmp", "credential": "cred", "port": snmpd.port,
-                  "timeout": 1, "retries": 1, **check}  # fmt: skip
+        fields = {
+            "id": "c",
+            "type": "snmp",
+            "credential": "cred",
+            "port": snmpd.port,
+            "timeout": 1,
+            "retries": 1,
+            **check,
+        }
         site, device = lab_site([fields], {"cred": credential or v2c(snmpd)})
         return await run_probe(site, device, device.checks[0], ctx)
 

@@ -42,8 +42,15 @@ async def ctx() -> AsyncIterator[ProbeContext]:
 async def _probe(
     peer: SshPeer, ctx: ProbeContext, command: str, cred: dict[str, Any] | None = None, **check: Any
 ) -> ProbeResult:
-    fields = {"id": "c", "type": "ssh", "credential": "ops", "port": peer.port,
-              "command": command, "timeout": 10, **check}  # fmt: skip
+    fields = {
+        "id": "c",
+        "type": "ssh",
+        "credential": "ops",
+        "port": peer.port,
+        "command": command,
+        "timeout": 10,
+        **check,
+    }
     site, device = lab_site([fields], {"ops": cred or credential(peer)})
     return await run_probe(site, device, device.checks[0], ctx)
 
@@ -95,9 +102,14 @@ async def test_systemd_parser(
 
 @pytest.mark.parametrize(
     ("command", "parser", "unit"),
-    [("df -P", "df", "%"), ("cat /proc/loadavg", "load", None), ("uptime", "load", None),
-     ("cat /proc/meminfo", "memory", "%"), ("free -b", "memory", "%")],
-)  # fmt: skip
+    [
+        ("df -P", "df", "%"),
+        ("cat /proc/loadavg", "load", None),
+        ("uptime", "load", None),
+        ("cat /proc/meminfo", "memory", "%"),
+        ("free -b", "memory", "%"),
+    ],
+)
 async def test_parsers_read_real_output(
     sshd: SshPeer, ctx: ProbeContext, command: str, parser: str, unit: str | None
 ) -> None:

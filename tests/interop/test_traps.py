@@ -36,24 +36,49 @@ SENDER_ENGINE, OTHER_ENGINE = "0x80001f8880c0ffee0001", "0x80001f8880aaaaaaaa"
 COLD_START, WARM_START = "1.3.6.1.6.3.1.1.5.1", "1.3.6.1.6.3.1.1.5.2"
 LINK_DOWN, UPS_ON_BATTERY = "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.33.2.1"
 V2C = ("-v", "2c", "-c", COMMUNITY)
-V3 = ("-v", "3", "-u", V3_USER, "-l", "authPriv", "-a", "SHA", "-A", AUTH_KEY,
-      "-x", "AES", "-X", PRIV_KEY)  # fmt: skip
+V3 = (
+    "-v",
+    "3",
+    "-u",
+    V3_USER,
+    "-l",
+    "authPriv",
+    "-a",
+    "SHA",
+    "-A",
+    AUTH_KEY,
+    "-x",
+    "AES",
+    "-X",
+    PRIV_KEY,
+)
 Start = Callable[..., Any]  # start_listener(site=None, **TrapReceiver options) -> Listener
 Send = Callable[..., Any]  # snmptrap(options, port, *arguments)
 
 
 def trap_site(host: str = "127.0.0.1") -> Site:
-    v3 = {"version": "3", "user": V3_USER, "auth_protocol": "SHA", "auth_key": AUTH_KEY,
-          "priv_protocol": "AES", "priv_key": PRIV_KEY}  # fmt: skip
-    return Site.model_validate({
-        "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
-        "zones": [{"id": "z", "name": "Z"}],
-        "credentials": {"legacy": {"snmp": {"version": "2c", "community": COMMUNITY}},
-                        "core-v3": {"snmp": v3}},
-        "devices": [{"id": "core-sw-1", "name": "core", "kind": "switch", "zone": "z",
-                     "host": host}],
-        "traps": {"credentials": ["legacy", "core-v3"]},
-    })  # fmt: skip
+    v3 = {
+        "version": "3",
+        "user": V3_USER,
+        "auth_protocol": "SHA",
+        "auth_key": AUTH_KEY,
+        "priv_protocol": "AES",
+        "priv_key": PRIV_KEY,
+    }
+    return Site.model_validate(
+        {
+            "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
+            "zones": [{"id": "z", "name": "Z"}],
+            "credentials": {
+                "legacy": {"snmp": {"version": "2c", "community": COMMUNITY}},
+                "core-v3": {"snmp": v3},
+            },
+            "devices": [
+                {"id": "core-sw-1", "name": "core", "kind": "switch", "zone": "z", "host": host}
+            ],
+            "traps": {"credentials": ["legacy", "core-v3"]},
+        }
+    )
 
 
 @dataclass
@@ -103,9 +128,14 @@ def snmptrap(tmp_path: Path) -> Send:
 
     async def run(options: tuple[str, ...], port: int, *rest: str) -> None:
         process = await asyncio.create_subprocess_exec(
-            binary, *options, f"127.0.0.1:{port}", *rest, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            binary,
+            *options,
+            f"127.0.0.1:{port}",
+            *rest,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         output, _ = await asyncio.wait_for(process.communicate(), DEADLINE)
         assert process.returncode == 0, output.decode(errors="replace")
 
@@ -163,9 +193,18 @@ async def test_a_v1_trap_is_accepted_and_its_community_is_not_kept(
     listener: Listener, snmptrap: Send
 ) -> None:
     # v1: enterprise, agent address, generic trap 2 (linkDown), specific 0, uptime
-    await snmptrap(("-v", "1", "-c", COMMUNITY), listener.port,
-                   "1.3.6.1.4.1.8072", "127.0.0.1", "2", "0", "",
-                   "1.3.6.1.2.1.2.2.1.1.5", "i", "5")  # fmt: skip
+    await snmptrap(
+        ("-v", "1", "-c", COMMUNITY),
+        listener.port,
+        "1.3.6.1.4.1.8072",
+        "127.0.0.1",
+        "2",
+        "0",
+        "",
+        "1.3.6.1.2.1.2.2.1.1.5",
+        "i",
+        "5",
+    )
     event = await listener.next()
     assert (event.kind, event.version, event.credential) == ("linkDown", "1", "legacy")
     assert event.message == "Link down on ifIndex 5"
@@ -174,8 +213,12 @@ async def test_a_v1_trap_is_accepted_and_its_community_is_not_kept(
 
 
 async def test_ups_on_battery_from_pysnmp_v2c(listener: Listener) -> None:
-    error = await pysnmp_send(listener.port, "legacy", trap_oid(UPS_ON_BATTERY),
-                              varbind("1.3.6.1.2.1.33.1.2.3.0", hl.Integer32(17)))  # fmt: skip
+    error = await pysnmp_send(
+        listener.port,
+        "legacy",
+        trap_oid(UPS_ON_BATTERY),
+        varbind("1.3.6.1.2.1.33.1.2.3.0", hl.Integer32(17)),
+    )
     assert not error
     event = await listener.next()
     assert (event.kind, event.device_id, event.version) == ("ups_on_battery", "core-sw-1", "2c")
@@ -217,15 +260,23 @@ async def test_without_learning_only_configured_engine_ids_are_accepted(
 
 @pytest.mark.parametrize(
     ("bad", "reason"),
-    [(("-A", "wrong-auth-key"), "authentication failed"),
-     (("-X", "wrong-priv-key"), "authentication failed"),
-     (("-a", "MD5"), "authentication failed"),
-     (("-u", "intruder"), "unknown user"),
-     (("-l", "authNoPriv"), "below security level"),
-     (("-l", "noAuthNoPriv"), "below security level")],
-    ids=["wrong-auth-key", "wrong-priv-key", "wrong-auth-protocol", "unknown-user",
-         "below-level-auth", "below-level-noauth"],
-)  # fmt: skip
+    [
+        (("-A", "wrong-auth-key"), "authentication failed"),
+        (("-X", "wrong-priv-key"), "authentication failed"),
+        (("-a", "MD5"), "authentication failed"),
+        (("-u", "intruder"), "unknown user"),
+        (("-l", "authNoPriv"), "below security level"),
+        (("-l", "noAuthNoPriv"), "below security level"),
+    ],
+    ids=[
+        "wrong-auth-key",
+        "wrong-priv-key",
+        "wrong-auth-protocol",
+        "unknown-user",
+        "below-level-auth",
+        "below-level-noauth",
+    ],
+)
 async def test_v3_with_wrong_keys_or_a_lower_level_is_rejected(
     listener: Listener, snmptrap: Send, bad: tuple[str, str], reason: str
 ) -> None:
@@ -269,8 +320,14 @@ async def test_an_unknown_sender_is_delivered_without_a_device(
 
 async def test_garbage_does_not_stop_the_receiver(listener: Listener, snmptrap: Send) -> None:
     # the last one: an SNMPv3 message cut short after its version
-    junk = [b"", b"\x00", b"\x30\x82\xff\xff", b"not snmp", bytes(range(256)) * 4,
-            b"\x30\x03\x02\x01\x03"]  # fmt: skip
+    junk = [
+        b"",
+        b"\x00",
+        b"\x30\x82\xff\xff",
+        b"not snmp",
+        bytes(range(256)) * 4,
+        b"\x30\x03\x02\x01\x03",
+    ]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         for datagram in junk:
             s.sendto(datagram, ("127.0.0.1", listener.port))

@@ -40,19 +40,37 @@ async def seed_alarms(db_path: Path) -> None:
     try:
         book = AlarmBook(store, AuditTrail(store, terminal="test"), clock=lambda: FIXED_NOW)
 
-        async def raise_(device: str, check: str, severity: str, message: str, ago: dt.timedelta,
-                         flapping: bool = False) -> int:  # fmt: skip
+        async def raise_(
+            device: str,
+            check: str,
+            severity: str,
+            message: str,
+            ago: dt.timedelta,
+            flapping: bool = False,
+        ) -> int:
             alarm = await book.raise_or_update(
                 device, check, severity, message, FIXED_NOW - ago, 3, flapping
             )
             return alarm.id
 
-        await raise_("core-sw-1", "ping", "CRITICAL", "TCP 127.0.0.1:9 refused",
-                     dt.timedelta(minutes=40))  # fmt: skip
-        unknown = await raise_("app-1", "http", "UNKNOWN", "HTTP probe timed out after 5 s",
-                               dt.timedelta(hours=2, minutes=10))  # fmt: skip
-        warning = await raise_("ups-1", "battery", "WARNING", "flapping (42% state changes)",
-                               dt.timedelta(days=1, hours=3), flapping=True)  # fmt: skip
+        await raise_(
+            "core-sw-1", "ping", "CRITICAL", "TCP 127.0.0.1:9 refused", dt.timedelta(minutes=40)
+        )
+        unknown = await raise_(
+            "app-1",
+            "http",
+            "UNKNOWN",
+            "HTTP probe timed out after 5 s",
+            dt.timedelta(hours=2, minutes=10),
+        )
+        warning = await raise_(
+            "ups-1",
+            "battery",
+            "WARNING",
+            "flapping (42% state changes)",
+            dt.timedelta(days=1, hours=3),
+            flapping=True,
+        )
         await book.acknowledge(OPERATOR, [unknown], "vendor called, ticket 4711")
         await book.acknowledge(SUPERVISOR, [warning], "battery swap on Monday", sticky=True)
     finally:
@@ -70,7 +88,8 @@ def test_alarm_list(snap_compare: Callable[..., bool], seeded_db: Path, language
         await open_section(pilot, "2", "alarms")
         table = pilot.app.screen.query_one(AlarmList)
         await wait_until(pilot, lambda: len(table.rows_by_id) == 3)
-        await wait_until(pilot, lambda: "3" in str(pilot.app.screen.query_one("#alarms-summary")
-                                                     .render()))  # fmt: skip
+        await wait_until(
+            pilot, lambda: "3" in str(pilot.app.screen.query_one("#alarms-summary").render())
+        )
 
     assert snap_compare(app, terminal_size=(130, 16), run_before=on_alarms)

@@ -43,13 +43,23 @@ async def seed_watch(db_path: Path) -> None:
         audit = AuditTrail(store, terminal="test")
         alarms = AlarmBook(store, audit, clock=lambda: FIXED_NOW)
         critical = await alarms.raise_or_update(
-            "core-sw-1", "ping", "CRITICAL", "TCP 127.0.0.1:9 refused",
-            FIXED_NOW - dt.timedelta(minutes=40), 3, False,
-        )  # fmt: skip
+            "core-sw-1",
+            "ping",
+            "CRITICAL",
+            "TCP 127.0.0.1:9 refused",
+            FIXED_NOW - dt.timedelta(minutes=40),
+            3,
+            False,
+        )
         unknown = await alarms.raise_or_update(
-            "app-1", "web", "UNKNOWN", "HTTP probe timed out after 5 s",
-            FIXED_NOW - dt.timedelta(minutes=70), 3, False,
-        )  # fmt: skip
+            "app-1",
+            "web",
+            "UNKNOWN",
+            "HTTP probe timed out after 5 s",
+            FIXED_NOW - dt.timedelta(minutes=70),
+            3,
+            False,
+        )
         await alarms.acknowledge(OPERATOR, [unknown.id], "vendor called, ticket 4711")
         assert critical.id != unknown.id
         ran_at = FIXED_NOW - dt.timedelta(minutes=20)  # the summary reads actions from the audit

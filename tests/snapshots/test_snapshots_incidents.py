@@ -47,14 +47,21 @@ async def seed_escalated(db_path: Path) -> None:
     try:
         audit = AuditTrail(store, terminal="test")
         alarm = await AlarmBook(store, audit, clock=lambda: FIXED_NOW).raise_or_update(
-            "core-sw-1", "ping", "CRITICAL", "TCP 127.0.0.1:9 refused",
-            FIXED_NOW - dt.timedelta(minutes=25), 3, False,
-        )  # fmt: skip
+            "core-sw-1",
+            "ping",
+            "CRITICAL",
+            "TCP 127.0.0.1:9 refused",
+            FIXED_NOW - dt.timedelta(minutes=25),
+            3,
+            False,
+        )
         book = IncidentBook(store, audit, site_with_asset(), clock=lambda: FIXED_NOW)
-        incident = await book.open_from_alarm(OPERATOR, alarm, "critical", "network",
-                                              "外网核心交换机1 上联中断")  # fmt: skip
-        await book.escalate(OPERATOR, incident.id, ticket="HW-2026-1127",
-                            note="厂商工程师 30 分钟内到场")  # fmt: skip
+        incident = await book.open_from_alarm(
+            OPERATOR, alarm, "critical", "network", "外网核心交换机1 上联中断"
+        )
+        await book.escalate(
+            OPERATOR, incident.id, ticket="HW-2026-1127", note="厂商工程师 30 分钟内到场"
+        )
     finally:
         await store.close()
 

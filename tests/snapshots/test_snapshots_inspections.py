@@ -47,12 +47,19 @@ async def seed_records(db_path: Path, folder: Path) -> None:
     try:
         audit = AuditTrail(store, terminal="test")
         accounts = Accounts(store, audit)
-        book = InspectionBook(store, audit, accounts, site, site_checklists(site),
-                              lambda: FIXED_NOW)  # fmt: skip
+        book = InspectionBook(
+            store, audit, accounts, site, site_checklists(site), lambda: FIXED_NOW
+        )
         user = await accounts.authenticate("zhangsan", ACCOUNTS["zhangsan"][0])
         daily = await book.start(user, "daily-room")
-        answers = {"temp-a": 22.5, "rh-a": 45.0, "water": "pass", "ups": "fail", "gas": 2.5,
-                   "fire-panel": "正常"}  # fmt: skip
+        answers = {
+            "temp-a": 22.5,
+            "rh-a": 45.0,
+            "water": "pass",
+            "ups": "fail",
+            "gas": 2.5,
+            "fire-panel": "正常",
+        }
         for item_id, value in answers.items():
             note = "UPS-1 告警：电池自检失败" if item_id == "ups" else ""
             await book.save_answer(user, daily, item_id, value, note)

@@ -32,8 +32,15 @@ def device(
     did: str, checks: list[str], depends_on: Sequence[str] = (), **kw: Any
 ) -> dict[str, Any]:
     made = [{"id": c, "type": "tcp", "port": 1, **kw} for c in checks]
-    return {"id": did, "name": did, "kind": "server", "zone": "z", "host": "127.0.0.1",
-            "depends_on": list(depends_on), "checks": made}  # fmt: skip
+    return {
+        "id": did,
+        "name": did,
+        "kind": "server",
+        "zone": "z",
+        "host": "127.0.0.1",
+        "depends_on": list(depends_on),
+        "checks": made,
+    }
 
 
 DEADLINE = 5.0  # generous: the machine is shared; a pass takes a fraction of this

@@ -75,11 +75,24 @@ def result_event(
 
     check_state = CheckState[state]
     snapshot = CheckSnapshot(
-        device_id=device_id, check_id=check_id, state=check_state, hard=True, attempt=1,
-        max_attempts=3, pending=False, stale=False, flapping=False, flap_percent=0.0,
-        alarm=None if check_state is CheckState.OK else check_state, message=message,
-        value=value, unit=unit, last_run=at, last_change=at, next_run=at,
-    )  # fmt: skip
+        device_id=device_id,
+        check_id=check_id,
+        state=check_state,
+        hard=True,
+        attempt=1,
+        max_attempts=3,
+        pending=False,
+        stale=False,
+        flapping=False,
+        flap_percent=0.0,
+        alarm=None if check_state is CheckState.OK else check_state,
+        message=message,
+        value=value,
+        unit=unit,
+        last_run=at,
+        last_change=at,
+        next_run=at,
+    )
     result = ProbeResult(check_state, message, value, unit)
     device_state = DeviceState.UP if check_state is CheckState.OK else DeviceState[state]
     return [

@@ -37,8 +37,9 @@ OPERATOR = User(2, "zhangsan", "张三", Role.OPERATOR)
 def site_with_asset(language: str = "en") -> Site:
     """The minimal site, its core switch with the vendor's asset data."""
     site = minimal_site(language)
-    devices = [d.model_copy(update={"asset": ASSET}) if d.id == "core-sw-1" else d
-               for d in site.devices]  # fmt: skip
+    devices = [
+        d.model_copy(update={"asset": ASSET}) if d.id == "core-sw-1" else d for d in site.devices
+    ]
     return site.model_copy(update={"devices": devices})
 
 
@@ -101,8 +102,9 @@ async def seed_incidents(db: Path) -> None:
             return IncidentBook(store, audit, site_with_asset(), clock=lambda: FIXED_NOW - ago)
 
         old = book(dt.timedelta(days=30))
-        fixed = await old.open_manual(user, "核心交换机端口频繁中断", "major", "network",
-                                      device_id="core-sw-1")  # fmt: skip
+        fixed = await old.open_manual(
+            user, "核心交换机端口频繁中断", "major", "network", device_id="core-sw-1"
+        )
         await old.resolve(user, fixed.id, "光模块老化", "更换光模块")
         await book(dt.timedelta(days=10)).open_manual(
             user, "打印服务时断时续", "minor", "application", caller="王五", phone="12345"

@@ -95,8 +95,17 @@ async def seed_live_values(db_path: Path, humidity: float = 65.0) -> None:
             ("th-a", "humidity", "WARNING", humidity, "%RH"),
             ("ups-1", "ups", "OK", None, None),
         ):
-            batch.add_result(device, check, state=state, hard=True, attempt=1, value=value,
-                             unit=unit, message="", at=READ_AT)  # fmt: skip
+            batch.add_result(
+                device,
+                check,
+                state=state,
+                hard=True,
+                attempt=1,
+                value=value,
+                unit=unit,
+                message="",
+                at=READ_AT,
+            )
         await CheckRecords(store).persist(batch)
     finally:
         await store.close()
@@ -108,8 +117,9 @@ async def seed_inspection_db(db_path: Path) -> None:
 
 
 def inspection_app(db_path: Path, folder: Path, language: str = "zh_CN") -> DutyDeskApp:
-    return make_app(db_path, language=language, site=inspection_site(folder, language),
-                    run_checks=False)  # fmt: skip
+    return make_app(
+        db_path, language=language, site=inspection_site(folder, language), run_checks=False
+    )
 
 
 async def open_section(pilot: Pilot[int], user: str = "zhangsan") -> None:

@@ -249,8 +249,11 @@ async def test_muting_the_bell_is_audited_and_ends(
     (row,) = await rows(audit, "bell.mute")
     assert row.user == "wang" and row.detail["reason"] == "working in the room"
 
-    for minutes, reason, code in ((0, "r", "bad_mute_minutes"), (241, "r", "bad_mute_minutes"),
-                                  (10, "", "mute_reason_required")):  # fmt: skip
+    for minutes, reason, code in (
+        (0, "r", "bad_mute_minutes"),
+        (241, "r", "bad_mute_minutes"),
+        (10, "", "mute_reason_required"),
+    ):
         with pytest.raises(AlarmError) as refused:
             await book.mute_bell(OPERATOR, minutes, reason)
         assert refused.value.code == code

@@ -137,9 +137,16 @@ async def test_rehashed_change_breaks_the_next_link(
     await _trail_of(audit, 10)
     row = (await audit.query(limit=5))[-1]  # id 7
     fields = (
-        row.prev_hash, row.id, to_db(row.ts), "mallory", row.terminal, row.action,
-        row.object, row.outcome, canonical_json(row.detail),
-    )  # fmt: skip
+        row.prev_hash,
+        row.id,
+        to_db(row.ts),
+        "mallory",
+        row.terminal,
+        row.action,
+        row.object,
+        row.outcome,
+        canonical_json(row.detail),
+    )
     key = audit_key_path_for(db_path).read_bytes()
     verdict = await _verdict_after(
         db_path,
@@ -316,8 +323,17 @@ async def test_a_row_appended_with_plain_sha256_fails_verify(
     await _trail_of(audit, 3)
     head = await audit.head()
     assert head is not None
-    fields = (head.hash, head.id + 1, "2026-03-02T01:00:00.000000+00:00", "admin", "t",
-              "account.add", "user:mallory", "ok", "{}")  # fmt: skip
+    fields = (
+        head.hash,
+        head.id + 1,
+        "2026-03-02T01:00:00.000000+00:00",
+        "admin",
+        "t",
+        "account.add",
+        "user:mallory",
+        "ok",
+        "{}",
+    )
     await store.close()
     with sqlite3.connect(db_path) as db:  # every trigger in place
         db.execute(
@@ -357,8 +373,17 @@ async def test_an_older_store_is_re_anchored_by_its_genesis_row(db_path: Path) -
     prev = GENESIS_HASH
     with sqlite3.connect(db_path) as db:
         for row_id in (1, 2, 3):
-            fields = (prev, row_id, f"2026-01-0{row_id}T00:00:00.000000+00:00", "admin", "t",
-                      "login", "user:admin", "ok", "{}")  # fmt: skip
+            fields = (
+                prev,
+                row_id,
+                f"2026-01-0{row_id}T00:00:00.000000+00:00",
+                "admin",
+                "t",
+                "login",
+                "user:admin",
+                "ok",
+                "{}",
+            )
             prev = row_hash(*fields)
             db.execute(
                 "INSERT INTO audit (prev_hash, id, ts, user, terminal, action, object,"

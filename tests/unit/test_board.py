@@ -149,8 +149,12 @@ def test_maintenance_window_with_an_explicit_zone_keeps_it() -> None:
 
 
 def test_maintenance_suppresses_alarms_and_records_transitions_with_the_reason() -> None:
-    w = {"devices": ["d"], "reason": "割接", "start": "2026-03-02T01:00:00+00:00",
-         "end": "2026-03-02T02:00:00+00:00"}  # fmt: skip
+    w = {
+        "devices": ["d"],
+        "reason": "割接",
+        "start": "2026-03-02T01:00:00+00:00",
+        "end": "2026-03-02T02:00:00+00:00",
+    }
     site = make_site([device("d", ["up"], max_attempts=1), device("e", ["up"])], [w])
     board = StateBoard(site, since=0.0, timeout_margin=1.0)
     inside = apply(board, ("d", "up"), CRIT, 10)
@@ -164,8 +168,9 @@ def test_maintenance_suppresses_alarms_and_records_transitions_with_the_reason()
 
 
 def test_flapping_through_the_board_raises_one_event_not_a_storm() -> None:
-    board = StateBoard(make_site([device("d", ["up"], max_attempts=1)]), since=0.0,
-                       timeout_margin=1.0)  # fmt: skip
+    board = StateBoard(
+        make_site([device("d", ["up"], max_attempts=1)]), since=0.0, timeout_margin=1.0
+    )
     alarms_while_flapping, flapping, started = 0, False, 0
     for i in range(40):
         out = apply(board, ("d", "up"), CRIT if i % 2 else OK, i)
@@ -190,8 +195,12 @@ def test_flapping_through_the_board_raises_one_event_not_a_storm() -> None:
 
 async def test_maintenance_suppresses_the_alarm_and_keeps_the_transition() -> None:
     in_window = SystemClock(wall=lambda: dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))  # 11:00 CST
-    window = {"devices": ["d"], "reason": "UPS 更换", "start": "2026-03-02T10:00:00",
-              "end": "2026-03-02T12:00:00"}  # fmt: skip
+    window = {
+        "devices": ["d"],
+        "reason": "UPS 更换",
+        "start": "2026-03-02T10:00:00",
+        "end": "2026-03-02T12:00:00",
+    }
     site = make_site([device("d", ["up"], max_attempts=1)], [window])
     scheduler = Scheduler(site, Recorder(CRIT), clock=in_window)
     with scheduler.subscribe() as sub:

@@ -323,17 +323,29 @@ def test_credential_kinds_for_checks_actions_and_traps(tmp_path: Path) -> None:
     lines = marks(text)
     got = sorted((i.line, i.key_path, i.message) for i in issues(write(tmp_path, text)))
     assert got == [
-        (lines["ssh-check"], "devices[s].checks[a].credential",
-         "credential 'v2' has no ssh section (the check needs one)"),
-        (lines["snmp-check"], "devices[s].checks[b].credential",
-         "credential 'ops' has no snmp section (the check needs one)"),
-        (lines["action"], "devices[s].actions[r].credential",
-         "credential 'v2' has no ssh section (an action needs one)"),
+        (
+            lines["ssh-check"],
+            "devices[s].checks[a].credential",
+            "credential 'v2' has no ssh section (the check needs one)",
+        ),
+        (
+            lines["snmp-check"],
+            "devices[s].checks[b].credential",
+            "credential 'ops' has no snmp section (the check needs one)",
+        ),
+        (
+            lines["action"],
+            "devices[s].actions[r].credential",
+            "credential 'v2' has no ssh section (an action needs one)",
+        ),
         (lines["listen"], "traps.listen", "'localhost' is not an IP address"),
-        (lines["traps"], "traps.credentials[1]",
-         "credential 'ops' has no snmp section (a trap listener needs one)"),
+        (
+            lines["traps"],
+            "traps.credentials[1]",
+            "credential 'ops' has no snmp section (a trap listener needs one)",
+        ),
         (lines["traps"], "traps.credentials[2]", "undefined credential 'nobody'"),
-    ]  # fmt: skip
+    ]
 
 
 def test_two_v3_credentials_may_share_a_user_name(tmp_path: Path) -> None:
@@ -573,15 +585,17 @@ def test_checklist_errors_are_reported_in_the_checklist_file(tmp_path: Path) -> 
     lines = marks(CHECKLIST)
     got = sorted((i.file, i.line, i.key_path) for i in issues(site_path))
     checklist_file = str(checklist_path)
-    assert got == sorted([
-        (checklist_file, lines["schedule"], "schedule"),
-        (checklist_file, lines["ghost"], "sections[0].items[rh].source.device"),
-        (checklist_file, lines["nope"], "sections[0].items[door].source.check"),
-        (checklist_file, lines["dup-item"], "sections[1].items[temp].id"),
-        (checklist_file, lines["one-choice"], "sections[1].items[panel]"),
-        (checklist_file, lines["text-range"], "sections[1].items[note]"),
-        (str(site_path), marks(text)["inspections"], "inspections[1]"),
-    ])  # fmt: skip
+    assert got == sorted(
+        [
+            (checklist_file, lines["schedule"], "schedule"),
+            (checklist_file, lines["ghost"], "sections[0].items[rh].source.device"),
+            (checklist_file, lines["nope"], "sections[0].items[door].source.check"),
+            (checklist_file, lines["dup-item"], "sections[1].items[temp].id"),
+            (checklist_file, lines["one-choice"], "sections[1].items[panel]"),
+            (checklist_file, lines["text-range"], "sections[1].items[note]"),
+            (str(site_path), marks(text)["inspections"], "inspections[1]"),
+        ]
+    )
     missing = [i for i in issues(site_path) if i.key_path == "inspections[1]"]
     assert missing[0].message == f"checklist {tmp_path / 'checklists/gone.yaml'}: file not found"
 

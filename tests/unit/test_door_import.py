@@ -81,17 +81,23 @@ def lines(report: ImportReport) -> tuple[list[int], list[int], list[int]]:
 
 
 async def test_a_gbk_log_with_a_chinese_header_is_matched_and_reported(
-    importer: DoorImporter, room: Room, store: Store, audit: AuditTrail,
-    people: dict[str, User], tmp_path: Path,
-) -> None:  # fmt: skip
+    importer: DoorImporter,
+    room: Room,
+    store: Store,
+    audit: AuditTrail,
+    people: dict[str, User],
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "门禁0302.csv"
     path.write_bytes(GBK_LOG.encode("gbk"))
     report = await importer.import_file(people["wang"], path)
     assert report.encoding == "gbk" and report.source == "门禁0302.csv"
     assert lines(report) == ([2, 3, 5], [4, 6], [7, 9, 10, 11])
     assert [(m.record_id, m.kind) for m in report.matched] == [
-        (room.visitor, "visitor"), (room.visitor, "visitor"), (room.staff, "staff")
-    ]  # fmt: skip
+        (room.visitor, "visitor"),
+        (room.visitor, "visitor"),
+        (room.staff, "staff"),
+    ]
     first = report.matched[0].event
     assert (first.card, first.door, first.direction) == ("V-01", "机房A门", "in")
     assert first.at.astimezone(SHANGHAI).hour == 8 and first.at.minute == 20
@@ -103,8 +109,11 @@ async def test_a_gbk_log_with_a_chinese_header_is_matched_and_reported(
     [row] = await audit.query(action="door.import")
     assert row.object == "door_import:门禁0302.csv"
     assert {k: row.detail[k] for k in ("matched", "unmatched", "malformed", "duplicates")} == {
-        "matched": 3, "unmatched": 2, "malformed": 4, "duplicates": 0
-    }  # fmt: skip
+        "matched": 3,
+        "unmatched": 2,
+        "malformed": 4,
+        "duplicates": 0,
+    }
 
     again = await importer.import_file(people["wang"], path)  # the same file twice
     assert lines(again) == ([], [], [7, 9, 10, 11]) and again.duplicates == 5
@@ -118,8 +127,9 @@ async def test_utf8_with_bom_and_no_header_in_the_default_order(
     report = await importer.import_bytes(people["wang"], ("\ufeff" + text).encode(), "b.csv")
     assert report.encoding == "utf-8"
     assert [(m.event.line, m.record_id) for m in report.matched] == [
-        (1, room.staff), (2, room.visitor)  # 10:40 is exactly 10 minutes after the exit
-    ]  # fmt: skip
+        (1, room.staff),
+        (2, room.visitor),  # 10:40 is exactly 10 minutes after the exit
+    ]
     assert report.unmatched == [] and report.malformed == []
     plain = b"card,time,door,direction\nV-01,2026-03-02 08:19:59,A,in\n"
     late = await importer.import_bytes(people["wang"], plain, "c.csv")
@@ -127,9 +137,13 @@ async def test_utf8_with_bom_and_no_header_in_the_default_order(
 
 
 async def test_the_newer_stay_wins_when_a_badge_was_reused(
-    importer: DoorImporter, room: Room, store: Store, audit: AuditTrail,
-    clock: ManualClock, people: dict[str, User],
-) -> None:  # fmt: skip
+    importer: DoorImporter,
+    room: Room,
+    store: Store,
+    audit: AuditTrail,
+    clock: ManualClock,
+    people: dict[str, User],
+) -> None:
     log = AccessLog(store, audit, FieldCipher(os.urandom(32)), clock, tz=SHANGHAI)
     clock.advance(timedelta(minutes=5))  # 10:35, 5 minutes after the first visitor left
     again = await log.enter_visitor(people["wang"], replace(VISITOR, name="Second Visitor"))
@@ -165,9 +179,13 @@ async def test_only_record_keepers_import_and_refusals_are_audited(
 
 
 async def test_purge_takes_old_door_events_with_the_records(
-    importer: DoorImporter, room: Room, store: Store, audit: AuditTrail,
-    clock: ManualClock, people: dict[str, User],
-) -> None:  # fmt: skip
+    importer: DoorImporter,
+    room: Room,
+    store: Store,
+    audit: AuditTrail,
+    clock: ManualClock,
+    people: dict[str, User],
+) -> None:
     await importer.import_bytes(people["wang"], GBK_LOG.encode("gbk"), "f.csv")
     log = AccessLog(store, audit, FieldCipher(os.urandom(32)), clock, tz=SHANGHAI)
     report = await log.purge(people["admin"], date(2026, 3, 3))

@@ -72,9 +72,11 @@ def needs(tool: str) -> str:
 def sample(rows: int = 3) -> Document:
     table = Table(
         ["编号", "内容", "状态"],
-        [[str(n), f"数据库连接池耗尽，第{n}次处理：重启服务并调大连接池参数。" * 2, "ok"]
-         for n in range(rows)],
-    )  # fmt: skip
+        [
+            [str(n), f"数据库连接池耗尽，第{n}次处理：重启服务并调大连接池参数。" * 2, "ok"]
+            for n in range(rows)
+        ],
+    )
     return Document(
         "月度服务统计报告",
         SITE_NAME,
@@ -86,10 +88,12 @@ def sample(rows: int = 3) -> Document:
 
 def test_markdown() -> None:
     doc = Document(
-        "标题", "机房", [("周期", "2026-03")],
+        "标题",
+        "机房",
+        [("周期", "2026-03")],
         [Section("表", ["段落"], Table(["a", "b|c"], [["多\n行", "x"]])), Section("空", [])],
         ["值班员"],
-    )  # fmt: skip
+    )
     text = to_markdown(doc)
     assert text.startswith("# 标题\n\n**机房**\n\n- 周期: 2026-03\n\n## 表\n\n段落\n\n")
     assert "| a | b\\|c |\n| --- | --- |\n| 多<br>行 | x |" in text
@@ -151,8 +155,11 @@ def test_pdf_cells_wrap_at_word_boundaries() -> None:
 
 
 def pages_png(pdf: Path, tmp_path: Path) -> list[Path]:
-    subprocess.run([needs("pdftoppm"), "-png", "-r", "50", str(pdf), str(tmp_path / "p")],
-                   check=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        [needs("pdftoppm"), "-png", "-r", "50", str(pdf), str(tmp_path / "p")],
+        check=True,
+        timeout=60,
+    )
     return sorted(tmp_path.glob("p-*.png"))
 
 
@@ -164,8 +171,12 @@ def assert_not_blank(page: Path) -> None:
 
 def pdf_text(pdf: Path, page: int | None = None) -> str:
     span = ["-f", str(page), "-l", str(page)] if page else []
-    result = subprocess.run([needs("pdftotext"), *span, "-enc", "UTF-8", str(pdf), "-"],
-                            check=True, capture_output=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [needs("pdftotext"), *span, "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return result.stdout.decode("utf-8")
 
 
@@ -218,14 +229,24 @@ def test_a_configured_font_must_be_usable(tmp_path: Path) -> None:
 def make_site() -> Site:
     return Site.model_validate(
         {
-            "site": {"name": SITE_NAME, "shifts": [{"name": "白班", "start": "08:30",
-                                                     "end": "17:30"}]},
+            "site": {
+                "name": SITE_NAME,
+                "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"}],
+            },
             "zones": [{"id": "a", "name": "A区"}],
-            "devices": [{"id": "db-1", "name": "数据库服务器", "kind": "server", "zone": "a",
-                         "host": "127.0.0.1", "checks": [{"id": "up", "type": "tcp"}],
-                         "asset": {"vendor": "华为", "support": "400-822-9999"}}],
+            "devices": [
+                {
+                    "id": "db-1",
+                    "name": "数据库服务器",
+                    "kind": "server",
+                    "zone": "a",
+                    "host": "127.0.0.1",
+                    "checks": [{"id": "up", "type": "tcp"}],
+                    "asset": {"vendor": "华为", "support": "400-822-9999"},
+                }
+            ],
         }
-    )  # fmt: skip
+    )
 
 
 async def test_report_and_incident_documents(
@@ -234,9 +255,16 @@ async def test_report_and_incident_documents(
     site = make_site()
     book = IncidentBook(store, audit, site, clock=clock)
     opened = await book.open_manual(
-        OPERATOR, "业务系统无法登录", "major", "application", "db-1", "张三", "行政审批局",
-        "13812345678", "登录页报错",
-    )  # fmt: skip
+        OPERATOR,
+        "业务系统无法登录",
+        "major",
+        "application",
+        "db-1",
+        "张三",
+        "行政审批局",
+        "13812345678",
+        "登录页报错",
+    )
     clock.advance(timedelta(minutes=20))
     await book.escalate(OPERATOR, opened.id, ticket="HW-1")
     clock.advance(timedelta(minutes=40))

@@ -30,9 +30,13 @@ from tests.unit.test_sealing import SITE, speaking, words_of
 
 PASSWORD = "Sh1ft-pass"
 ROUND = Checklist.model_validate(
-    {"id": "round", "name": "日常巡检", "schedule": "daily",
-     "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}]}
-)  # fmt: skip
+    {
+        "id": "round",
+        "name": "日常巡检",
+        "schedule": "daily",
+        "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}],
+    }
+)
 
 
 @dataclass
@@ -234,10 +238,22 @@ async def test_summary_is_compiled_from_the_records(
         "INSERT INTO access_records (kind, name, organisation, id_type, id_cipher, id_index,"
         " id_masked, escort, badge, entered_at, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
         " ?, 'alice')",
-        [("staff", "王工", "", None, None, None, None, None, None, to_db(clock())),
-         ("visitor", "李四", "某厂商", "resident_id", "c", "i", "110105********002X", "alice",
-          "V-07", to_db(clock()))],
-    )  # fmt: skip
+        [
+            ("staff", "王工", "", None, None, None, None, None, None, to_db(clock())),
+            (
+                "visitor",
+                "李四",
+                "某厂商",
+                "resident_id",
+                "c",
+                "i",
+                "110105********002X",
+                "alice",
+                "V-07",
+                to_db(clock()),
+            ),
+        ],
+    )
     await desk.book.set_notes(desk.alice, watch.id, "UPS-1 市电中断，已电池供电")
     clock.advance(timedelta(hours=2))
 
@@ -249,8 +265,11 @@ async def test_summary_is_compiled_from_the_records(
     [still] = summary.alarms_open
     assert still.id == ups.id and still.ack_by == "alice" and still.ack_comment == "已通知厂家"
     [action] = summary.actions
-    assert (action.user, action.target, action.detail) == ("alice", "device:srv-1/restart-nginx",
-                                                           {"exit": 0})  # fmt: skip
+    assert (action.user, action.target, action.detail) == (
+        "alice",
+        "device:srv-1/restart-nginx",
+        {"exit": 0},
+    )
     assert summary.people_in_room is not None
     assert [p.name for p in summary.people_in_room] == ["王工", "李四"]
     [visitor] = summary.visitors_inside

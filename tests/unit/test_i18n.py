@@ -150,9 +150,18 @@ Static(t("nav.wall")); Static("nav.wall"); Static(""); Text(f"⚠ {n}")
 Binding("y", "go", "binding.lock")
 """
     assert {text for _, text in user_facing_literals(source)} == {
-        "Hello operator", "巡检", "Saved ", " rows", "OK", "Go there", "your name", "Name",
-        "Badge", "ID", " inside",
-    }  # fmt: skip
+        "Hello operator",
+        "巡检",
+        "Saved ",
+        " rows",
+        "OK",
+        "Go there",
+        "your name",
+        "Name",
+        "Badge",
+        "ID",
+        " inside",
+    }
 
 
 def test_console_and_widgets_show_no_literal_text() -> None:

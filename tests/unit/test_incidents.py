@@ -28,17 +28,26 @@ def make_site() -> Site:
     asset = {"vendor": "华为", "support": "400-822-9999", "contact": "李工"}
     return Site.model_validate(
         {
-            "site": {"name": "测试机房", "problem_age_days": 7,
-                     "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"}],
-                     "response_hours": {"workday": 1, "non_workday": 3}},
+            "site": {
+                "name": "测试机房",
+                "problem_age_days": 7,
+                "shifts": [{"name": "白班", "start": "08:30", "end": "17:30"}],
+                "response_hours": {"workday": 1, "non_workday": 3},
+            },
             "zones": [{"id": "core", "name": "核心区"}],
             "devices": [
-                {"id": "db-1", "name": "数据库服务器", "kind": "server", "zone": "core",
-                 "host": "127.0.0.1", "asset": asset},
+                {
+                    "id": "db-1",
+                    "name": "数据库服务器",
+                    "kind": "server",
+                    "zone": "core",
+                    "host": "127.0.0.1",
+                    "asset": asset,
+                },
                 {"id": "sw-1", "name": "核心交换机", "kind": "switch", "zone": "core", "host": "h"},
             ],
         }
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -33,18 +33,31 @@ LIVE = Checklist.model_validate(
             {
                 "title": "环境",
                 "items": [
-                    {"id": "temp", "text": "A列温度", "kind": "reading", "unit": "°C",
-                     "range": "18..27", "source": {"device": "th-a", "check": "temp"}},
-                    {"id": "ups", "text": "UPS 正常",
-                     "source": {"device": "ups-1", "check": "ups"}},
-                    {"id": "fire", "text": "消防控制器", "kind": "choice",
-                     "choices": ["正常", "故障"]},
+                    {
+                        "id": "temp",
+                        "text": "A列温度",
+                        "kind": "reading",
+                        "unit": "°C",
+                        "range": "18..27",
+                        "source": {"device": "th-a", "check": "temp"},
+                    },
+                    {
+                        "id": "ups",
+                        "text": "UPS 正常",
+                        "source": {"device": "ups-1", "check": "ups"},
+                    },
+                    {
+                        "id": "fire",
+                        "text": "消防控制器",
+                        "kind": "choice",
+                        "choices": ["正常", "故障"],
+                    },
                     {"id": "notes", "text": "其他", "kind": "text", "required": False},
                 ],
             }
         ],
     }
-)  # fmt: skip
+)
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -88,9 +101,13 @@ def test_shipped_templates_load_with_the_checklist_loader() -> None:
 
 
 async def test_drafts_survive_closing_and_reopening_the_store(
-    store: Store, db_path: Path, audit: AuditTrail, accounts: Accounts, inspector: User,
+    store: Store,
+    db_path: Path,
+    audit: AuditTrail,
+    accounts: Accounts,
+    inspector: User,
     clock: ManualClock,
-) -> None:  # fmt: skip
+) -> None:
     book = InspectionBook(store, audit, accounts, SITE, [LIVE], clock)
     draft = await book.start(inspector, "live-round")
     await book.save_answer(inspector, draft, "temp", "23.5", note="测于冷通道")
@@ -257,8 +274,9 @@ async def test_due_and_missed_across_a_month_boundary_in_shanghai(
     assert ("monthly-system", "2026-03") not in missed
     assert ("access-switch", "2026-03") in missed
     assert ("live-round", "2026-03-31") in missed and ("live-round", "2026-04-01") not in missed
-    [march] = [s for s in await book.missed(local(2026, 3, 29), now)
-               if s.template.id == "access-switch"]  # fmt: skip
+    [march] = [
+        s for s in await book.missed(local(2026, 3, 29), now) if s.template.id == "access-switch"
+    ]
     assert march.due_by == local(2026, 4, 1) and not march.done and march.record_id is None
     assert daily > 0
 

@@ -43,18 +43,33 @@ def make_site() -> Site:
             },
             "zones": [{"id": "a", "name": "A区"}, {"id": "b", "name": "B区"}],
             "devices": [
-                {**device, "id": "web-1", "name": "门户服务器", "zone": "a",
-                 "checks": [{"id": "up", "type": "tcp"}, {"id": "http", "type": "http"}]},
-                {**device, "id": "sw-1", "name": "接入交换机", "zone": "b", "kind": "switch",
-                 "checks": [{"id": "up", "type": "tcp"}]},
+                {
+                    **device,
+                    "id": "web-1",
+                    "name": "门户服务器",
+                    "zone": "a",
+                    "checks": [{"id": "up", "type": "tcp"}, {"id": "http", "type": "http"}],
+                },
+                {
+                    **device,
+                    "id": "sw-1",
+                    "name": "接入交换机",
+                    "zone": "b",
+                    "kind": "switch",
+                    "checks": [{"id": "up", "type": "tcp"}],
+                },
             ],
             # Naive times are site-local: 2 h on 10 March for web-1 only.
             "maintenance": [
-                {"devices": ["web-1"], "start": "2026-03-10T02:00:00",
-                 "end": "2026-03-10T04:00:00", "reason": "升级"},
+                {
+                    "devices": ["web-1"],
+                    "start": "2026-03-10T02:00:00",
+                    "end": "2026-03-10T04:00:00",
+                    "reason": "升级",
+                },
             ],
         }
-    )  # fmt: skip
+    )
 
 
 async def transition(
@@ -68,9 +83,14 @@ async def transition(
 
 
 async def alarm(
-    store: Store, device: str, severity: str, raised: datetime, acked: datetime | None,
-    cleared: datetime | None, check: str = "up",
-) -> None:  # fmt: skip
+    store: Store,
+    device: str,
+    severity: str,
+    raised: datetime,
+    acked: datetime | None,
+    cleared: datetime | None,
+    check: str = "up",
+) -> None:
     times = [to_db(moment) if moment else None for moment in (raised, acked, cleared)]
     await store.write(
         "INSERT INTO alarms (device_id, check_id, severity, raised_at, first_ack_at, cleared_at)"
@@ -83,11 +103,18 @@ async def inspection(
     store: Store, template: str, schedule: str, period: str, at: datetime, **extra: object
 ) -> None:
     values = {
-        "template_id": template, "template_name": template, "schedule": schedule,
-        "template_json": "{}", "inspector": "wang", "started_at": to_db(at),
-        "submitted_at": to_db(at), "period": period, "seal_sha256": "0" * 64,
-        "sealed_at": to_db(at), **extra,
-    }  # fmt: skip
+        "template_id": template,
+        "template_name": template,
+        "schedule": schedule,
+        "template_json": "{}",
+        "inspector": "wang",
+        "started_at": to_db(at),
+        "submitted_at": to_db(at),
+        "period": period,
+        "seal_sha256": "0" * 64,
+        "sealed_at": to_db(at),
+        **extra,
+    }
     names = ", ".join(values)
     await store.write(
         f"INSERT INTO inspections ({names}) VALUES ({', '.join('?' * len(values))})",
@@ -154,9 +181,15 @@ async def seed(store: Store, audit: AuditTrail, clock: ManualClock) -> Site:
         await inspection(store, "daily-room", "daily", f"2026-03-{day:02d}", local(3, day, 9))
     await inspection(store, "daily-room", "daily", "2026-03-05", local(3, 6), amends_id=5)
     await inspection(
-        store, "daily-room", "daily", "2026-03-21", local(3, 21, 9), seal_sha256=None,
-        sealed_at=None, submitted_at=None,
-    )  # fmt: skip
+        store,
+        "daily-room",
+        "daily",
+        "2026-03-21",
+        local(3, 21, 9),
+        seal_sha256=None,
+        sealed_at=None,
+        submitted_at=None,
+    )
     await inspection(store, "monthly-sys", "monthly", "2026-03", local(3, 28))
     await inspection(store, "switch-weekly", "weekly", "2026-W11", local(3, 11))
 
@@ -235,8 +268,10 @@ async def test_incidents_and_response_compliance(
     stats = (await report(store, seeded, clock)).incidents
     assert stats.total == 3
     assert {k: v for k, v in stats.by_category.items() if v} == {
-        "application": 1, "network": 1, "hardware": 1
-    }  # fmt: skip
+        "application": 1,
+        "network": 1,
+        "hardware": 1,
+    }
     assert stats.by_severity == {"critical": 1, "major": 1, "minor": 1}
     assert (stats.met, stats.breached, stats.pending, stats.resolved) == (1, 2, 0, 1)
     assert stats.compliance == pytest.approx(1 / 3)

@@ -236,10 +236,12 @@ async def test_a_child_behind_a_down_parent_is_unreachable_and_never_alarms() ->
         return ProbeResult(CRIT if failing else OK, "down" if failing else "fine")
 
     def settled(seen: list[Event]) -> bool:
-        unreachable = [e for e in seen if isinstance(e, DeviceStateChanged)
-                       and e.to_state == DeviceState.UNREACHABLE]  # fmt: skip
-        web_hard = [e for e in seen if isinstance(e, Transition) and e.check_id == "web"
-                    and e.hard]  # fmt: skip
+        unreachable = [
+            e
+            for e in seen
+            if isinstance(e, DeviceStateChanged) and e.to_state == DeviceState.UNREACHABLE
+        ]
+        web_hard = [e for e in seen if isinstance(e, Transition) and e.check_id == "web" and e.hard]
         return bool(unreachable and web_hard)
 
     scheduler = Scheduler(site, runner, limits=FAST)
@@ -279,8 +281,10 @@ async def test_stop_cancels_in_flight_probes_promptly_and_ends_the_stream() -> N
             raise
         raise AssertionError("unreachable")
 
-    devices = [on_host(device(f"d{i}", ["c"], interval=0.01, timeout=300), f"127.0.0.{i + 1}")
-               for i in range(10)]  # fmt: skip
+    devices = [
+        on_host(device(f"d{i}", ["c"], interval=0.01, timeout=300), f"127.0.0.{i + 1}")
+        for i in range(10)
+    ]
     scheduler = Scheduler(make_site(devices), hang)
     sub = scheduler.subscribe()
     task = asyncio.create_task(scheduler.run())

@@ -40,9 +40,13 @@ SITE = SiteInfo.model_validate(
     }
 )
 ROUND = Checklist.model_validate(
-    {"id": "round", "name": "巡检", "schedule": "daily",
-     "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}]}
-)  # fmt: skip
+    {
+        "id": "round",
+        "name": "巡检",
+        "schedule": "daily",
+        "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}],
+    }
+)
 
 
 @contextlib.contextmanager

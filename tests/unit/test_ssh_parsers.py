@@ -103,14 +103,26 @@ def test_systemd_word_decides_not_the_exit_status(
         (SshRun(1, "", "boom\n"), {}, CheckState.CRITICAL, "exit status 1 (expected 0): boom"),
         (SshRun(2, "", ""), {"exit_status": 2}, CheckState.OK, "exit status 2"),
         (SshRun(5, "", ""), {"exit_status": None}, CheckState.OK, "exit status 5"),
-        (SshRun(None, "x" * 10, "", True), {}, CheckState.CRITICAL,
-         "exit status none (cut off) (expected 0): xxxxxxxxxx"),
-        (SshRun(0, "version 2.4\n", ""), {"stdout": r"version 2\.\d"}, CheckState.OK,
-         "version 2.4"),
-        (SshRun(0, "version 3.0\n", ""), {"stdout": r"version 2\.\d"}, CheckState.CRITICAL,
-         "output does not match /version 2\\.\\d/: version 3.0"),
+        (
+            SshRun(None, "x" * 10, "", True),
+            {},
+            CheckState.CRITICAL,
+            "exit status none (cut off) (expected 0): xxxxxxxxxx",
+        ),
+        (
+            SshRun(0, "version 2.4\n", ""),
+            {"stdout": r"version 2\.\d"},
+            CheckState.OK,
+            "version 2.4",
+        ),
+        (
+            SshRun(0, "version 3.0\n", ""),
+            {"stdout": r"version 2\.\d"},
+            CheckState.CRITICAL,
+            "output does not match /version 2\\.\\d/: version 3.0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_expect(run: SshRun, expect: dict[str, Any], state: CheckState, message: str) -> None:
     result = read_output(run, ssh_check(expect=expect))
     assert (result.state, result.message) == (state, message)

@@ -37,22 +37,31 @@ def trap(oid: str, *extra: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def site(*hosts: str) -> Site:
-    devices = [{"id": f"d{i}", "name": f"d{i}", "kind": "switch", "zone": "z", "host": host}
-               for i, host in enumerate(hosts)]  # fmt: skip
-    return Site.model_validate({
-        "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
-        "zones": [{"id": "z", "name": "Z"}],
-        "devices": devices,
-    })  # fmt: skip
+    devices = [
+        {"id": f"d{i}", "name": f"d{i}", "kind": "switch", "zone": "z", "host": host}
+        for i, host in enumerate(hosts)
+    ]
+    return Site.model_validate(
+        {
+            "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
+            "zones": [{"id": "z", "name": "Z"}],
+            "devices": devices,
+        }
+    )
 
 
 KIND_CASES = [
-    (COLD_START, "coldStart"), ("1.3.6.1.6.3.1.1.5.2", "warmStart"), (LINK_DOWN, "linkDown"),
-    (LINK_UP, "linkUp"), ("1.3.6.1.6.3.1.1.5.5", "authenticationFailure"),
-    (f"{UPS_TRAPS}.1", "ups_on_battery"), (f"{UPS_TRAPS}.2", "ups_test_completed"),
-    (f"{UPS_TRAPS}.3", "ups_alarm_added"), (f"{UPS_TRAPS}.4", "ups_alarm_removed"),
+    (COLD_START, "coldStart"),
+    ("1.3.6.1.6.3.1.1.5.2", "warmStart"),
+    (LINK_DOWN, "linkDown"),
+    (LINK_UP, "linkUp"),
+    ("1.3.6.1.6.3.1.1.5.5", "authenticationFailure"),
+    (f"{UPS_TRAPS}.1", "ups_on_battery"),
+    (f"{UPS_TRAPS}.2", "ups_test_completed"),
+    (f"{UPS_TRAPS}.3", "ups_alarm_added"),
+    (f"{UPS_TRAPS}.4", "ups_alarm_removed"),
     (f".{COLD_START}", "coldStart"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("oid", "kind"), KIND_CASES)
@@ -78,14 +87,22 @@ def test_a_notification_without_a_trap_oid_is_other_and_says_so() -> None:
 
 
 def test_link_down_names_the_interface_by_ifname_first() -> None:
-    decoded = decode(trap(LINK_DOWN, ("1.3.6.1.2.1.2.2.1.1.7", "7"),
-                          ("1.3.6.1.2.1.2.2.1.2.7", "GigabitEthernet0/7"),
-                          ("1.3.6.1.2.1.31.1.1.1.1.7", "Gi0/7"),
-                          ("1.3.6.1.2.1.2.2.1.8.7", "2")))  # fmt: skip
+    decoded = decode(
+        trap(
+            LINK_DOWN,
+            ("1.3.6.1.2.1.2.2.1.1.7", "7"),
+            ("1.3.6.1.2.1.2.2.1.2.7", "GigabitEthernet0/7"),
+            ("1.3.6.1.2.1.31.1.1.1.1.7", "Gi0/7"),
+            ("1.3.6.1.2.1.2.2.1.8.7", "2"),
+        )
+    )
     assert decoded.message == "Link down on Gi0/7"
     params = decoded.message_params
     assert (params["if_index"], params["if_descr"], params["if_oper_status"]) == (
-        "7", "GigabitEthernet0/7", "2")  # fmt: skip
+        "7",
+        "GigabitEthernet0/7",
+        "2",
+    )
 
 
 def test_link_up_falls_back_to_ifdescr_then_to_the_instance_index() -> None:
@@ -97,8 +114,9 @@ def test_link_up_falls_back_to_ifdescr_then_to_the_instance_index() -> None:
 
 
 def test_ups_on_battery_gives_the_minutes_left_when_sent() -> None:
-    with_minutes = decode(trap(f"{UPS_TRAPS}.1", ("1.3.6.1.2.1.33.1.2.3.0", "12"),
-                               ("1.3.6.1.2.1.33.1.2.2.0", "30")))  # fmt: skip
+    with_minutes = decode(
+        trap(f"{UPS_TRAPS}.1", ("1.3.6.1.2.1.33.1.2.3.0", "12"), ("1.3.6.1.2.1.33.1.2.2.0", "30"))
+    )
     assert with_minutes.message == "UPS on battery, about 12 min left"
     assert with_minutes.message_params["seconds_on_battery"] == "30"
     bare = decode(trap(f"{UPS_TRAPS}.1"))
@@ -106,14 +124,20 @@ def test_ups_on_battery_gives_the_minutes_left_when_sent() -> None:
 
 
 def test_ups_test_completed_reports_the_result_by_name() -> None:
-    decoded = decode(trap(f"{UPS_TRAPS}.2", ("1.3.6.1.2.1.33.1.7.3.0", "3"),
-                          ("1.3.6.1.2.1.33.1.7.4.0", "battery weak")))  # fmt: skip
+    decoded = decode(
+        trap(
+            f"{UPS_TRAPS}.2",
+            ("1.3.6.1.2.1.33.1.7.3.0", "3"),
+            ("1.3.6.1.2.1.33.1.7.4.0", "battery weak"),
+        )
+    )
     assert decoded.message == "UPS self-test finished: doneError"
     assert decoded.message_params["detail"] == "battery weak"
 
 
-@pytest.mark.parametrize(("number", "name"), [("3", "upsAlarmLowBattery"),
-                                              ("24", "upsAlarmTestInProgress")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("number", "name"), [("3", "upsAlarmLowBattery"), ("24", "upsAlarmTestInProgress")]
+)
 def test_ups_alarms_name_the_well_known_alarm(number: str, name: str) -> None:
     descr = ("1.3.6.1.2.1.33.1.6.2.1.2.5", f"1.3.6.1.2.1.33.1.6.3.{number}")
     added = decode(trap(f"{UPS_TRAPS}.3", ("1.3.6.1.2.1.33.1.6.2.1.1.5", "5"), descr))
@@ -135,8 +159,13 @@ def test_the_trap_community_never_survives_decoding() -> None:
 
 
 def test_hostile_text_is_made_safe_for_a_terminal() -> None:
-    decoded = decode(trap(LINK_DOWN, ("1.3.6.1.2.1.31.1.1.1.1.1", "\x1b[2J\x1b]0;pwned\x07Gi1\n"),
-                          ("1.3.6.1.2.1.2.2.1.2.1", "x" * 5000)))  # fmt: skip
+    decoded = decode(
+        trap(
+            LINK_DOWN,
+            ("1.3.6.1.2.1.31.1.1.1.1.1", "\x1b[2J\x1b]0;pwned\x07Gi1\n"),
+            ("1.3.6.1.2.1.2.2.1.2.1", "x" * 5000),
+        )
+    )
     assert decoded.message_params["port"] == "?[2J?]0;pwned?Gi1?"
     assert len(decoded.varbinds["1.3.6.1.2.1.2.2.1.2.1"]) == 256
     assert clean_text("a\u202eb") == "a?b"  # a bidi override could disguise text
@@ -162,8 +191,14 @@ def test_devices_are_matched_by_address_in_site_order() -> None:
 
 def make(s: Site, source: str) -> TrapEvent:
     at = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    return make_event(decode(trap(COLD_START)), site=s, at=at, source=(source, 50000),
-                      version="2c", credential="legacy")  # fmt: skip
+    return make_event(
+        decode(trap(COLD_START)),
+        site=s,
+        at=at,
+        source=(source, 50000),
+        version="2c",
+        credential="legacy",
+    )
 
 
 def test_an_event_is_in_utc_and_names_its_device_or_none() -> None:
@@ -220,12 +255,17 @@ def v3(key: str, user: str = "mon") -> dict[str, Any]:
 
 
 def receiver_for(credentials: dict[str, Any], names: list[str]) -> TrapReceiver:
-    return TrapReceiver(Site.model_validate({
-        "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
-        "zones": [{"id": "z", "name": "Z"}],
-        "credentials": credentials,
-        "traps": {"credentials": names},
-    }), lambda event: None)  # fmt: skip
+    return TrapReceiver(
+        Site.model_validate(
+            {
+                "site": {"name": "t", "shifts": [{"name": "d", "start": "08:00", "end": "20:00"}]},
+                "zones": [{"id": "z", "name": "Z"}],
+                "credentials": credentials,
+                "traps": {"credentials": names},
+            }
+        ),
+        lambda event: None,
+    )
 
 
 def test_one_v3_user_name_with_two_key_sets_is_reported_without_the_keys() -> None:

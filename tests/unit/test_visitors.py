@@ -147,8 +147,14 @@ async def test_a_refused_entry_names_every_problem_in_form_order(
     """The form shows them all at once: each field's own check and the room's."""
     wang = people["wang"]
     await log.enter_staff(wang, "Chen", badge="V-01")
-    bad = replace(VISITOR, name=" ", phone="1234", escort="li", purpose="x" * 501,
-                  items_in=[Item("cable", None, 0)])  # fmt: skip
+    bad = replace(
+        VISITOR,
+        name=" ",
+        phone="1234",
+        escort="li",
+        purpose="x" * 501,
+        items_in=[Item("cable", None, 0)],
+    )
     with pytest.raises(EntryRefused) as caught:
         await log.enter_visitor(wang, bad)
     codes = [problem.code for problem in caught.value.problems]
@@ -243,8 +249,12 @@ async def test_reveal_only_for_supervisors_and_always_audited(
     assert caught.value.code == "field_empty"
     rows = list(reversed(await audit.query(action="access.reveal")))
     assert [(r.user, r.outcome) for r in rows] == [
-        ("wang", "denied"), ("admin", "denied"), ("zhao", "denied"), ("li", "ok"), ("li", "ok")
-    ]  # fmt: skip
+        ("wang", "denied"),
+        ("admin", "denied"),
+        ("zhao", "denied"),
+        ("li", "ok"),
+        ("li", "ok"),
+    ]
     assert rows[3].object == f"access:{record_id}"
     masked = ID_NUMBER[:6] + "*" * 8 + ID_NUMBER[14:]
     assert rows[3].detail == {"field": "id_number", "masked": masked}
@@ -260,9 +270,16 @@ async def test_search_by_name_organisation_badge_date_and_numbers(
     other_id = "11010519491231002X"
     second = await log.enter_visitor(
         wang,
-        replace(VISITOR, name="王 5%_", organisation="Guangxi Power", id_number=other_id,
-                phone="0771-5551234", badge="V-09", items_in=[]),
-    )  # fmt: skip
+        replace(
+            VISITOR,
+            name="王 5%_",
+            organisation="Guangxi Power",
+            id_number=other_id,
+            phone="0771-5551234",
+            badge="V-09",
+            items_in=[],
+        ),
+    )
     assert ids(await log.search(wang)) == [second, first]  # newest first
     assert ids(await log.search(wang, name="mingzhe")) == [first]
     assert ids(await log.search(wang, name="5%_")) == [second]  # LIKE wildcards are literal
@@ -309,9 +326,13 @@ async def test_visitors_still_inside_at_shift_end(
 
 
 async def test_purge_deletes_old_exited_records_for_good(
-    log: AccessLog, store: Store, audit: AuditTrail, db_path: Path,
-    people: dict[str, User], clock: ManualClock,
-) -> None:  # fmt: skip
+    log: AccessLog,
+    store: Store,
+    audit: AuditTrail,
+    db_path: Path,
+    people: dict[str, User],
+    clock: ManualClock,
+) -> None:
     wang = people["wang"]
     marker = "Purgeable Visitor Qzx"
     old = await log.enter_visitor(wang, replace(VISITOR, name=marker))

@@ -10,11 +10,41 @@ from data import i18n
 from widgets.alarm_list import AlarmList, AlarmRow
 
 ROWS = [
-    AlarmRow(1, "core-sw-1", "外网核心交换机1", "ping", "CRITICAL", "TCP 127.0.0.1:9 refused",
-             "11-27 09:20", "40m", "3/3", "", "", False, False, 0, ""),
-    AlarmRow(2, "ups-1", "UPS 1", "battery", "WARNING", "flapping (42% state changes)",
-             "11-26 07:00", "1d3h", "3/3", "wangwu", "恢复为止", True, True, 0, ""),
-]  # fmt: skip
+    AlarmRow(
+        1,
+        "core-sw-1",
+        "外网核心交换机1",
+        "ping",
+        "CRITICAL",
+        "TCP 127.0.0.1:9 refused",
+        "11-27 09:20",
+        "40m",
+        "3/3",
+        "",
+        "",
+        False,
+        False,
+        0,
+        "",
+    ),
+    AlarmRow(
+        2,
+        "ups-1",
+        "UPS 1",
+        "battery",
+        "WARNING",
+        "flapping (42% state changes)",
+        "11-26 07:00",
+        "1d3h",
+        "3/3",
+        "wangwu",
+        "恢复为止",
+        True,
+        True,
+        0,
+        "",
+    ),
+]
 
 
 class ListApp(App[None]):

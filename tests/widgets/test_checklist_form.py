@@ -21,21 +21,41 @@ CHECKLIST = Checklist.model_validate(
         "name": "巡检",
         "schedule": "daily",
         "sections": [
-            {"title": "Environment", "items": [
-                {"id": "temp", "text": "Row A inlet", "kind": "reading", "unit": "°C",
-                 "range": "18..27", "source": {"device": "th-a", "check": "temp"},
-                 "guidance": "Cold aisle, GB 50174"},
-                {"id": "ups", "text": "UPS normal", "source": {"device": "ups-1", "check": "ups"}},
-            ]},
-            {"title": "Room", "items": [
-                {"id": "fire", "text": "Fire panel", "kind": "choice",
-                 "choices": ["normal", "fault", "alarm"]},
-                {"id": "water", "text": "No water leak"},
-                {"id": "notes", "text": "Other", "kind": "text", "required": False},
-            ]},
+            {
+                "title": "Environment",
+                "items": [
+                    {
+                        "id": "temp",
+                        "text": "Row A inlet",
+                        "kind": "reading",
+                        "unit": "°C",
+                        "range": "18..27",
+                        "source": {"device": "th-a", "check": "temp"},
+                        "guidance": "Cold aisle, GB 50174",
+                    },
+                    {
+                        "id": "ups",
+                        "text": "UPS normal",
+                        "source": {"device": "ups-1", "check": "ups"},
+                    },
+                ],
+            },
+            {
+                "title": "Room",
+                "items": [
+                    {
+                        "id": "fire",
+                        "text": "Fire panel",
+                        "kind": "choice",
+                        "choices": ["normal", "fault", "alarm"],
+                    },
+                    {"id": "water", "text": "No water leak"},
+                    {"id": "notes", "text": "Other", "kind": "text", "required": False},
+                ],
+            },
         ],
     }
-)  # fmt: skip
+)
 LIVE_TEMP = ItemAnswer("23.4", "", "23.4", "09:58")
 
 
@@ -65,8 +85,11 @@ class FormApp(App[int]):
         self.posted.append(message)
 
     def saved(self) -> list[tuple[str, str | None, str]]:
-        return [(m.item_id, m.value, m.note) for m in self.posted
-                if isinstance(m, ChecklistForm.AnswerChanged)]  # fmt: skip
+        return [
+            (m.item_id, m.value, m.note)
+            for m in self.posted
+            if isinstance(m, ChecklistForm.AnswerChanged)
+        ]
 
     def row(self, position: int) -> str:
         return str(self.form.query_one(f"#item-{position}").render())

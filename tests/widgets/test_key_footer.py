@@ -11,10 +11,16 @@ from textual.widgets import Static
 from widgets.key_footer import KeyFooter
 
 KEYS = [
-    ("enter", "Open device"), ("slash", "Filter"), ("escape", "Clear filter"),
-    ("p", "Problems first"), ("a", "Acknowledge"), ("x", "Actions"), ("i", "Incident"),
-    ("ctrl+l", "Lock"), ("ctrl+w", "Quit"),
-]  # fmt: skip
+    ("enter", "Open device"),
+    ("slash", "Filter"),
+    ("escape", "Clear filter"),
+    ("p", "Problems first"),
+    ("a", "Acknowledge"),
+    ("x", "Actions"),
+    ("i", "Incident"),
+    ("ctrl+l", "Lock"),
+    ("ctrl+w", "Quit"),
+]
 
 
 class WallLike(Screen[None]):

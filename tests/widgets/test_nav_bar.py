@@ -7,10 +7,14 @@ from textual.app import App, ComposeResult
 from widgets.nav_bar import NavBar
 
 SECTIONS = [
-    ("wall", "1", "Status wall"), ("alarms", "2", "Alarms"), ("handover", "3", "Handover"),
-    ("visitors", "4", "Access & visitors"), ("inspections", "5", "Inspections"),
-    ("incidents", "6", "Incidents"), ("reports", "7", "Reports"),
-]  # fmt: skip
+    ("wall", "1", "Status wall"),
+    ("alarms", "2", "Alarms"),
+    ("handover", "3", "Handover"),
+    ("visitors", "4", "Access & visitors"),
+    ("inspections", "5", "Inspections"),
+    ("incidents", "6", "Incidents"),
+    ("reports", "7", "Reports"),
+]
 
 
 class BarApp(App[None]):

@@ -55,8 +55,11 @@ def test_groups_follow_zone_order_then_natural_room_and_rack_order() -> None:
     ]
     groups = arrange(tiles)
     assert [g.key for g in groups] == [
-        ("in", "A", "A3"), ("in", "A", "A10"), ("ext", "A", "A3"), ("ext", "A", "A10"),
-    ]  # fmt: skip
+        ("in", "A", "A3"),
+        ("in", "A", "A10"),
+        ("ext", "A", "A3"),
+        ("ext", "A", "A10"),
+    ]
     assert groups[2].device_ids == tuple(ids([2, 4]))
     assert [g.title for g in arrange(tiles, group_by="zone")] == [("内网",), ("电子政务外网",)]
 
