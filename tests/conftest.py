@@ -1,5 +1,6 @@
-"""Shared fixtures: a store on a temporary database, its audit trail, accounts, an admin;
-``seeded_db``, the console tests' database (tests.support.seed).
+"""Fixtures every test group shares: a store on a temporary database, its audit trail,
+accounts, an admin; ``seeded_db``, the console tests' database (tests.support.seed). What only
+one group uses sits in that group's conftest.py (tests/unit, tests/cli, tests/interop).
 
 ``store`` is a fresh migrated database under ``tmp_path``; ``clock`` is a ManualClock that
 ``audit`` and ``accounts`` both read, so tests move time with ``clock.advance(...)``.
@@ -24,12 +25,6 @@ from tests.support.seed import SEEDED_DB_NAME, seed_db
 
 ADMIN_PASSWORD = "Adm1n-pass"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "seed(*seeders): what seeded_db seeds after the accounts (seeded_with)"
-    )
 
 
 @pytest.fixture(autouse=True)

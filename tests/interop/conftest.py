@@ -15,13 +15,15 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pyasn1.codec.ber import encoder
 from pysnmp.proto.api import v2c
+
+from checks.probe import ProbeContext
 
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 START_DEADLINE = 15.0  # seconds for a peer to come up on a busy 2-core machine
@@ -256,3 +258,12 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshPeer]:
         )
     finally:
         _stop(process)
+
+
+@pytest.fixture
+async def ctx() -> AsyncIterator[ProbeContext]:
+    """A probe context for one test, closed after it (a test may define its own, e.g. with
+    a smaller SNMP row limit)."""
+    context = ProbeContext()
+    yield context
+    await context.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,6 @@ from .lab import lab_site
 
 pytestmark = pytest.mark.interop
 COMMUNITY_SECRET = "s3cret-community"
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ProbeContext]:
-    context = ProbeContext()
-    yield context
-    await context.close()
 
 
 async def test_missing_credential_is_unknown(ctx: ProbeContext) -> None:

@@ -38,13 +38,6 @@ for index, (name, admin, oper) in enumerate(
 
 
 @pytest.fixture
-async def ctx() -> AsyncIterator[ProbeContext]:
-    context = ProbeContext()
-    yield context
-    await context.close()
-
-
-@pytest.fixture
 async def agent() -> AsyncIterator[Callable[[dict[str, Any]], LabAgent]]:
     """Start LabAgents in the test's event loop; stopped in it too."""
     agents: list[LabAgent] = []

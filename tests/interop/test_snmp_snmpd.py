@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,13 +33,6 @@ def v3(agent: SnmpAgent, user: str = V3_USER, **keys: str) -> dict[str, Any]:
     if priv:
         snmp |= {"priv_protocol": priv, "priv_key": keys.get("priv", agent.v3_priv)}
     return {"snmp": snmp}
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ProbeContext]:
-    context = ProbeContext()
-    yield context
-    await context.close()
 
 
 Probe = Callable[..., Any]

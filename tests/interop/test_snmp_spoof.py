@@ -92,13 +92,6 @@ async def peers() -> AsyncIterator[Callable[..., Any]]:
         peer.transport.close()
 
 
-@pytest.fixture
-async def ctx() -> AsyncIterator[ProbeContext]:
-    context = ProbeContext()
-    yield context
-    await context.close()
-
-
 def site_of(devices: dict[str, tuple[str, int]], checks: int = 1) -> Site:
     """Devices by id at (host, port), each with ``checks`` sysUpTime checks c0, c1, ..."""
     check = {"type": "snmp", "credential": "v2", "oid": SYS_UPTIME, "timeout": 1.0, "retries": 0}

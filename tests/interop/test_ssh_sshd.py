@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +29,6 @@ def credential(
         "known_hosts": str(known or peer.known_hosts),
     }
     return {"ssh": ssh if passphrase is None else {**ssh, "passphrase": passphrase}}
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ProbeContext]:
-    context = ProbeContext()
-    yield context
-    await context.close()
 
 
 async def _probe(

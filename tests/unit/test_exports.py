@@ -9,7 +9,6 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageStat
 
-from data import i18n
 from data.accounts import User
 from data.audit import AuditTrail
 from data.calendar import ResponseStatus
@@ -52,12 +50,7 @@ SITE_NAME = "南宁市电子政务外网中心机房"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    previous = i18n.language()
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language(previous)
+pytestmark = pytest.mark.usefixtures("chinese")  # the documents are read in Chinese
 
 
 def needs(tool: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,14 +56,6 @@ def test_placeholders_match_between_languages(language: str) -> None:
     field = re.compile(r"{(\w+)}")
     for key, text in catalog(language).items():
         assert set(field.findall(text)) == set(field.findall(catalog("en")[key])), key
-
-
-@pytest.fixture
-def chinese() -> Iterator[None]:
-    previous = i18n.language()
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language(previous)
 
 
 @pytest.mark.usefixtures("chinese")
