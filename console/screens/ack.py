@@ -1,26 +1,23 @@
-"""Acknowledging alarms: the AckDialog, the wall's ``a`` key, and a small dialog that asks
-for a reason (withdrawing an ack, muting the bell).
+"""Acknowledging alarms: the AckDialog and the wall's ``a`` key.
 
 data.records.alarms enforces the rules (comment required, sticky needs a supervisor) and
-audits; these dialogs show its refusals translated and keep what the operator typed. The
+audits; the dialog shows its refusals translated and keep what the operator typed. The
 sticky box is disabled for a user whose role may not use it, rather than refused on submit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from console.bindings import translate_bindings
 from console.context import DeskContext
+from console.dialogs.base import Dialog
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.alarms.book import DEFAULT_ACK
@@ -29,19 +26,6 @@ from data.roles import Permission, allows
 
 EXPIRY_MINUTES = (30, 60, 120, 240, 480)
 SHOWN_ALARMS = 6  # the dialog lists this many and counts the rest
-DIALOG_CSS = """
-    {name} {{ align: center middle; }}
-    {name} > Vertical {{
-        width: 72; height: auto; max-height: 90%;
-        padding: 1 2; border: round $primary; background: $surface;
-    }}
-    {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
-    {name} .dialog-error {{ color: $error; height: auto; }}
-    {name} .dialog-alarms {{ margin-bottom: 1; }}
-    {name} RadioSet {{ layout: horizontal; width: 100%; height: auto; }}
-    {name} .dialog-buttons {{ height: auto; margin-top: 1; }}
-    {name} .dialog-buttons Button {{ margin-right: 2; }}
-"""
 
 
 def acknowledge_device(ctx: DeskContext, app: App[Any], device_id: str) -> None:
@@ -60,15 +44,13 @@ def duration_label(minutes: int) -> str:
     return t("ack.minutes", n=minutes) if minutes < 60 else t("ack.hours", n=minutes // 60)
 
 
-class AckDialog(ModalScreen[list[Alarm] | None]):
+class AckDialog(Dialog[list[Alarm] | None]):
     """Comment, expiry and sticky for one or many alarms; one acknowledge() call for all."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="AckDialog")
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(self, ctx: DeskContext, alarms: list[Alarm]) -> None:
         super().__init__(id="ack-dialog")
-        translate_bindings(self)
         self.ctx = ctx
         self.alarms = alarms
 
@@ -132,59 +114,3 @@ class AckDialog(ModalScreen[list[Alarm] | None]):
     @on(Button.Pressed, "#ack-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-ReasonAction = Callable[[str, int], Awaitable[object]]
-
-
-class ReasonDialog(ModalScreen[bool]):
-    """Asks for a reason (and, with ``minutes``, a number of minutes), then runs ``action``;
-    a refusal is shown and the dialog stays open with what was typed."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ReasonDialog")
-    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
-
-    def __init__(self, title: str, action: ReasonAction, minutes: int | None = None) -> None:
-        super().__init__(id="reason-dialog")
-        translate_bindings(self)
-        self.title_text = title
-        self.perform = action
-        self.minutes = minutes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            if self.minutes is not None:
-                yield Label(t("reason.minutes"))
-                yield Input(str(self.minutes), id="reason-minutes", type="integer")
-            yield Label(t("reason.reason"))
-            yield Input(id="reason-text")
-            yield Static("", id="reason-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(t("reason.submit"), id="reason-submit", variant="primary")
-                yield Button(t("dialog.cancel"), id="reason-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason-text", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#reason-submit")
-    async def submit(self) -> None:
-        error = self.query_one("#reason-error", Static)
-        minutes = 0
-        if self.minutes is not None:
-            try:
-                minutes = int(self.query_one("#reason-minutes", Input).value)
-            except ValueError:
-                error.update(t("reason.bad_minutes"))
-                return
-        try:
-            await self.perform(self.query_one("#reason-text", Input).value, minutes)
-        except DutyDeskError as refused:
-            error.update(explain(refused))
-            return
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#reason-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -21,15 +21,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from checks.actions import ActionResult, Outcome, RecheckResult, action_port, recheck, run_action
 from checks.probe import ProbeContext
 from checks.ssh import SshPool
-from console.bindings import translate_bindings
 from console.context import DeskContext
+from console.dialogs.base import Dialog
 from console.screens.incident_hooks import attach_action_run
 from data.accounts import AuthError
 from data.errors import DutyDeskError
@@ -37,19 +36,6 @@ from data.i18n import explain, t
 from data.masking import mask
 from data.models import Device
 from data.records.actions.model import ActionRun
-
-DIALOG_CSS = """
-    {name} {{ align: center middle; }}
-    {name} > Vertical {{
-        width: 90; height: auto; max-height: 95%;
-        padding: 1 2; border: round $primary; background: $surface;
-    }}
-    {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
-    {name} .dialog-note {{ color: $warning; height: auto; }}
-    {name} .dialog-error {{ color: $error; height: auto; }}
-    {name} Log {{ height: 10; border: solid $primary-muted; }}
-    {name} OptionList {{ height: auto; max-height: 12; }}
-"""
 
 
 def open_actions(ctx: DeskContext, app: App[Any], device_id: str) -> None:
@@ -63,13 +49,12 @@ def open_actions(ctx: DeskContext, app: App[Any], device_id: str) -> None:
     app.push_screen(ActionList(ctx, device))
 
 
-class ActionList(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="ActionList")
+class ActionList(Dialog[None]):
+    DEFAULT_CLASSES = "-wide"
     BINDINGS = [Binding("escape", "close", "action.close", id="action.close")]
 
     def __init__(self, ctx: DeskContext, device: Device) -> None:
         super().__init__(id="action-list")
-        translate_bindings(self)
         self.ctx = ctx
         self.device = device
 
@@ -91,10 +76,10 @@ class ActionList(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ActionDialog(ModalScreen[None]):
+class ActionDialog(Dialog[None]):
     """Confirm, run and report one action on one device."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ActionDialog")
+    DEFAULT_CLASSES = "-wide"
     BINDINGS = [Binding("escape", "close", "action.close", id="action.close")]
 
     class Output(Message):
@@ -115,7 +100,6 @@ class ActionDialog(ModalScreen[None]):
 
     def __init__(self, ctx: DeskContext, device_id: str, action_id: str) -> None:
         super().__init__(id="action-dialog")
-        translate_bindings(self)
         self.ctx = ctx
         self.device = ctx.desk.site.device(device_id)
         self.action = next(a for a in self.device.actions if a.id == action_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,8 @@ from textual.widgets import Input, Select, Static
 from checks.feed import CheckSnapshot
 from console.bindings import translate_bindings
 from console.context import DeskContext, LiveView
-from console.screens.ack import AckDialog, ReasonDialog
+from console.dialogs.reason import ReasonDialog
+from console.screens.ack import AckDialog
 from console.screens.device import DeviceScreen
 from console.screens.incident_hooks import open_incident
 from console.screens.section import SectionScreen
@@ -43,12 +45,7 @@ class AlarmsScreen(SectionScreen, LiveView):
         Binding("i", "incident", "alarms.incident", id="alarms.incident"),
         Binding("escape", "live", "alarms.live", id="alarms.live", show=False),
     ]
-    DEFAULT_CSS = """
-    AlarmsScreen #alarms-summary { height: 1; padding: 0 1; color: $text-muted; }
-    AlarmsScreen #alarms-filters { height: auto; }
-    AlarmsScreen #alarms-filters Input { width: 1fr; }
-    AlarmsScreen #alarms-filters Select { width: 24; }
-    """
+    CSS_PATH = Path(__file__).with_name("alarms.tcss")
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)

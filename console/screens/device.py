@@ -10,6 +10,7 @@ by the values seen live while the screen is open. Sections are drawn by device_v
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,11 +39,7 @@ SECTIONS = ("title", "facts", "checks", "messages", "transitions", "incidents", 
 
 
 class DeviceScreen(Screen[None], LiveView):
-    DEFAULT_CSS = """
-    #device-body { padding: 0 1; }
-    .device-section { height: auto; margin-bottom: 1; }
-    #device-title { margin-bottom: 0; }
-    """
+    CSS_PATH = Path(__file__).with_name("device.tcss")
     BINDINGS = [
         Binding("escape", "back", "device.back", id="device.back"),
         Binding("x", "actions", "device.actions", id="device.actions"),

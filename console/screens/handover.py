@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -50,16 +51,7 @@ class HandoverScreen(SectionScreen):
         Binding("h", "history", "handover.history", id="handover.history"),
         Binding("e", "export", "handover.export", id="handover.export"),
     ]
-    DEFAULT_CSS = """
-    HandoverScreen #handover-watch { height: auto; padding: 0 1; background: $boost; }
-    HandoverScreen #handover-side { height: 9; }
-    HandoverScreen #handover-side > Vertical { width: 1fr; padding: 0 1; }
-    HandoverScreen #handover-side Label { text-style: bold; }
-    HandoverScreen #handover-notes { height: 1fr; }
-    HandoverScreen #handover-pending { height: 1fr; }
-    HandoverScreen #handover-summary { height: 1fr; padding: 0 1; }
-    HandoverScreen #handover-history { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_name("handover.tcss")
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)

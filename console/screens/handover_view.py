@@ -20,12 +20,10 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from console.bindings import translate_bindings
 from console.context import DeskContext
-from console.screens.ack import DIALOG_CSS
+from console.dialogs.base import Dialog
 from console.screens.export_files import export_folder
 from console.screens.handover_dialogs import amend_dialog
 from data.desk import Desk
@@ -95,14 +93,11 @@ async def export_handover(
     return written
 
 
-class HandoverViewer(ModalScreen[None]):
+class HandoverViewer(Dialog[None]):
     """A past handover, read-only: its document, whether its seal still verifies, the
     amendments made to it. ``a`` amends it (a new sealed record), ``e`` exports it."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="HandoverViewer") + (
-        "HandoverViewer > Vertical { width: 96%; height: 90%; }\n"
-        "HandoverViewer VerticalScroll { height: 1fr; }\n"
-    )
+    DEFAULT_CLASSES = "-document"
     BINDINGS = [
         Binding("escape", "close", "dialog.close", id="handover.viewer.close"),
         Binding("a", "amend", "handover.amend", id="handover.viewer.amend"),
@@ -111,7 +106,6 @@ class HandoverViewer(ModalScreen[None]):
 
     def __init__(self, ctx: DeskContext, handover: Handover) -> None:
         super().__init__(id="handover-viewer")
-        translate_bindings(self)
         self.ctx = ctx
         self.handover = handover
 

@@ -57,18 +57,7 @@ class IncidentsScreen(SectionScreen):
         Binding("h", "history", "incidents.key.history", id="incidents.history"),
         Binding("escape", "back", "incidents.key.back", id="incidents.back", show=False),
     ]
-    DEFAULT_CSS = """
-    IncidentsScreen #incidents-summary { height: 1; padding: 0 1; }
-    IncidentsScreen #incidents-filters { height: 1; margin: 0 1; }
-    IncidentsScreen #incidents-filters Input { width: 1fr; margin-right: 1; }
-    IncidentsScreen .incidents-heading { height: 1; padding: 0 1; text-style: bold; }
-    IncidentsScreen #incidents-list { height: 1fr; min-height: 5; }
-    IncidentsScreen #incidents-problems { height: auto; max-height: 6; }
-    IncidentsScreen #incidents-bottom { height: 2fr; min-height: 8; }
-    IncidentsScreen #incidents-details { height: 1fr; border-top: solid $primary-muted; }
-    IncidentsScreen #incidents-similar { height: auto; max-height: 45%;
-                                         border-top: solid $primary-muted; }
-    """
+    CSS_PATH = Path(__file__).with_name("incidents.tcss")
     # The details and the past fixes are stacked, not side by side: Textual cuts what a
     # toast shows at every widget edge under it, and a Chinese character straddling an
     # edge is drawn as two blanks (Textualize/textual#6357). Full-width panels put no

@@ -10,6 +10,7 @@ and the flagged items are listed, each one key (``i``) away from an incident.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -90,13 +91,7 @@ class InspectionFormScreen(Screen[None]):
         Binding("ctrl+s", "submit", "inspection.submit", id="inspection.submit"),
         Binding("escape", "close", "inspection.close", id="inspection.close"),
     ]
-    DEFAULT_CSS = """
-    InspectionFormScreen #inspection-title { height: 1; padding: 0 1; text-style: bold; }
-    InspectionFormScreen #inspection-result { height: auto; max-height: 8; padding: 0 1;
-        border: round $warning; }
-    InspectionFormScreen #inspection-result.-sealed-clean { border: round $success; }
-    InspectionFormScreen #inspection-result.-empty { display: none; }
-    """
+    CSS_PATH = Path(__file__).with_name("inspection_form.tcss")
 
     def __init__(self, ctx: DeskContext, record: Inspection, *, read_only: bool) -> None:
         super().__init__(id="inspection-form")

@@ -14,11 +14,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from console.bindings import translate_bindings
-from console.screens.ack import DIALOG_CSS
+from console.dialogs.base import Dialog
 from console.screens.login import login_failure_text
 from data.accounts import AuthError
 from data.errors import DutyDeskError
@@ -29,14 +27,12 @@ from data.records.inspections.model import FlaggedItem
 Sign = Callable[[str], Awaitable[list[FlaggedItem]]]
 
 
-class SignDialog(ModalScreen[list[FlaggedItem] | None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="SignDialog")
+class SignDialog(Dialog[list[FlaggedItem] | None]):
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(self, site: Site, title: str, sign: Sign) -> None:
         """``site``: its time zone says until when a locked account stays locked."""
         super().__init__(id="sign-dialog")
-        translate_bindings(self)
         self.site = site
         self.title_text = title
         self.sign = sign

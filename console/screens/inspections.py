@@ -42,13 +42,7 @@ class InspectionsScreen(SectionScreen):
         Binding("e", "export", "inspections.export", id="inspections.export"),
         Binding("h", "history", "inspections.history", id="inspections.history"),
     ]
-    DEFAULT_CSS = """
-    InspectionsScreen #inspections-summary { height: 1; padding: 0 1; color: $text-muted; }
-    InspectionsScreen .inspections-heading { height: 1; padding: 0 1; text-style: bold;
-        margin-top: 1; }
-    InspectionsScreen #inspections-due { height: auto; max-height: 12; }
-    InspectionsScreen #inspections-records { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_name("inspections.tcss")
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)

@@ -5,6 +5,8 @@ has passed the policy and been saved; data.accounts checks and audits the change
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,18 +23,7 @@ from data.i18n import explain, t
 class PasswordChangeScreen(ModalScreen[bool]):
     """Dismisses True once the password is changed, False when the operator gives up."""
 
-    DEFAULT_CSS = """
-    PasswordChangeScreen { align: center middle; }
-    PasswordChangeScreen > Vertical {
-        width: 64; height: auto; max-height: 90%;
-        padding: 1 2; border: round $warning; background: $surface;
-    }
-    PasswordChangeScreen .dialog-title { text-style: bold; margin-bottom: 1; }
-    PasswordChangeScreen #password-change-reason { margin-bottom: 1; }
-    PasswordChangeScreen #password-change-error { color: $error; height: auto; }
-    PasswordChangeScreen .dialog-buttons { height: auto; margin-top: 1; }
-    PasswordChangeScreen .dialog-buttons Button { margin-right: 2; }
-    """
+    CSS_PATH = Path(__file__).with_name("password_change.tcss")
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(self, accounts: Accounts, user: User, current: str, max_age_days: int) -> None:

@@ -12,12 +12,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from console.bindings import translate_bindings
 from console.context import DeskContext
-from console.screens.ack import DIALOG_CSS
+from console.dialogs.base import Dialog
 from data.accounts import AuthError, User
 from data.i18n import explain, t
 from data.roles import Role
@@ -28,18 +26,14 @@ def may_quit_locked(user: User, locked_for: str) -> bool:
     return user.name == locked_for or user.role == Role.SUPERVISOR
 
 
-class QuitDialog(ModalScreen[User | None]):
+class QuitDialog(Dialog[User | None]):
     """Dismissed with the user whose password allows the quit (the App then quits), or
     None when cancelled."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="QuitDialog") + "QuitDialog #quit-intro { margin-bottom: 1; }\n"
-    )
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
     def __init__(self, ctx: DeskContext, locked_for: str) -> None:
         super().__init__(id="quit-dialog")
-        translate_bindings(self)
         self.ctx = ctx
         self.locked_for = locked_for
         self.busy = False  # one password check at a time
@@ -47,7 +41,12 @@ class QuitDialog(ModalScreen[User | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(t("quit.title"), classes="dialog-title")
-            yield Static(t("quit.intro", name=self.locked_for), id="quit-intro", markup=False)
+            yield Static(
+                t("quit.intro", name=self.locked_for),
+                id="quit-intro",
+                classes="dialog-intro",
+                markup=False,
+            )
             with OrderedForm(enter={"quit-password": "submit"}, id="quit-form"):
                 yield Label(t("login.user"))
                 yield Input(self.locked_for, id="quit-user")

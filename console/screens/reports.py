@@ -45,16 +45,7 @@ class ReportsScreen(SectionScreen):
         Binding("t", "this_month", "reports.key.this_month", id="reports.this_month"),
         Binding("x", "export", "reports.key.export", id="reports.export"),
     ]
-    DEFAULT_CSS = """
-    ReportsScreen #reports-title { height: 1; padding: 0 1; text-style: bold; }
-    ReportsScreen #reports-filters { height: 1; margin: 0 1; }
-    ReportsScreen #reports-filters Select { width: 1fr; margin-right: 1; }
-    ReportsScreen #reports-body { height: 1fr; padding: 0 1; }
-    ReportsScreen .reports-heading { height: 1; text-style: bold; margin-top: 1; }
-    ReportsScreen .reports-row { height: auto; }
-    ReportsScreen .reports-row > Static { width: 1fr; height: auto; margin-right: 2; }
-    ReportsScreen #reports-chart { width: 1fr; margin-top: 1; }
-    """
+    CSS_PATH = Path(__file__).with_name("reports.tcss")
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -90,11 +91,7 @@ class RecordDetails(ModalScreen[None]):
     """Everything about one record, numbers masked unless ``revealed`` (a supervisor's
     audited reveal) is given: it is shown only while this dialog is open."""
 
-    DEFAULT_CSS = """
-    RecordDetails { align: center middle; }
-    RecordDetails > Vertical { width: 90; height: auto; max-height: 90%; padding: 1 2;
-                               border: round $primary; background: $surface; }
-    """
+    CSS_PATH = Path(__file__).with_name("visitor_details.tcss")
     BINDINGS = [Binding("escape", "close", "dialog.close", id="dialog.close")]
 
     def __init__(self, record: AccessRecord, tz: dt.tzinfo, revealed: str | None = None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import events, on
@@ -66,14 +67,7 @@ class VisitorsScreen(SectionScreen):
         Binding("r", "reveal", "visitors.key.reveal", id="visitors.reveal"),
         Binding("enter", "details", "visitors.key.details", id="visitors.details"),
     ]
-    DEFAULT_CSS = """
-    VisitorsScreen .visitors-title { height: 1; padding: 0 1; text-style: bold; }
-    VisitorsScreen #visitors-inside { height: auto; max-height: 12; }
-    VisitorsScreen #visitors-records { height: 1fr; }
-    VisitorsScreen #visitors-filters { height: 1; margin: 0 1; }
-    VisitorsScreen #visitors-filters Input { width: 1fr; margin-right: 1; }
-    VisitorsScreen #visitors-note { height: auto; padding: 0 1; text-style: bold; }
-    """
+    CSS_PATH = Path(__file__).with_name("visitors.tcss")
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
