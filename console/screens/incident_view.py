@@ -22,8 +22,7 @@ from widgets.alarm_list import format_age
 from widgets.record_table import RecordTable
 
 # The response clock and the title first: the rest may scroll off a narrow terminal.
-COLUMNS = ("id", "severity", "status", "clock", "title", "device", "reported", "category",
-           "vendor")  # fmt: skip
+COLUMNS = ("id", "severity", "status", "clock", "title", "device", "reported", "category", "vendor")
 TITLE_CELLS = 20  # terminal cells (a Chinese character takes two)
 DEVICE_CELLS = 18
 SEVERITY_GLYPHS = {"critical": "✖", "major": "▲", "minor": "●"}
@@ -72,9 +71,13 @@ class IncidentTable(RecordTable):
 
     """Incidents, one row each, keyed by id; the response clock cell is coloured by state."""
 
-    COMPONENT_CLASSES = {"incident-table--breached", "incident-table--at_risk",
-                         "incident-table--open", "incident-table--met",
-                         "incident-table--done"}  # fmt: skip
+    COMPONENT_CLASSES = {
+        "incident-table--breached",
+        "incident-table--at_risk",
+        "incident-table--open",
+        "incident-table--met",
+        "incident-table--done",
+    }
     DEFAULT_CSS = """
     IncidentTable > .incident-table--breached { color: $error; text-style: bold reverse; }
     IncidentTable > .incident-table--at_risk { color: $warning; text-style: bold; }
@@ -92,9 +95,12 @@ class IncidentTable(RecordTable):
             self.add_column(t(f"incidents.col.{name}"), key=name)
 
     def show(
-        self, incidents: Iterable[Incident], now: dt.datetime, tz: dt.tzinfo,
+        self,
+        incidents: Iterable[Incident],
+        now: dt.datetime,
+        tz: dt.tzinfo,
         names: Mapping[str, str],
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Show ``incidents`` in order; the cursor stays on the incident it was on."""
         current = self.current_id
         self.clear()
@@ -137,7 +143,7 @@ def details(incident: Incident, now: dt.datetime, tz: dt.tzinfo, device_name: st
         ("device", " / ".join(x for x in (device_name, incident.check_id) if x) or NONE),
         ("reported", f"{local(incident.reported_at, tz, '%Y-%m-%d %H:%M')} ({incident.opened_by})"),
         ("respond_by", f"{local(incident.respond_by, tz)} {clock}"),
-    ]  # fmt: skip
+    ]
     if incident.caller or incident.department or incident.phone:
         who = " ".join(x for x in (incident.department, incident.caller, incident.phone) if x)
         facts.append(("caller", who))
@@ -157,8 +163,8 @@ def details(incident: Incident, now: dt.datetime, tz: dt.tzinfo, device_name: st
                 ),
             )
         )
-    facts.append(("times", t("incidents.times", respond=duration(incident.time_to_respond),
-                             resolve=duration(incident.time_to_resolve))))  # fmt: skip
+    respond, resolve = duration(incident.time_to_respond), duration(incident.time_to_resolve)
+    facts.append(("times", t("incidents.times", respond=respond, resolve=resolve)))
     for key, value in facts:
         out.append(f"{t(f'incidents.field.{key}')}: ", style="bold").append(f"{value}\n")
     if incident.description:

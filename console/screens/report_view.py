@@ -23,8 +23,14 @@ ALARM_STATES = ("CRITICAL", "UNKNOWN", "WARNING")
 def table(*columns: str, title: str = "", words: tuple[int, ...] = (0,)) -> Table:
     """A plain table: bold header, no colours (the theme colours the screen); the columns
     at ``words`` hold text (left aligned), the others figures (right aligned)."""
-    grid = Table(title=title or None, title_justify="left", title_style="bold",
-                 box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)  # fmt: skip
+    grid = Table(
+        title=title or None,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+    )
     for index, name in enumerate(columns):
         grid.add_column(name, justify="left" if index in words else "right", no_wrap=index > 0)
     return grid
@@ -36,12 +42,17 @@ def worst_first(report: Report) -> list[DeviceAvailability]:
 
 
 def availability(report: Report) -> Table:
-    grid = table(t("reports.col.device"), t("reports.col.availability"),
-                 t("reports.col.critical_h"), t("reports.col.maintenance_h"))  # fmt: skip
+    grid = table(
+        t("reports.col.device"),
+        t("reports.col.availability"),
+        t("reports.col.critical_h"),
+        t("reports.col.maintenance_h"),
+    )
     for device in worst_first(report):
         down = sum(check.seconds["CRITICAL"] for check in device.checks)
-        grid.add_row(device.device_name, percent(device.ratio), hours(down),
-                     hours(device.maintenance))  # fmt: skip
+        grid.add_row(
+            device.device_name, percent(device.ratio), hours(down), hours(device.maintenance)
+        )
     return grid
 
 
@@ -54,16 +65,19 @@ def chart_floor(report: Report) -> float:
 
 def availability_bars(report: Report) -> list[Bar]:
     return [
-        Bar(device.device_name, device.ratio, percent(device.ratio),
-            alert=device.ratio is not None and device.ratio < ALERT_BELOW)
+        Bar(
+            device.device_name,
+            device.ratio,
+            percent(device.ratio),
+            alert=device.ratio is not None and device.ratio < ALERT_BELOW,
+        )
         for device in worst_first(report)
-    ]  # fmt: skip
+    ]
 
 
 def alarms(report: Report) -> Table:
     stats = report.alarms
-    grid = table(t("reports.col.alarms"), t("reports.col.count"),
-                 title=t("reports.alarms_heading"))  # fmt: skip
+    grid = table(t("reports.col.alarms"), t("reports.col.count"), title=t("reports.alarms_heading"))
     for state in ALARM_STATES:
         grid.add_row(t(f"export.alarm.{state}"), str(stats.by_severity.get(state, 0)))
     grid.add_row(t("export.report.total"), str(stats.total))
@@ -75,8 +89,9 @@ def alarms(report: Report) -> Table:
 
 def response(report: Report) -> Table:
     stats = report.incidents
-    grid = table(t("reports.col.incidents"), t("reports.col.value"),
-                 title=t("reports.response_heading"))  # fmt: skip
+    grid = table(
+        t("reports.col.incidents"), t("reports.col.value"), title=t("reports.response_heading")
+    )
     judged = stats.met + stats.breached
     grid.add_row(t("export.report.total"), str(stats.total))
     grid.add_row(t("reports.met"), f"✔ {stats.met}")
@@ -90,8 +105,9 @@ def response(report: Report) -> Table:
 
 def categories(report: Report) -> Table:
     stats = report.incidents
-    grid = table(t("reports.col.category"), t("reports.col.count"),
-                 title=t("reports.categories_heading"))  # fmt: skip
+    grid = table(
+        t("reports.col.category"), t("reports.col.count"), title=t("reports.categories_heading")
+    )
     for category, count in stats.by_category.items():
         grid.add_row(t(f"incident.category.{category}"), str(count))
     for severity, count in stats.by_severity.items():
@@ -100,8 +116,12 @@ def categories(report: Report) -> Table:
 
 
 def inspections(report: Report) -> Table:
-    grid = table(t("reports.col.inspection"), t("reports.col.done_due"),
-                 t("reports.col.missed"), title=t("reports.inspections_heading"))  # fmt: skip
+    grid = table(
+        t("reports.col.inspection"),
+        t("reports.col.done_due"),
+        t("reports.col.missed"),
+        title=t("reports.inspections_heading"),
+    )
     for stats in report.inspections or ():
         grid.add_row(stats.name, f"{stats.done}/{stats.due}", str(stats.missed))
     visitors = report.visitors
@@ -112,8 +132,12 @@ def inspections(report: Report) -> Table:
 
 def actions(report: Report) -> Table:
     stats = report.actions
-    grid = table(t("reports.col.action"), t("reports.col.ok"), t("reports.col.failed"),
-                 title=t("reports.actions_heading"))  # fmt: skip
+    grid = table(
+        t("reports.col.action"),
+        t("reports.col.ok"),
+        t("reports.col.failed"),
+        title=t("reports.actions_heading"),
+    )
     for name, (ok, failed) in stats.by_action.items():
         grid.add_row(name, str(ok), str(failed))
     grid.add_row(t("export.report.total"), str(stats.ok), str(stats.failed))
@@ -121,16 +145,24 @@ def actions(report: Report) -> Table:
 
 
 def incident_list(report: Report, tz: dt.tzinfo) -> Table:
-    grid = table(t("reports.col.incident"), t("reports.col.reported"),
-                 t("reports.col.respond_time"), t("reports.col.response"),
-                 t("reports.col.resolve_time"), t("reports.col.status"),
-                 title=t("reports.incidents_heading", n=report.incidents.total),
-                 words=(0, 1, 3, 5))  # fmt: skip
+    grid = table(
+        t("reports.col.incident"),
+        t("reports.col.reported"),
+        t("reports.col.respond_time"),
+        t("reports.col.response"),
+        t("reports.col.resolve_time"),
+        t("reports.col.status"),
+        title=t("reports.incidents_heading", n=report.incidents.total),
+        words=(0, 1, 3, 5),
+    )
     for incident in report.incidents.incidents:
         verdict = incident.response(report.generated_at).status.value
-        grid.add_row(f"#{incident.id} {incident.title}",
-                     incident.reported_at.astimezone(tz).strftime("%m-%d %H:%M"),
-                     duration(incident.time_to_respond), t(f"response.{verdict}"),
-                     duration(incident.time_to_resolve),
-                     t(f"incident.status.{incident.status}"))  # fmt: skip
+        grid.add_row(
+            f"#{incident.id} {incident.title}",
+            incident.reported_at.astimezone(tz).strftime("%m-%d %H:%M"),
+            duration(incident.time_to_respond),
+            t(f"response.{verdict}"),
+            duration(incident.time_to_resolve),
+            t(f"incident.status.{incident.status}"),
+        )
     return grid

@@ -32,8 +32,17 @@ DOC_TYPES = {
     DocType.OTHER: "visitors.doc.other",
 }
 INSIDE_COLUMNS = ("name", "kind", "organisation", "escort", "badge", "since", "id", "flag")
-RECORD_COLUMNS = ("name", "kind", "organisation", "badge", "entered", "exited", "escort", "id",
-                  "flag")  # fmt: skip
+RECORD_COLUMNS = (
+    "name",
+    "kind",
+    "organisation",
+    "badge",
+    "entered",
+    "exited",
+    "escort",
+    "id",
+    "flag",
+)
 When = Callable[[dt.datetime], str]  # a moment as the lists show it
 
 
