@@ -19,7 +19,9 @@ def dialog_styles(*own: PurePath) -> list[str | PurePath]:
 
 
 class Dialog(ModalScreen[Result]):
-    """A box in the middle of the screen, over the dimmed section. Subclasses with a
+    """A box in the middle of the screen, over the dimmed section. A bigger box is a class
+    of dialogs.tcss (``DEFAULT_CLASSES``): ``-wide`` for a command and its output,
+    ``-form`` for a form, ``-document`` for a document to read. Subclasses with a
     stylesheet of their own set ``CSS_PATH = dialog_styles(<absolute path>)``: Textual
     resolves a relative path beside the module of the class instantiated."""
 
