@@ -22,7 +22,7 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from console.bell import BELL_CSS, FLASH_CLASS, AlarmBell
+from console.bell import FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.context import LiveView
 from console.header_figures import HeaderFigures, header_figures
@@ -82,7 +82,6 @@ class AppConfig:
 
 class DutyDeskApp(App[int]):
     CSS_PATH = "app.tcss"
-    CSS = BELL_CSS
     TITLE = "dutydesk"
     BINDINGS = [
         Binding("ctrl+q", "quit", "binding.quit", id="app.quit", priority=True),

@@ -24,15 +24,7 @@ from data.records.alarms.model import Alarm
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
-FLASH_CLASS = "-ringing"
-# App-level CSS (a widget's DEFAULT_CSS is scoped to it and loaded only once it is used).
-BELL_CSS = f"""
-DutyHeader.{FLASH_CLASS} {{
-    background: $error;
-    color: $text;
-    text-style: bold;
-}}
-"""
+FLASH_CLASS = "-ringing"  # the header's look while ringing is in console/app.tcss
 
 
 class AlarmBell:
