@@ -32,7 +32,7 @@ started = time.perf_counter()
 from console.app import AppConfig, create_app
 from demo import setup
 from demo.lab import Lab
-from console.screens.login import LoginScreen
+from console.screens.session.login import LoginScreen
 
 async def main(folder: Path, offset: int) -> dict[str, float]:
     prepared = await setup.prepare(folder / "site" / "site.yaml", folder / "demo.db")

@@ -3,7 +3,7 @@
 Catalogs are YAML files in data/locale/ (zh_CN.yaml, en.yaml), flat ``key: text`` maps with
 ``str.format`` placeholders. The language comes from site.yaml, else $LANG, else English.
 A key missing from the active catalog falls back to English, then to the key itself, so a
-gap is visible instead of a crash; tests/test_i18n.py fails on any such gap.
+gap is visible instead of a crash; tests/unit/test_i18n.py fails on any such gap.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from checks.result import CheckState, ProbeResult
 from console.app import DutyDeskApp
 from console.dialogs.reason import ReasonDialog
 from console.live import CheckEvent
-from console.screens.ack import AckDialog, acknowledge_device
-from console.screens.device import DeviceScreen
+from console.screens.acknowledge import AckDialog, acknowledge_device
+from console.screens.device.screen import DeviceScreen
 from data.clock import ManualClock
 from data.records.alarms.model import Alarm
 from tests.support.console import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from console.screens.login import LoginScreen
+from console.screens.session.login import LoginScreen
 from data.audit import AuditTrail
 from data.store import Store
 from tests.support.console import ACCOUNTS, log_in, make_app, wait_until

@@ -12,8 +12,8 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from console.app import DutyDeskApp
-from console.screens.action import ActionDialog
-from console.screens.device import DeviceScreen
+from console.screens.device.action import ActionDialog
+from console.screens.device.screen import DeviceScreen
 from data.accounts import User
 from data.audit import AuditEntry, AuditTrail
 from data.models import Site

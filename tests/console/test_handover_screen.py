@@ -17,8 +17,8 @@ from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.dialogs.confirm import ConfirmDialog
 from console.live import CheckEvent
-from console.screens.ack import AckDialog
-from console.screens.handover import HandoverScreen
+from console.screens.acknowledge import AckDialog
+from console.screens.handover.screen import HandoverScreen
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.records.sealing import SealedRecordError

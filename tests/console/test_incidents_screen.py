@@ -19,10 +19,10 @@ from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
 from console.app import DutyDeskApp
-from console.screens.incident_dialogs import IncidentForm, NewIncidentDialog
-from console.screens.incident_hooks import attach_action_run
-from console.screens.incidents import IncidentsScreen
-from console.screens.reports import ReportsScreen
+from console.screens.incidents.dialogs import IncidentForm, NewIncidentDialog
+from console.screens.incidents.hooks import attach_action_run
+from console.screens.incidents.screen import IncidentsScreen
+from console.screens.reports.screen import ReportsScreen
 from data.records.actions.model import ActionRun
 from data.records.incidents.model import Incident
 from tests.support.console import FIXED_NOW, wait_until

@@ -14,10 +14,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
-from console.screens import inspection_form
-from console.screens.inspection_form import InspectionFormScreen
-from console.screens.inspection_sign import SignDialog
-from console.screens.inspections import InspectionsScreen
+from console.screens.inspections import form as inspection_form
+from console.screens.inspections.dialogs import SignDialog
+from console.screens.inspections.form import InspectionFormScreen
+from console.screens.inspections.screen import InspectionsScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.clock import ManualClock

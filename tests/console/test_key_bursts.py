@@ -16,8 +16,8 @@ from textual._xterm_parser import XTermParser
 from textual.widgets import Input, Static
 
 from console.app import DutyDeskApp
-from console.screens.handover import HandoverScreen
-from console.screens.login import LoginScreen
+from console.screens.handover.screen import HandoverScreen
+from console.screens.session.login import LoginScreen
 from tests.support.console import ACCOUNTS, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")

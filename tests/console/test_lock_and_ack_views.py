@@ -16,8 +16,8 @@ from checks.feed import AlarmRaised
 from checks.result import CheckState
 from console.app import DutyDeskApp
 from console.live import CheckEvent
-from console.screens.ack import AckDialog, acknowledge_device
-from console.screens.login import LoginScreen
+from console.screens.acknowledge import AckDialog, acknowledge_device
+from console.screens.session.login import LoginScreen
 from data.records.alarms.model import Alarm
 from tests.support.console import (
     ACCOUNTS,

@@ -54,4 +54,4 @@ async def test_a_locked_console_offers_no_section_in_the_palette(seeded_db: Path
         await wait_until(pilot, lambda: app.locked_for() == "zhangsan")
         titles = await open_palette(pilot)
         assert t("nav.alarms") not in titles and t("palette.lock") not in titles
-        assert t("palette.quit") in titles  # asks for the password (console.screens.quit)
+        assert t("palette.quit") in titles  # asks for the password (console.screens.session.quit)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from console.screens.login import LoginScreen
-from console.screens.password_change import PasswordChangeScreen
+from console.screens.session.login import LoginScreen
+from console.screens.session.password_change import PasswordChangeScreen
 from data.audit import AuditTrail
 from data.clock import to_db
 from data.store import Store

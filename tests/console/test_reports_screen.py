@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
-from console.screens.reports import ReportsScreen, shift_month
+from console.screens.reports.screen import ReportsScreen, shift_month
 from tests.support.console import wait_until
 from tests.support.incidents import audited, go_to, quiet_app, seed_month, start, text
 from tests.support.seed import seeded_with

@@ -8,7 +8,7 @@ import datetime as dt
 from textual.app import App
 from textual.widgets import Input
 
-from console.screens.visitor_forms import VisitorEntryDialog
+from console.screens.visitors.dialogs import VisitorEntryDialog
 from data import i18n
 
 

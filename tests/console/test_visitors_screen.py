@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Select, Static
 
 from console.app import DutyDeskApp
 from console.dialogs.confirm import ConfirmDialog
-from console.screens.visitor_details import RecordDetails
-from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
+from console.screens.visitors.details import RecordDetails
+from console.screens.visitors.dialogs import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from data.idnumbers import check_character
 from data.records.visitors.model import Item, VisitorEntry
 from tests.support.console import ACCOUNTS, FIXED_NOW, log_in, make_app, wait_until

@@ -10,7 +10,7 @@ from typing import Any
 from checks.feed import CheckSnapshot, DeviceStateChanged, ResultEvent
 from checks.result import CheckState, DeviceState, ProbeResult
 from console.live_state import LiveState
-from console.screens.wall import parse_filter
+from console.screens.wall.screen import parse_filter
 from data.records.checks.batch import CheckBatch
 from data.records.checks.book import CheckRecords
 from data.records.checks.model import TransitionRow

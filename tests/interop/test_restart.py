@@ -16,7 +16,7 @@ import pytest
 from checks.actions import Outcome
 from checks.result import CheckState
 from console.app import DutyDeskApp
-from console.screens.action import ActionDialog
+from console.screens.device.action import ActionDialog
 from data.audit import AuditTrail
 from data.store import Store
 from tests.console.test_device_screen import text

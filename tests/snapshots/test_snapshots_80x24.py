@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from console.app import DutyDeskApp
-from console.screens.visitor_forms import VisitorEntryDialog
+from console.screens.visitors.dialogs import VisitorEntryDialog
 from data.i18n import t
 from tests.snapshots.test_snapshots_alarms import seed_alarms
 from tests.snapshots.test_snapshots_handover import seed_watch

@@ -19,7 +19,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from console.screens.inspection_form import InspectionFormScreen
+from console.screens.inspections.form import InspectionFormScreen
 from data.accounts import Accounts
 from data.audit import AuditTrail
 from data.desk import site_checklists

@@ -20,9 +20,9 @@ from textual.widgets import DataTable, Input, Static
 
 from console.context import DeskContext
 from console.screens.export_files import write_exports
-from console.screens.incident_dialogs import NewIncidentDialog, close_dialog, incident_dialog
-from console.screens.incident_hooks import active_alarm_of
-from console.screens.incident_view import IncidentTable, details, past_fixes
+from console.screens.incidents.dialogs import NewIncidentDialog, close_dialog, incident_dialog
+from console.screens.incidents.hooks import active_alarm_of
+from console.screens.incidents.view import IncidentTable, details, past_fixes
 from console.screens.section import SectionScreen
 from data.calendar import ResponseStatus
 from data.errors import DutyDeskError

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static
 from console.context import DeskContext
 from console.dialogs.base import Dialog
 from console.screens.export_files import export_folder
-from console.screens.handover_dialogs import amend_dialog
+from console.screens.handover.dialogs import amend_dialog
 from data.desk import Desk
 from data.errors import DutyDeskError
 from data.exports.document import Document, Section

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from console.dialogs.form import Choice, FormDialog
-from console.screens.visitor_details import DOC_TYPES, item_text
+from console.screens.visitors.details import DOC_TYPES, item_text
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.idnumbers import RESIDENT_ID_LENGTH, DocType, IdNumberError, normalise_id, validate_id

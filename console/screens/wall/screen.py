@@ -14,10 +14,10 @@ from textual.widgets import Input, Static
 
 from console.bindings import translate_bindings
 from console.context import LiveView
-from console.screens.ack import acknowledge_device
-from console.screens.action import open_actions
-from console.screens.device import DeviceScreen
-from console.screens.incident_hooks import open_incident
+from console.screens.acknowledge import acknowledge_device
+from console.screens.device.action import open_actions
+from console.screens.device.screen import DeviceScreen
+from console.screens.incidents.hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
 from widgets.tile_model import WallFilter

@@ -2,7 +2,7 @@
 
 Failures are explained (wrong password, locked until when, disabled) without saying
 whether the user name exists; the accounts service audits every attempt. A password older
-than ``site.password_max_age_days`` must be changed (console/screens/password_change.py)
+than ``site.password_max_age_days`` must be changed (console/screens/session/password_change.py)
 before the session starts.
 """
 
@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from console.context import DeskContext, LiveView
-from console.screens.lock_status import lock_status
-from console.screens.password_change import PasswordChangeScreen
+from console.screens.session.lock_status import lock_status
+from console.screens.session.password_change import PasswordChangeScreen
 from data.accounts import AuthError, User
 from data.i18n import t
 from data.models import Site

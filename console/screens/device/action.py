@@ -29,7 +29,7 @@ from checks.probe import ProbeContext
 from checks.ssh import SshPool
 from console.context import DeskContext
 from console.dialogs.base import Dialog
-from console.screens.incident_hooks import attach_action_run
+from console.screens.incidents.hooks import attach_action_run
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from console.dialogs.base import Dialog
-from console.screens.login import login_failure_text
+from console.screens.session.login import login_failure_text
 from data.accounts import AuthError
 from data.errors import DutyDeskError
 from data.i18n import explain, t

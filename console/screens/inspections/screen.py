@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from console.context import DeskContext
-from console.screens.inspection_export import export_inspection
-from console.screens.inspection_form import open_inspection, template_name
+from console.screens.inspections.export import export_inspection
+from console.screens.inspections.form import open_inspection, template_name
 from console.screens.section import SectionScreen
 from data.errors import DutyDeskError
 from data.i18n import explain, t

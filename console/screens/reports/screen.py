@@ -17,8 +17,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Select, Static
 
 from console.context import DeskContext
-from console.screens import report_view as view
 from console.screens.export_files import write_exports
+from console.screens.reports import view as view
 from console.screens.section import SectionScreen
 from data.errors import DutyDeskError
 from data.exports.formatting import percent

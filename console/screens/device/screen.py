@@ -21,10 +21,10 @@ from textual.widgets import Footer, Static
 from console.bindings import translate_bindings
 from console.context import DeskContext, LiveView
 from console.live_state import TILE_STATE
-from console.screens import device_view as view
-from console.screens.ack import acknowledge_device
-from console.screens.action import open_actions
-from console.screens.device_view import SEVERITY, CheckLine
+from console.screens.acknowledge import acknowledge_device
+from console.screens.device import view as view
+from console.screens.device.action import open_actions
+from console.screens.device.view import SEVERITY, CheckLine
 from data.models import Device
 from data.records.actions.model import ActionRun
 from data.records.checks.batch import hour_start

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
 from console.context import DeskContext
-from console.screens import handover_dialogs as dialogs
-from console.screens.handover_view import (
+from console.screens.handover import dialogs as dialogs
+from console.screens.handover.view import (
     HandoverViewer,
     export_handover,
     handover_doc,

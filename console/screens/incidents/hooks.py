@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App
 
 from console.context import DeskContext
-from console.screens.incident_dialogs import NewIncidentDialog
+from console.screens.incidents.dialogs import NewIncidentDialog
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 from data.records.actions.model import ActionRun

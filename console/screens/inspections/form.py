@@ -21,8 +21,8 @@ from textual.widgets import Footer, Static
 
 from console.bindings import translate_bindings
 from console.context import DeskContext
-from console.screens.incident_hooks import open_incident
-from console.screens.inspection_sign import SignDialog
+from console.screens.incidents.hooks import open_incident
+from console.screens.inspections.dialogs import SignDialog
 from data.checklists import Checklist, ChecklistItem
 from data.errors import DutyDeskError
 from data.i18n import explain, language, t

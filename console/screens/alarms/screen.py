@@ -22,9 +22,9 @@ from checks.feed import CheckSnapshot
 from console.bindings import translate_bindings
 from console.context import DeskContext, LiveView
 from console.dialogs.reason import ReasonDialog
-from console.screens.ack import AckDialog
-from console.screens.device import DeviceScreen
-from console.screens.incident_hooks import open_incident
+from console.screens.acknowledge import AckDialog
+from console.screens.device.screen import DeviceScreen
+from console.screens.incidents.hooks import open_incident
 from console.screens.section import SectionScreen
 from data.i18n import t
 from data.records.alarms.model import SEVERITIES, Alarm, BellMute

@@ -20,7 +20,7 @@ from textual.widgets import Input, Select, Static
 
 from console.dialogs.base import dialog_styles
 from console.dialogs.form import Choice, FormDialog, field_of_code
-from console.screens.incident_view import past_fixes
+from console.screens.incidents.view import past_fixes
 from data.accounts import User
 from data.desk import Desk
 from data.i18n import t

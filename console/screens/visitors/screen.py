@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Static
 from console.context import DeskContext
 from console.header_figures import room_text
 from console.screens.section import SectionScreen
-from console.screens.visitor_details import (
+from console.screens.visitors.details import (
     INSIDE_COLUMNS,
     RECORD_COLUMNS,
     RecordDetails,
@@ -34,7 +34,7 @@ from console.screens.visitor_details import (
     presence_cells,
     record_cells,
 )
-from console.screens.visitor_forms import ExitDialog, StaffEntryDialog, VisitorEntryDialog
+from console.screens.visitors.dialogs import ExitDialog, StaffEntryDialog, VisitorEntryDialog
 from data.accounts import User
 from data.errors import DutyDeskError
 from data.i18n import explain, t

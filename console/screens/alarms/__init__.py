@@ -1,0 +1,1 @@
+"""The screens of alarms and acknowledgement (2)."""

@@ -1,0 +1,1 @@
+"""The screens of inspections (5)."""

@@ -1,0 +1,1 @@
+"""The screens of login, the lock screen, password change and quit."""

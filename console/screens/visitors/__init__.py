@@ -1,0 +1,1 @@
+"""The screens of access and visitor records (4)."""

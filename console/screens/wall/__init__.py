@@ -1,0 +1,1 @@
+"""The screens of the status wall (1)."""
