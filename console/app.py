@@ -30,16 +30,16 @@ from console.live import Background, CheckEvent, Live, SavingChanged
 from console.live_state import LiveState, last_changes
 from console.palette import PALETTE_BINDING, open_palette, palette_commands
 from console.runtime import CheckRuntime
-from console.screens.alarms import AlarmsScreen
-from console.screens.handover import HandoverScreen
-from console.screens.incidents import IncidentsScreen
-from console.screens.inspections import InspectionsScreen
-from console.screens.login import LoginScreen
-from console.screens.quit import QuitDialog
-from console.screens.reports import ReportsScreen
+from console.screens.alarms.screen import AlarmsScreen
+from console.screens.handover.screen import HandoverScreen
+from console.screens.incidents.screen import IncidentsScreen
+from console.screens.inspections.screen import InspectionsScreen
+from console.screens.reports.screen import ReportsScreen
 from console.screens.section import SectionScreen
-from console.screens.visitors import VisitorsScreen
-from console.screens.wall import WallScreen
+from console.screens.session.login import LoginScreen
+from console.screens.session.quit import QuitDialog
+from console.screens.visitors.screen import VisitorsScreen
+from console.screens.wall.screen import WallScreen
 from data.accounts import User
 from data.crypto import KeyFileError, ensure_key
 from data.desk import Desk, open_desk
