@@ -43,12 +43,12 @@ from console.screens.wall.screen import WallScreen
 from data.accounts import User
 from data.crypto import KeyFileError, ensure_key
 from data.desk import Desk, open_desk
+from data.errors import DutyDeskError
 from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.paths import exposed_store_files
 from data.records.alarms.model import Alarm
 from data.shifts import shift_at
-from data.store import StoreError
 from widgets.duty_header import DutyHeader
 
 # Each section's screen, made with the App as its DeskContext (ids as console.sections).
@@ -189,8 +189,16 @@ class DutyDeskApp(App[int]):
                 terminal=self.config.terminal,
                 clock=self.config.clock,
             )
-        except (StoreError, OSError) as error:
+        except (DutyDeskError, OSError) as error:
             self.startup_error = explain(error)
+            self.exit(2)
+            return
+        try:
+            await self._desk.audit.check_key()
+        except DutyDeskError as error:  # e.g. the audit key is missing
+            self.startup_error = explain(error)
+            await self._desk.close()
+            self._desk = None
             self.exit(2)
             return
         # The visitors' field key, beside the database (mode 0600) when missing; an

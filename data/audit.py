@@ -273,6 +273,12 @@ class AuditTrail:
             last = int(next(iter(await db.execute_fetchall("SELECT max(id) FROM audit")))[0])
         return list(range(last - len(params) + 1, last + 1))
 
+    async def check_key(self) -> None:
+        """``KeyFileError`` now, when the chain has started but its key cannot be used: a
+        console that could not audit its first login must not start at all."""
+        if await self._store.get_meta(GENESIS_KEY) != GENESIS_PENDING:
+            await self._use_key(create=False)
+
     async def _start_chain(self) -> None:
         """Make the key usable in SQL and, on a store whose chain is pending, write the
         genesis row (creating the key if this store never had one)."""
