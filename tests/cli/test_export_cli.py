@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ADMIN_PW, Cli
+from tests.support.cli import ADMIN_PW, Cli, add_user
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 SUPER_PW, AUDIT_PW, OPER_PW = "Lead#2026c", "Audit#2026", "Duty#2026a"
@@ -23,18 +23,7 @@ def staffed(initialised: Cli) -> Cli:
         ("shenji", "auditor", AUDIT_PW),
         ("zhangsan", "operator", OPER_PW),
     ]:
-        code, _, err = initialised(
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--user",
-            "admin",
-            "--password-stdin",
-            stdin=f"{ADMIN_PW}\n{password}\n",
-        )
-        assert code == 0, err
+        add_user(initialised, name, role, password)
     return initialised
 
 

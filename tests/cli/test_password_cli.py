@@ -5,22 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.cli import ADMIN_PW, Cli
-
-
-def _add(cli: Cli, name: str, role: str, password: str) -> None:
-    code, _, err = cli(
-        "user",
-        "add",
-        name,
-        "--role",
-        role,
-        "--user",
-        "admin",
-        "--password-stdin",
-        stdin=f"{ADMIN_PW}\n{password}\n",
-    )
-    assert code == 0, err
+from tests.support.cli import ADMIN_PW, Cli, add_user
 
 
 def _passwd_own(cli: Cli, name: str, old: str, new: str) -> tuple[int, str, str]:
@@ -29,7 +14,7 @@ def _passwd_own(cli: Cli, name: str, old: str, new: str) -> tuple[int, str, str]
 
 @pytest.mark.parametrize("role", ["auditor", "operator", "supervisor", "admin"])
 def test_every_role_changes_its_own_password(initialised: Cli, role: str) -> None:
-    _add(initialised, "someone", role, "Start#2026x")
+    add_user(initialised, "someone", role, "Start#2026x")
     code, out, err = _passwd_own(initialised, "someone", "Start#2026x", "Next#2026yz")
     assert code == 0, err
     assert "someone" in out
@@ -46,8 +31,8 @@ def test_every_role_changes_its_own_password(initialised: Cli, role: str) -> Non
 
 
 def test_only_an_admin_changes_someone_elses(initialised: Cli) -> None:
-    _add(initialised, "shenji", "auditor", "Audit#2026")
-    _add(initialised, "zhang", "operator", "Oper#2026x")
+    add_user(initialised, "shenji", "auditor", "Audit#2026")
+    add_user(initialised, "zhang", "operator", "Oper#2026x")
     code, _, err = initialised(
         "user",
         "passwd",
@@ -70,7 +55,7 @@ def test_only_an_admin_changes_someone_elses(initialised: Cli) -> None:
     ],
 )
 def test_passwd_applies_the_policy(initialised: Cli, new: str, says: str) -> None:
-    _add(initialised, "zhang", "operator", "Oper#2026x")
+    add_user(initialised, "zhang", "operator", "Oper#2026x")
     code, _, err = _passwd_own(initialised, "zhang", "Oper#2026x", new)
     assert code == 2 and says in err, err
     code, _, err = _passwd_own(initialised, "zhang", "Oper#2026x", "Still#2026ok")

@@ -44,3 +44,19 @@ def initialise(cli: Cli) -> Cli:
         cli.site.read_text("utf-8").replace("language: zh_CN", "language: en"), encoding="utf-8"
     )
     return cli
+
+
+def add_user(cli: Cli, name: str, role: str, password: str) -> None:
+    """``dutydesk user add`` by the admin ``initialise`` made; the account must be created."""
+    code, _, err = cli(
+        "user",
+        "add",
+        name,
+        "--role",
+        role,
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=f"{ADMIN_PW}\n{password}\n",
+    )
+    assert code == 0, err
