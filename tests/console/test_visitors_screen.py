@@ -46,6 +46,13 @@ async def open_visitors(pilot: Pilot[int], user: str = "zhangsan") -> None:
     await wait_until(pilot, lambda: pilot.app.screen.id == "section-visitors")
 
 
+async def open_entry_form(pilot: Pilot[int]) -> RecordForm:
+    """On the visitors section: open the visitor entry dialog and return its form."""
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, VisitorEntryDialog))
+    return pilot.app.screen.query_one(RecordForm)
+
+
 async def seed_visitor(
     app: DutyDeskApp,
     name: str = "Li Lei",
@@ -106,9 +113,7 @@ async def test_visitor_entry_by_keyboard_shows_the_masked_id_and_the_room_count(
     app = make_app(seeded_db, language="en", run_checks=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_visitors(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
-        form = app.screen.query_one(RecordForm)
+        form = await open_entry_form(pilot)
         await fill_visitor(pilot, form, ID_NUMBER.lower())  # a lower-case x is fine too
         assert form.error("id_number") == ""
         form.query_one("#field-escort", Select).focus()
@@ -143,9 +148,7 @@ async def test_a_wrong_check_digit_shows_while_typing_and_is_refused_keeping_the
     app = make_app(seeded_db, language="en", run_checks=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_visitors(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
-        form = app.screen.query_one(RecordForm)
+        form = await open_entry_form(pilot)
         await type_into(pilot, form, "field-id_number", WRONG_CHECK[:17])
         assert form.error("id_number") == ""  # 17 digits: still typing, nothing to say
         await pilot.press(WRONG_CHECK[17])
@@ -172,9 +175,7 @@ async def test_a_visitor_without_an_escort_is_refused(seeded_db: Path) -> None:
     app = make_app(seeded_db, language="zh_CN", run_checks=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_visitors(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
-        form = app.screen.query_one(RecordForm)
+        form = await open_entry_form(pilot)
         await fill_visitor(pilot, form, ID_NUMBER)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.error("escort") != "")
@@ -189,9 +190,7 @@ async def test_every_problem_of_an_entry_shows_at_once_with_the_first_bad_field_
     app = make_app(seeded_db, language="en", run_checks=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_visitors(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, VisitorEntryDialog))
-        form = app.screen.query_one(RecordForm)
+        form = await open_entry_form(pilot)
         await type_into(pilot, form, "field-id_number", ID_NUMBER)
         await type_into(pilot, form, "field-phone", "1234")  # too short for the live check
         await type_into(pilot, form, "row1-count", "x")
