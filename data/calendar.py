@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from data.models import SiteInfo
+from data.models import AssurancePeriod, SiteInfo
 
 AT_RISK_SHARE = 0.25
 AT_RISK_FLOOR = timedelta(minutes=30)
@@ -104,3 +104,19 @@ class WorkCalendar:
         self, opened_at: datetime, responded_at: datetime | None, now: datetime
     ) -> ResponseClock:
         return response_status(opened_at, self.response_target(opened_at), responded_at, now)
+
+
+def assurance_period(site_info: SiteInfo, day: date) -> AssurancePeriod | None:
+    """The assurance period (重大节假日保障) covering the site-local ``day``, if any."""
+    for period in site_info.calendar.assurance:
+        if period.covers(day):
+            return period
+    return None
+
+
+def interval_factor(site_info: SiteInfo, moment: datetime) -> float:
+    """What check intervals are multiplied by at ``moment``: the period's factor during
+    an assurance period (its days in the site's time zone), else 1."""
+    day = _aware(moment, "moment").astimezone(site_info.tz).date()
+    period = assurance_period(site_info, day)
+    return 1.0 if period is None else period.interval_factor

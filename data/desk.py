@@ -21,16 +21,21 @@ from data.checklists import Checklist, load_checklist
 from data.clock import Clock, utc_now
 from data.config import SiteConfigError, load_site_config
 from data.crypto import open_cipher
+from data.emergency_plans import site_plans
 from data.models import Site
 from data.records.actions.book import ActionLog
 from data.records.alarms.book import AlarmBook
+from data.records.assets.book import AssetRegister
 from data.records.checks.book import CheckRecords
+from data.records.emergency.book import EmergencyBook
 from data.records.events.book import EventLog
 from data.records.handover.book import HandoverBook
+from data.records.hotline.book import HotlineBook
 from data.records.incidents.book import IncidentBook
 from data.records.inspections.book import InspectionBook
 from data.records.reports.book import monthly
 from data.records.reports.model import Period, Report
+from data.records.roster.book import RosterBook
 from data.records.visitors.book import AccessLog
 from data.site_history import record_site_change
 from data.store import Store
@@ -113,6 +118,8 @@ class Desk:
             store, self.audit, self.accounts, site, clock, inspections=self.inspections
         )
         self.actions = ActionLog(store, self.audit, clock)
+        self.assets = AssetRegister(store, self.audit, site, clock)
+        self.roster = RosterBook(store, self.audit, site, clock)
         self.reports = Reports(store, site, templates, clock)
 
     @property
@@ -129,6 +136,20 @@ class Desk:
         return AccessLog(
             self.store, self.audit, open_cipher(self.db_path), self.clock, tz=self.site.site.tz
         )
+
+    @cached_property
+    def hotline(self) -> HotlineBook:
+        """The hotline book (calls and follow-ups), built on first use like ``visitors``:
+        callers' numbers are encrypted with the same field key."""
+        return HotlineBook(
+            self.store, self.audit, open_cipher(self.db_path), self.incidents, self.clock
+        )
+
+    @cached_property
+    def emergency(self) -> EmergencyBook:
+        """Emergency plan runs and drills, built on first use: it loads the site's plan
+        files (``emergency.plans``, else the shipped ones), which most commands never read."""
+        return EmergencyBook(self.store, self.audit, site_plans(self.site), self.clock)
 
     async def close(self) -> None:
         await self.store.close()

@@ -9,6 +9,7 @@ Secrets are ``SecretStr``: their repr, str and any dump show ``**********``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -76,9 +77,47 @@ class Shift(Strict):
         return self
 
 
+class AssurancePeriod(Strict):
+    """A national holiday or major event under assurance (重大节假日保障): every shift of
+    its days needs ``min_on_duty`` people on the roster, ``leader`` is on call, and check
+    intervals are multiplied by ``interval_factor``. ``start`` and ``end`` are both
+    included."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["holiday", "event"] = "holiday"
+    start: dt.date
+    end: dt.date
+    leader: str = Field(min_length=1)
+    leader_phone: str = ""
+    min_on_duty: int = Field(default=2, ge=2, le=10)
+    interval_factor: float = Field(default=0.5, gt=0, le=1)
+    checklist: str | None = None  # the pre-holiday inspection, due the day before start
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AssurancePeriod:
+        if self.end < self.start:
+            raise ValueError("an assurance period must not end before it starts")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
 class Calendar(Strict):
     holidays: list[dt.date] = []
     workdays: list[dt.date] = []  # adjusted working days (调休) that fall on a weekend
+    assurance: list[AssurancePeriod] = []
+
+    @model_validator(mode="after")
+    def _periods_apart(self) -> Calendar:
+        ordered = sorted(self.assurance, key=lambda period: period.start)
+        for earlier, later in itertools.pairwise(ordered):
+            if later.start <= earlier.end:
+                raise ValueError(
+                    f"assurance periods {earlier.name!r} and {later.name!r} overlap"
+                    f" ({later.start} is within {earlier.start}..{earlier.end})"
+                )
+        return self
 
 
 class ResponseHours(Strict):
@@ -359,6 +398,34 @@ class Traps(Strict):
     learn_engine_ids: bool = True  # accept a new v3 engine id when its digest verifies
 
 
+class DrillDue(Strict):
+    """One entry of the year's drill plan (年度演练计划): a plan to drill by a month's end."""
+
+    plan: Ident  # an emergency plan's id (checked against the plans at load)
+    month: int = Field(ge=1, le=12)
+
+
+class Emergency(Strict):
+    """Emergency plans (data.emergency_plans): their files and the year's drill plan."""
+
+    plans: list[Path] = []  # plan files, resolved like inspections; none: the shipped ones
+    drills: list[DrillDue] = []
+
+
+class WatchSettings(Strict):
+    """The watch service (``dutydesk serve``): one active watch per store, by lease."""
+
+    heartbeat_seconds: float = Field(default=2.0, ge=0.2, le=60)
+    # A standby takes over once the holder's heartbeat is older than this (Zabbix HA: >= 10 s).
+    failover_seconds: float = Field(default=10.0, ge=1, le=600)
+
+    @model_validator(mode="after")
+    def _beats_within_failover(self) -> WatchSettings:
+        if self.failover_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("failover_seconds must be at least twice heartbeat_seconds")
+        return self
+
+
 class Site(Strict):
     site: SiteInfo
     credentials: dict[str, Credential] = {}
@@ -367,6 +434,8 @@ class Site(Strict):
     maintenance: list[MaintenanceWindow] = []
     traps: Traps = Traps()
     inspections: list[Path] = []  # resolved against the site file's folder at load
+    emergency: Emergency = Emergency()
+    watch: WatchSettings = WatchSettings()
 
     _source: Path | None = PrivateAttr(default=None)
 

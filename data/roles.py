@@ -39,6 +39,8 @@ class Permission(StrEnum):
     EXPORT_RECORDS = "export_records"
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_CONFIG = "manage_config"
+    EDIT_ROSTER = "edit_roster"
+    MANAGE_ASSETS = "manage_assets"
     BACKUP = "backup"
     RESTORE = "restore"
     READ_AUDIT = "read_audit"
@@ -60,7 +62,13 @@ _OPERATOR = _EVERYONE | frozenset(
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: _OPERATOR,
     Role.SUPERVISOR: _OPERATOR
-    | {Permission.STICKY_ACK, Permission.VIEW_ID_NUMBERS, Permission.EXPORT_RECORDS},
+    | {
+        Permission.STICKY_ACK,
+        Permission.VIEW_ID_NUMBERS,
+        Permission.EXPORT_RECORDS,
+        Permission.EDIT_ROSTER,
+        Permission.MANAGE_ASSETS,
+    },
     Role.ADMIN: _EVERYONE
     | frozenset(
         {
@@ -69,6 +77,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CONFIG,
             Permission.BACKUP,
             Permission.RESTORE,
+            Permission.EDIT_ROSTER,  # the duty roster is staffing, set up like accounts
+            Permission.MANAGE_ASSETS,  # the asset register is inventory, kept like the site
         }
     ),
     Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT, Permission.EXPORT_AUDIT},

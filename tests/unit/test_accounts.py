@@ -119,8 +119,10 @@ def test_role_table() -> None:
         Permission.STICKY_ACK,
         Permission.VIEW_ID_NUMBERS,
         Permission.EXPORT_RECORDS,
+        Permission.EDIT_ROSTER,
     }
     assert allows("admin", Permission.MANAGE_ACCOUNTS)
+    assert allows("admin", Permission.EDIT_ROSTER)  # staffing, like accounts
     assert allows("admin", Permission.BACKUP)
     assert not allows("admin", Permission.READ_AUDIT)
     assert not allows("operator", Permission.STICKY_ACK)

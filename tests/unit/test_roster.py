@@ -1,0 +1,224 @@
+"""The duty roster: permissions by role, audit rows, validation, swaps, assurance periods
+(two-person duty, the period's leader) and who the handover expects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+import pytest
+from pydantic import ValidationError
+
+from data.accounts import Accounts, User
+from data.audit import AuditTrail
+from data.calendar import assurance_period, interval_factor
+from data.clock import ManualClock
+from data.models import SiteInfo
+from data.records.roster.book import RosterBook
+from data.records.roster.model import RosterError, plan
+from data.roles import PermissionDenied
+from data.store import Store
+
+PASSWORD = "R0ster-pass"
+SITE = SiteInfo.model_validate(
+    {
+        "name": "南宁市电子政务外网中心机房",
+        "timezone": "Asia/Shanghai",
+        "shifts": [
+            {"name": "白班", "start": "08:30", "end": "17:30"},
+            {"name": "夜班", "start": "17:30", "end": "08:30"},
+        ],
+        "calendar": {
+            "assurance": [
+                {
+                    "name": "国庆节",
+                    "start": "2026-10-01",
+                    "end": "2026-10-07",
+                    "leader": "韦主任",
+                    "leader_phone": "13800001111",
+                    "interval_factor": 0.5,
+                }
+            ]
+        },
+    }
+)
+MONDAY = dt.date(2026, 3, 2)
+HOLIDAY = dt.date(2026, 10, 1)
+
+
+@dataclass
+class Staff:
+    book: RosterBook
+    audit: AuditTrail
+    clock: ManualClock
+    admin: User
+    boss: User
+    alice: User
+    bob: User
+    carol: User
+
+
+@pytest.fixture
+async def staff(
+    store: Store, audit: AuditTrail, accounts: Accounts, admin: User, clock: ManualClock
+) -> AsyncIterator[Staff]:
+    boss = await accounts.add(admin, "boss", PASSWORD, "supervisor", "值班长")
+    alice = await accounts.add(admin, "alice", PASSWORD, "operator")
+    bob = await accounts.add(admin, "bob", PASSWORD, "operator")
+    carol = await accounts.add(admin, "Carol", PASSWORD, "operator")
+    yield Staff(RosterBook(store, audit, SITE, clock), audit, clock, admin, boss, alice, bob, carol)
+    verdict = await audit.verify()
+    assert verdict.ok, verdict.reason
+
+
+async def test_the_supervisor_saves_a_day_and_it_is_audited(staff: Staff) -> None:
+    day = plan(
+        day=MONDAY,
+        shifts={"白班": ["alice"], "夜班": ["carol"]},
+        leader="韦主任",
+        leader_phone="138 0000 1111",
+        vendors="华为 400-822-9999\n\n  深信服 400-630-6430 ",
+    )
+    saved = await staff.book.save_day(staff.boss, day)
+    # names as the accounts spell them, every site shift listed, text tidied
+    assert saved.shifts == {"白班": ("alice",), "夜班": ("Carol",)}
+    assert saved.vendors == "华为 400-822-9999\n深信服 400-630-6430"
+    assert (saved.saved_by, saved.period) == ("boss", None)
+    row = (await staff.audit.query(action="roster.save"))[0]
+    assert (row.user, row.object, row.outcome) == ("boss", "roster:2026-03-02", "ok")
+    assert row.detail["shifts"] == {"白班": ["alice"], "夜班": ["Carol"]}
+    assert row.detail["before"] == {"白班": [], "夜班": []}
+
+
+async def test_the_admin_edits_the_roster_too(staff: Staff) -> None:
+    saved = await staff.book.save_day(staff.admin, plan(day=MONDAY, shifts={"白班": ["bob"]}))
+    assert saved.on("白班") == ("bob",)
+
+
+async def test_an_operator_reads_but_may_not_edit_and_the_refusal_is_audited(
+    staff: Staff,
+) -> None:
+    with pytest.raises(PermissionDenied):
+        await staff.book.save_day(staff.alice, plan(day=MONDAY, shifts={"白班": ["alice"]}))
+    with pytest.raises(PermissionDenied):
+        await staff.book.swap(staff.alice, MONDAY, "白班", "alice", "bob", "病假")
+    denied = await staff.audit.query(user="alice")
+    assert {(e.action, e.outcome, e.object) for e in denied} == {
+        ("roster.save", "denied", "roster:2026-03-02"),
+        ("roster.swap", "denied", "roster:2026-03-02"),
+    }
+    assert not (await staff.book.day(MONDAY)).planned  # nothing stored
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "param"),
+    [
+        ({"shifts": {"早班": ["alice"]}}, "unknown_shift", "早班"),
+        ({"shifts": {"白班": ["nobody"]}}, "unknown_operator", "nobody"),
+        ({"shifts": {"白班": ["admin"]}}, "unknown_operator", "admin"),
+    ],
+)
+async def test_a_day_naming_an_unknown_shift_or_person_is_refused(
+    staff: Staff, fields: dict[str, object], code: str, param: str
+) -> None:
+    with pytest.raises(RosterError) as refused:
+        await staff.book.save_day(staff.boss, plan(day=MONDAY, **fields))
+    assert refused.value.code == code and param in str(refused.value)
+    assert not (await staff.book.day(MONDAY)).planned
+
+
+def test_a_plan_is_validated_field_by_field_with_a_clear_message() -> None:
+    with pytest.raises(RosterError) as twice:
+        plan(day=MONDAY, shifts={"白班": ["alice", "ALICE"]})
+    assert twice.value.code == "bad_plan" and twice.value.params["field"] == "shifts"
+    assert "白班: the same person is listed twice" in str(twice.value)
+    with pytest.raises(RosterError) as bad_day:
+        plan(day="2026-02-30")
+    assert bad_day.value.params["field"] == "day"
+    with pytest.raises(RosterError) as long_name:
+        plan(day=MONDAY, leader="长" * 65)
+    assert long_name.value.params["field"] == "leader"
+
+
+async def test_during_an_assurance_period_every_shift_needs_two_people(staff: Staff) -> None:
+    one_each = plan(day=HOLIDAY, shifts={"白班": ["alice", "bob"], "夜班": ["carol"]})
+    with pytest.raises(RosterError) as refused:
+        await staff.book.save_day(staff.boss, one_each)
+    error = refused.value
+    assert error.code == "too_few_on_duty"
+    assert (error.params["shift"], error.params["need"], error.params["got"]) == ("夜班", 2, 1)
+    assert "国庆节" in str(error) and "at least 2" in str(error)
+    two_each = plan(day=HOLIDAY, shifts={"白班": ["alice", "bob"], "夜班": ["carol", "boss"]})
+    saved = await staff.book.save_day(staff.boss, two_each)
+    # the period names the leader on call when the day names none
+    assert saved.period is not None and saved.period.name == "国庆节"
+    assert (saved.leader, saved.leader_phone) == ("韦主任", "13800001111")
+    # the day before is an ordinary day: one person is enough
+    eve = plan(day=HOLIDAY - dt.timedelta(days=1), shifts={"白班": ["alice"]})
+    assert (await staff.book.save_day(staff.boss, eve)).period is None
+
+
+async def test_a_swap_is_recorded_with_both_names_and_the_reason(staff: Staff) -> None:
+    await staff.book.save_day(staff.boss, plan(day=MONDAY, shifts={"白班": ["alice", "bob"]}))
+    swap = await staff.book.swap(staff.boss, MONDAY, "白班", "ALICE", "carol", "  家中有事 ")
+    assert (swap.from_name, swap.to_name, swap.reason) == ("alice", "Carol", "家中有事")
+    assert (await staff.book.day(MONDAY)).on("白班") == ("Carol", "bob")  # same place
+    assert await staff.book.swaps(MONDAY, MONDAY) == [swap]
+    row = (await staff.audit.query(action="roster.swap"))[0]
+    assert row.detail == {"shift": "白班", "from": "alice", "to": "Carol", "reason": "家中有事"}
+    for args, code in [
+        (("dave", "carol", "x"), "not_rostered"),
+        (("bob", "carol", "x"), "already_rostered"),
+        (("bob", "alice", " "), "reason_required"),
+        (("bob", "BOB", "x"), "same_person"),
+    ]:
+        with pytest.raises(RosterError) as refused:
+            await staff.book.swap(staff.boss, MONDAY, "白班", *args)
+        assert refused.value.code == code
+
+
+async def test_the_handover_expects_the_operator_rostered_for_the_next_shift(
+    staff: Staff,
+) -> None:
+    # Nobody rostered: nothing to check.
+    evening = dt.datetime(2026, 3, 2, 17, 20, tzinfo=SITE.tz)
+    assert await staff.book.off_roster("bob", evening) is None
+    await staff.book.save_day(
+        staff.boss, plan(day=MONDAY, shifts={"白班": ["alice"], "夜班": ["bob"]})
+    )
+    # At 17:20 the incoming operator takes the night shift (it starts at 17:30).
+    assert await staff.book.off_roster("BOB", evening) is None
+    expected = await staff.book.off_roster("carol", evening)
+    assert expected is not None
+    assert (expected.day, expected.shift, expected.operators) == (MONDAY, "夜班", ("bob",))
+    # The night shift of Monday is still Monday's after midnight.
+    night = await staff.book.on_shift(dt.datetime(2026, 3, 3, 2, 0, tzinfo=SITE.tz))
+    assert night is not None and (night.day, night.operators) == (MONDAY, ("bob",))
+
+
+def test_the_period_covers_its_days_in_the_site_zone_and_tightens_intervals() -> None:
+    assert assurance_period(SITE, HOLIDAY) is not None
+    assert assurance_period(SITE, dt.date(2026, 10, 8)) is None
+    # 2026-09-30 16:30 UTC is already 1 October in Asia/Shanghai
+    assert interval_factor(SITE, dt.datetime(2026, 9, 30, 16, 30, tzinfo=dt.UTC)) == 0.5
+    assert interval_factor(SITE, dt.datetime(2026, 9, 30, 15, 30, tzinfo=dt.UTC)) == 1.0
+
+
+def test_assurance_periods_are_validated() -> None:
+    base = SITE.model_dump(mode="json")
+
+    def with_periods(*periods: Mapping[str, object]) -> None:
+        SiteInfo.model_validate({**base, "calendar": {"assurance": list(periods)}})
+
+    period = {"name": "春节", "start": "2027-02-06", "end": "2027-02-12", "leader": "韦主任"}
+    with pytest.raises(ValidationError, match="must not end before it starts"):
+        with_periods({**period, "end": "2027-02-01"})
+    with pytest.raises(ValidationError, match="'春节' and '两会' overlap"):
+        with_periods(period, {**period, "name": "两会", "start": "2027-02-12", "end": "2027-02-20"})
+    with pytest.raises(ValidationError, match="leader"):
+        with_periods({key: v for key, v in period.items() if key != "leader"})
+    with pytest.raises(ValidationError, match="greater than or equal to 2"):
+        with_periods({**period, "min_on_duty": 1})
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        with_periods({**period, "interval_factor": 2})
