@@ -1,2 +1,39 @@
--- Reserved for this session's work (issue 13/15): filled in before it ships.
-SELECT 1;
+-- 0012: the asset register (设备资产) and maintenance contracts (issue 15, part 4).
+-- A contract is its own row (number, vendor, hotline, support level, term); a device's
+-- asset row may name one. A device with no row yet is shown from its site.yaml data
+-- (location, vendor, model, serial, warranty) until a supervisor saves it here.
+-- Dates are ISO days (YYYY-MM-DD) of the site's calendar; times UTC text (data.clock.to_db).
+
+CREATE TABLE maintenance_contracts (
+    number        TEXT PRIMARY KEY,
+    vendor        TEXT NOT NULL,
+    hotline       TEXT NOT NULL DEFAULT '',
+    support_level TEXT NOT NULL DEFAULT '',   -- e.g. 7x24, 4 小时到场
+    starts_on     TEXT NOT NULL,
+    ends_on       TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    updated_at    TEXT NOT NULL,
+    updated_by    TEXT NOT NULL,
+    CHECK (ends_on >= starts_on)
+) STRICT;
+
+CREATE TABLE assets (
+    device_id       TEXT PRIMARY KEY,         -- a device of site.yaml
+    asset_number    TEXT NOT NULL UNIQUE,
+    model           TEXT NOT NULL DEFAULT '',
+    serial          TEXT NOT NULL DEFAULT '',
+    room            TEXT NOT NULL DEFAULT '',
+    rack            TEXT NOT NULL DEFAULT '',
+    u               INTEGER CHECK (u BETWEEN 1 AND 60),
+    owner_unit      TEXT NOT NULL DEFAULT '',
+    purchased_on    TEXT,
+    vendor          TEXT NOT NULL DEFAULT '',
+    contract_number TEXT REFERENCES maintenance_contracts (number),
+    support_level   TEXT NOT NULL DEFAULT '', -- '' : the contract's
+    warranty_end    TEXT,
+    updated_at      TEXT NOT NULL,
+    updated_by      TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX assets_by_contract ON assets (contract_number);
+CREATE INDEX assets_by_warranty ON assets (warranty_end);

@@ -120,8 +120,10 @@ def test_role_table() -> None:
         Permission.VIEW_ID_NUMBERS,
         Permission.EXPORT_RECORDS,
         Permission.EDIT_ROSTER,
+        Permission.MANAGE_ASSETS,
     }
     assert allows("admin", Permission.MANAGE_ACCOUNTS)
+    assert allows("admin", Permission.MANAGE_ASSETS)  # inventory, kept like the site
     assert allows("admin", Permission.EDIT_ROSTER)  # staffing, like accounts
     assert allows("admin", Permission.BACKUP)
     assert not allows("admin", Permission.READ_AUDIT)

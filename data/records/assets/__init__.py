@@ -1,0 +1,1 @@
+"""The asset register (设备资产) and maintenance contracts."""
