@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from data.checklists import Checklist, read_checklist
+from data.emergency_plans import check_emergency
 from data.masking import remember
 from data.models import Site
 from data.site_rules import check_site, known_checks
@@ -71,6 +72,7 @@ def load_site_config(path: str | Path, env: Mapping[str, str] | None = None) -> 
         issues += doc.validation_issues(e)
     issues += check_site(doc)
     checklists = _load_inspections(doc, issues)
+    issues += check_emergency(doc)
     if site is None or any(i.severity == "error" for i in issues):
         raise SiteConfigError(issues)
     site._source = given.resolve()
@@ -100,6 +102,9 @@ def _resolve_paths(data: dict[Any, Any], base: Path) -> None:
                 check["ca_file"] = _path(check["ca_file"], base)
     if isinstance(data.get("inspections"), list):
         data["inspections"] = [_path(entry, base) for entry in data["inspections"]]
+    emergency = data.get("emergency")
+    if isinstance(emergency, dict) and isinstance(emergency.get("plans"), list):
+        emergency["plans"] = [_path(entry, base) for entry in emergency["plans"]]
     site = data.get("site")
     if isinstance(site, dict) and "pdf_font" in site:
         site["pdf_font"] = _path(site["pdf_font"], base)

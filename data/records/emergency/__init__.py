@@ -1,0 +1,1 @@
+"""Emergency plan runs and drills (应急预案 / 应急演练)."""
