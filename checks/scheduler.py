@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from checks.board import Key, StateBoard
@@ -31,6 +32,7 @@ from checks.feed import CheckSnapshot, Feed, ResultEvent, Subscription
 from checks.result import CheckState, DeviceState, ProbeResult
 from checks.state import CheckTracker
 from checks.timing import Clock, Limits, Slots, SystemClock, first_run_offset, outer_timeout
+from data.calendar import interval_factor as calendar_factor
 from data.models import Check, Device, Site
 
 # At start-up every check runs once within this many seconds (spread by a stable hash),
@@ -58,10 +60,14 @@ class Scheduler:
         limits: Limits | None = None,
         queue_size: int = 1000,
         initial_states: Mapping[Key, CheckState] | None = None,
+        interval_factor: Callable[[dt.datetime], float] | None = None,
     ) -> None:
         """``clock.monotonic`` must advance in real time (the loop sleeps on it);
-        ``initial_states`` restores hard states known from the store."""
+        ``initial_states`` restores hard states known from the store. ``interval_factor``
+        multiplies each re-arm delay at that moment (default: the site's assurance
+        periods, ``data.calendar.interval_factor``: checks run more often during one)."""
         self._runner = runner
+        self._interval_factor = interval_factor or partial(calendar_factor, site.site)
         self._clock: Clock = clock or SystemClock()
         self._limits = limits or Limits()
         self._slots = Slots(self._limits)
@@ -239,7 +245,8 @@ class Scheduler:
         def rearm(tracker: CheckTracker) -> dt.datetime | None:
             if not self._looping or self._stopping:
                 return None
-            delay = 0.0 if key in self._recheck_asked else tracker.next_delay()
+            factor = self._interval_factor(at)
+            delay = 0.0 if key in self._recheck_asked else tracker.next_delay() * factor
             self._recheck_asked.discard(key)
             self._arm(key, now + delay)
             return at + dt.timedelta(seconds=delay)

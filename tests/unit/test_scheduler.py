@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ import pytest
 from checks.feed import AlarmRaised, CheckStale, DeviceStateChanged, Event, ResultEvent, Transition
 from checks.result import CheckState, DeviceState, ProbeResult
 from checks.scheduler import STARTUP_SPREAD, Scheduler
-from checks.timing import Limits, first_run_offset
-from data.models import Check, Device
+from checks.timing import Limits, SystemClock, first_run_offset
+from data.clock import ManualClock
+from data.models import AssurancePeriod, Calendar, Check, Device
 from tests.support.checks import (
     DEADLINE,
     FAST,
@@ -292,3 +294,24 @@ async def test_stop_cancels_in_flight_probes_promptly_and_ends_the_stream() -> N
     await stop_and_wait(scheduler, task)
     assert cancelled == 10  # each hung probe was cancelled, not waited out
     assert [e async for e in sub if isinstance(e, ResultEvent)] == []  # ended, no results
+
+
+async def test_during_an_assurance_period_runs_come_round_sooner_by_its_factor() -> None:
+    runner = Recorder(CRIT)
+    plain = make_site([device("d", ["up"], interval=30, retry_interval=0.02, max_attempts=3)])
+    holiday = {"name": "国庆节", "start": "2026-10-01", "end": "2026-10-07", "leader": "韦主任"}
+    info = plain.site.model_copy(
+        update={"calendar": Calendar(assurance=[AssurancePeriod.model_validate(holiday)])}
+    )
+    site = plain.model_copy(update={"site": info})
+    during = ManualClock(dt.datetime(2026, 10, 2, 3, 0, tzinfo=dt.UTC))
+    scheduler = Scheduler(site, runner, clock=SystemClock(during), limits=FAST)
+    with scheduler.subscribe() as sub:
+        task = asyncio.create_task(scheduler.run())
+        await asyncio.sleep(0)
+        assert scheduler.recheck("d") == 1
+        events = await collect_until(sub, lambda seen: isinstance(seen[-1], AlarmRaised))
+        await stop_and_wait(scheduler, task)
+    results = [e for e in events if isinstance(e, ResultEvent)]
+    gaps = [(r.snapshot.next_run - r.at).total_seconds() for r in results if r.snapshot.next_run]
+    assert gaps == [0.01, 0.01, 15.0]  # the period's default factor, 0.5
