@@ -1,0 +1,1 @@
+"""The service hotline and follow-up visits: data.records.hotline.book.HotlineBook."""
