@@ -28,6 +28,10 @@ HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
 # hrStorageAllocationUnits (column 4) is not read: used / size is a ratio of the same units
 HR_TYPE, HR_DESCR, HR_SIZE, HR_USED = (f"{HR_STORAGE}.{c}" for c in (2, 3, 5, 6))
 HR_RAM, HR_FIXED_DISK = "1.3.6.1.2.1.25.2.1.2", "1.3.6.1.2.1.25.2.1.4"
+# net-snmp on Linux lists the kernel's buffers and page cache as hrStorageOther rows
+HR_BUFFERS, HR_CACHED = "Memory buffers", "Cached memory"
+# UCD-SNMP-MIB memory (kB): memTotalReal, memAvailReal (free), memBuffer, memCached
+UCD_MEMORY = [f"1.3.6.1.4.1.2021.4.{c}.0" for c in (5, 6, 14, 15)]
 HOST_WARN, HOST_CRIT = Threshold.parse("> 85"), Threshold.parse("> 95")
 UPS = "1.3.6.1.2.1.33.1"
 UPS_BATTERY_STATUS, UPS_MINUTES, UPS_CHARGE = (f"{UPS}.2.{c}.0" for c in (1, 3, 4))
@@ -150,30 +154,92 @@ def _percent(used: SnmpValue, size: SnmpValue) -> float | None:
     return 100.0 * used / size if size else None
 
 
+@dataclass(frozen=True)
+class Memory:
+    """Memory use in percent: without the kernel's buffers and page cache, and with them."""
+
+    used: float
+    with_cache: float
+
+
+def _linux_memory(total: int, free: int, buffers: int, cached: int) -> Memory | None:
+    if total <= 0:
+        return None
+    in_use = max(total - free - buffers - cached, 0)
+    return Memory(100.0 * in_use / total, 100.0 * (total - free) / total)
+
+
+async def _ucd_memory(q: SnmpQuery) -> Memory | None:
+    """UCD-SNMP-MIB's view, when the agent has it (net-snmp does on every Linux)."""
+    try:
+        got = await q.get(UCD_MEMORY)
+    except ProbeFailure:  # an SNMPv1 agent without the objects answers noSuchName
+        return None
+    numbers = [got[oid] for oid in UCD_MEMORY]
+    if not all(isinstance(n, int) for n in numbers):
+        return None
+    total, free, buffers, cached = (int(n or 0) for n in numbers)
+    return _linux_memory(total, free, buffers, cached)
+
+
+def _storage_memory(table: dict[str, dict[str, SnmpValue]]) -> Memory | None:
+    """hrStorage's physical memory, less the "Memory buffers" and "Cached memory" rows."""
+    ram: tuple[int, int] | None = None
+    held = {HR_BUFFERS: 0, HR_CACHED: 0}
+    for index, kind in table[HR_TYPE].items():
+        used, size = table[HR_USED].get(index), table[HR_SIZE].get(index)
+        if not isinstance(used, int) or not isinstance(size, int):
+            continue
+        # hrStorageSize is an Integer32: large volumes on old agents wrap negative
+        used, size = used % 2**32, size % 2**32
+        descr = table[HR_DESCR].get(index)
+        if kind == HR_RAM and ram is None:
+            ram = (used, size)
+        elif descr in held:
+            held[str(descr)] = used  # same allocation units as physical memory on net-snmp
+    if ram is None:
+        return None
+    used, size = ram
+    return _linux_memory(size, size - used, held[HR_BUFFERS], held[HR_CACHED])
+
+
 async def host_profile(q: SnmpQuery) -> ProbeResult:
+    """CPU, memory and the fullest disk from HOST-RESOURCES-MIB; the worst one is judged.
+
+    Memory is what programs hold: used less the kernel's buffers and page cache, which
+    Linux hands back on demand (from UCD-SNMP-MIB when present, else hrStorage's rows),
+    as LibreNMS and Zabbix count it. Counted with the cache every busy Linux server sits
+    near 100%; the message shows both.
+    """
     table = await q.walk([HR_CPU_LOAD, HR_TYPE, HR_DESCR, HR_SIZE, HR_USED])
     loads = [v for v in table[HR_CPU_LOAD].values() if isinstance(v, int)]
     cpu = sum(loads) / len(loads) if loads else None
-    memory: float | None = None
     disks: list[tuple[float, str]] = []
     for index, kind in table[HR_TYPE].items():
         pct = _percent(table[HR_USED].get(index), table[HR_SIZE].get(index))
-        if pct is None:
-            continue
-        if kind == HR_RAM and memory is None:
-            memory = pct
-        elif kind == HR_FIXED_DISK:
+        if pct is not None and kind == HR_FIXED_DISK:
             disks.append((pct, str(table[HR_DESCR].get(index) or index)))
+    storage = _storage_memory(table)
+    memory = await _ucd_memory(q) or storage
     disk, disk_name = max(disks) if disks else (None, "")
-    parts = {"cpu": cpu, "memory": memory, "disk": disk}
+    parts = {"cpu": cpu, "memory": memory.used if memory else None, "disk": disk}
     seen = {k: round(v, 2) for k, v in parts.items() if v is not None}
     if not seen:
         raise ProbeFailure(CheckState.UNKNOWN, "no HOST-RESOURCES-MIB data (processors, storage)")
-    message = ", ".join(
-        f"{k} {format_value(round(v, 1), '%')}" + (f" ({disk_name})" if k == "disk" else "")
-        for k, v in seen.items()
-    )
+    with_cache = storage.with_cache if storage else memory.with_cache if memory else None
+
+    def shown(key: str, value: float) -> str:
+        text = f"{key} {format_value(round(value, 1), '%')}"
+        if key == "disk":
+            return f"{text} ({disk_name})"
+        if key == "memory" and with_cache is not None and round(with_cache, 1) != round(value, 1):
+            return f"{text} ({format_value(round(with_cache, 1), '%')} with cache)"
+        return text
+
+    message = ", ".join(shown(k, v) for k, v in seen.items())
     values: dict[str, object] = {**seen, "disk_name": disk_name}
+    if with_cache is not None:
+        values["memory_with_cache"] = round(with_cache, 2)
     return judge(
         max(seen.values()),
         q.check,
