@@ -28,7 +28,7 @@ from data.models import Site
 from data.paths import write_private
 from data.roles import Permission
 
-KINDS = ("handovers", "visitors", "inspections", "incidents", "audit")
+KINDS = ("handovers", "visitors", "inspections", "incidents", "calls", "audit")
 FORMATS = ("csv", "md", "pdf")
 _PERSON_LABELS = (
     "record_doc.inspection.inspector",
@@ -152,6 +152,8 @@ async def _build(
         return incident_list_document(incidents, site.site.name, site.site.tz, period)
     if kind == "visitors":
         return await _visitors(desk, user, since, until, period)
+    if kind == "calls":
+        return await _calls(desk, user, since, until, period)
     return await _audit(desk, since, until, period)
 
 
@@ -166,6 +168,17 @@ async def _visitors(
         user, date_from=since.astimezone(tz).date(), date_to=last_day, limit=5000
     )
     return visitor_list_document(records, desk.site.site.name, tz, period)
+
+
+async def _calls(
+    desk: Desk, user: User, since: dt.datetime, until: dt.datetime, period: str
+) -> Document:
+    """Hotline calls received and follow-ups done in the period; numbers stay masked."""
+    from data.exports.call_doc import call_list_document
+
+    calls = await desk.hotline.calls(user, since, until, limit=5000)
+    followups = await desk.hotline.followups(user, since, until)
+    return call_list_document(calls, followups, desk.site.site.name, desk.site.site.tz, period)
 
 
 async def _full_names(desk: Desk) -> dict[str, str]:
