@@ -38,6 +38,7 @@ def _global_options(parser: argparse.ArgumentParser, *, root: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from console.commands import (
         accounts_cmd,
+        assets_cmd,
         audit_cmd,
         backup_cmd,
         check_cmd,
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd.add_parser(sub, _global_options)
     backup_cmd.add_parsers(sub, _global_options)
     export_cmd.add_parsers(sub, _global_options)
+    assets_cmd.add_parser(sub, _global_options)
     return parser
 
 

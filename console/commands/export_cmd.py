@@ -28,7 +28,7 @@ from data.models import Site
 from data.paths import write_private
 from data.roles import Permission
 
-KINDS = ("handovers", "visitors", "inspections", "incidents", "calls", "audit")
+KINDS = ("handovers", "visitors", "inspections", "incidents", "calls", "assets", "audit")
 FORMATS = ("csv", "md", "pdf")
 _PERSON_LABELS = (
     "record_doc.inspection.inspector",
@@ -154,6 +154,10 @@ async def _build(
         return await _visitors(desk, user, since, until, period)
     if kind == "calls":
         return await _calls(desk, user, since, until, period)
+    if kind == "assets":
+        from console.commands.assets_cmd import asset_register
+
+        return await asset_register(desk, user, since, until)
     return await _audit(desk, since, until, period)
 
 
