@@ -28,6 +28,7 @@ def report_document(report: Report) -> Document:
         *_incidents(report),
         _inspections(report),
         _actions(report),
+        *_hotline(report),
     ]
     return Document(
         title=t("export.report.title"),
@@ -60,6 +61,9 @@ def _summary(report: Report) -> Section:
         rows.append([t("export.report.visitor_entries"), str(report.visitors.visitor_entries)])
         rows.append([t("export.report.staff_entries"), str(report.visitors.staff_entries)])
     rows.append([t("export.report.actions"), f"{report.actions.ok}/{report.actions.total}"])
+    if report.hotline is not None:
+        rows.append([t("export.report.calls_total"), str(report.hotline.calls)])
+        rows.append([t("export.report.followups_open"), str(report.hotline.open_followups)])
     columns = [t("export.report.figure"), t("export.report.value")]
     return Section(t("export.report.summary"), table=Table(columns, rows))
 
@@ -192,3 +196,20 @@ def _actions(report: Report) -> Section:
     rows = [[name, str(ok), str(failed)] for name, (ok, failed) in report.actions.by_action.items()]
     rows.append([t("export.report.total"), str(report.actions.ok), str(report.actions.failed)])
     return Section(t("export.report.actions_heading"), table=Table(columns, rows))
+
+
+def _hotline(report: Report) -> list[Section]:
+    """Calls, follow-ups by satisfaction and those still due; none in a filtered report."""
+    h = report.hotline
+    if h is None:
+        return []
+    rows = [
+        [t("export.report.calls_total"), str(h.calls)],
+        [t("export.report.calls_to_incidents"), str(h.to_incidents)],
+        [t("export.report.followups_done"), str(h.followups_done)],
+        *([t(f"hotline.satisfaction.{k}"), str(n)] for k, n in h.followups.items()),
+        [t("export.report.satisfaction_rate"), percent(h.satisfaction_rate, 1)],
+        [t("export.report.followups_open"), str(h.open_followups)],
+    ]
+    columns = [t("export.report.figure"), t("export.report.value")]
+    return [Section(t("export.report.hotline"), table=Table(columns, rows))]

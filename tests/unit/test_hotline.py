@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,11 +14,13 @@ from data.accounts import User
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.crypto import FieldCipher
-from data.i18n import explain
+from data.exports.report_doc import report_document
+from data.i18n import explain, t
 from data.records.hotline.book import HotlineBook
 from data.records.hotline.model import HotlineError, HotlineRefused
 from data.records.incidents.book import IncidentBook
 from data.records.incidents.model import IncidentError
+from data.records.reports.book import monthly
 from data.roles import PermissionDenied, Role
 from data.store import Store
 from tests.unit.test_incidents import make_site
@@ -282,3 +284,33 @@ async def test_roles_read_write_and_reveal(
     assert ("admin", "hotline.followup", "denied") in [
         (e.user, e.action, e.outcome) for e in await audit.query(limit=100)
     ]
+
+
+async def test_the_monthly_report_counts_calls_and_follow_ups(
+    book: HotlineBook, incidents: IncidentBook, store: Store, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 2, 28, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai: February
+    await log(book)
+    clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    first, second, _ = [await log(book) for _ in range(3)]
+    pleased = await closed_incident_of(book, incidents, first)
+    upset = await closed_incident_of(book, incidents, second)
+    await book.record_followup(OPERATOR, pleased, contact=CALLER, satisfaction="satisfied")
+    await book.record_followup(
+        OPERATOR, upset, contact=CALLER, satisfaction="dissatisfied", remarks="太慢"
+    )
+    await closed_incident_of(book, incidents, await log(book))  # still due
+    result = await monthly(store, make_site(), "2026-03", clock=clock)
+    assert result.hotline is not None
+    assert (result.hotline.calls, result.hotline.to_incidents) == (4, 3)
+    assert result.hotline.followups == {"satisfied": 1, "mostly_satisfied": 0, "dissatisfied": 1}
+    assert (result.hotline.open_followups, result.hotline.satisfaction_rate) == (1, 0.5)
+    document = report_document(result)
+    [section] = [s for s in document.sections if s.heading == t("export.report.hotline")]
+    assert section.table is not None
+    figures = dict((row[0], row[1]) for row in section.table.rows)
+    assert figures[t("export.report.calls_total")] == "4"
+    assert figures[t("export.report.satisfaction_rate")] == "50.0%"
+    # A report of some devices leaves the calls out, as it does phone-reported incidents.
+    filtered = await monthly(store, make_site(), "2026-03", device_id="db-1", clock=clock)
+    assert filtered.hotline is None

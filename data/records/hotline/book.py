@@ -40,6 +40,7 @@ from data.records.hotline.model import (
     followup_from_row,
     validated,
 )
+from data.records.hotline.stats import DUE_SQL, count_due
 from data.records.incidents.book import IncidentBook
 from data.records.incidents.model import Incident
 from data.records.permissions import require_audited
@@ -47,17 +48,6 @@ from data.roles import Actor, Permission
 from data.store import Store
 
 MAX_LIMIT = 5000
-# Closed incidents someone reported (linked to a call, or opened with a caller) with no
-# follow-up since they closed.
-_DUE = """
-SELECT i.id, i.title, i.closed_at, i.caller AS incident_caller, i.department,
-       (SELECT group_concat(c.id) FROM hotline_calls c WHERE c.incident_id = i.id) AS call_ids
-FROM incidents i
-WHERE i.status = 'closed'
-  AND (i.caller IS NOT NULL OR EXISTS (SELECT 1 FROM hotline_calls c WHERE c.incident_id = i.id))
-  AND NOT EXISTS (SELECT 1 FROM hotline_followups f
-                  WHERE f.incident_id = i.id AND f.done_at >= i.closed_at)
-"""
 
 
 class HotlineBook:
@@ -223,13 +213,12 @@ class HotlineBook:
 
     async def count_due(self) -> int:
         """How many follow-ups are due: the header shows it (no actor; nothing personal)."""
-        row = await self._store.fetchone(f"SELECT count(*) FROM ({_DUE})")
-        return int(row[0]) if row is not None else 0
+        return await count_due(self._store)
 
     async def followups_due(self, actor: Actor) -> list[FollowUpDue]:
         """Follow-ups due, the longest waiting first."""
         await self._require(actor, Permission.VIEW_STATUS, "hotline.read", "followup:due")
-        rows = await self._store.fetchall(f"{_DUE} ORDER BY i.closed_at, i.id")
+        rows = await self._store.fetchall(f"{DUE_SQL} ORDER BY i.closed_at, i.id")
         return [await self._due(row) for row in rows]
 
     async def record_followup(
@@ -256,7 +245,7 @@ class HotlineBook:
                     code="incident_not_closed",
                     incident_id=incident_id,
                 )
-            due = await self._store.fetchone(f"{_DUE} AND i.id = ?", (incident_id,))
+            due = await self._store.fetchone(f"{DUE_SQL} AND i.id = ?", (incident_id,))
             if due is None:
                 raise HotlineError(
                     "no follow-up is due for this incident",

@@ -22,6 +22,7 @@ from data.checklists import Checklist
 from data.clock import Clock, utc_now
 from data.models import Device, Site
 from data.records.checks.book import CheckRecords
+from data.records.hotline.stats import hotline_stats
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident
 from data.records.incidents.reader import IncidentReader
 from data.records.reports.model import (
@@ -96,6 +97,8 @@ async def monthly(
         inspections=await inspection_stats(store, templates, start, end, now, tz),
         visitors=await visitor_stats(store, start, end),
         actions=await action_stats(store, start, end, ids),
+        # calls concern no device: counted, like phone-reported incidents, unfiltered only
+        hotline=await hotline_stats(store, start, end) if ids is None else None,
     )
 
 

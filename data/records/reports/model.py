@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from data.errors import DutyDeskError
+from data.records.hotline.stats import HotlineStats
 from data.records.incidents.model import Incident
 
 Period = str | tuple[date, date] | tuple[datetime, datetime]
@@ -169,6 +170,7 @@ class Report:
     inspections: tuple[InspectionStats, ...] | None  # None: no inspection records table
     visitors: VisitorStats | None  # None: no access records table
     actions: ActionStats
+    hotline: HotlineStats | None = None  # None: a report filtered to some devices
 
     @property
     def counted_until(self) -> datetime:
