@@ -35,6 +35,7 @@ from console.screens.handover.screen import HandoverScreen
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.inspections.screen import InspectionsScreen
 from console.screens.reports.screen import ReportsScreen
+from console.screens.roster.screen import RosterScreen
 from console.screens.section import SectionScreen
 from console.screens.session.login import LoginScreen
 from console.screens.session.quit import QuitDialog
@@ -60,6 +61,7 @@ SECTION_SCREENS: dict[str, type[SectionScreen]] = {
     "inspections": InspectionsScreen,
     "incidents": IncidentsScreen,
     "reports": ReportsScreen,
+    "roster": RosterScreen,
 }
 
 
@@ -411,6 +413,8 @@ class DutyDeskApp(App[int]):
         if self._figures is not None:  # read from the store, cached (console/header_figures)
             figures = self._figures
             parts += [text for text in (figures.room.text(), figures.incidents.text()) if text]
+            if self.user is not None and (roster := figures.roster.text()):
+                parts.append(roster)  # who the roster names for this shift
             if self.user is not None and (inspections := figures.inspections.text()):
                 parts.append(inspections)  # due this period
         if self.live is not None and (dropped := self.live.dropped_datagrams()):

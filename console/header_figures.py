@@ -20,12 +20,14 @@ from data.desk import Desk
 from data.errors import DutyDeskError
 from data.i18n import t
 from data.records.inspections.model import DueStatus
+from data.records.roster.model import OnRoster
 
 log = logging.getLogger(__name__)
 
 INCIDENTS_MAX_AGE = 30.0  # seconds: another desk may open or answer incidents
 INSPECTIONS_MAX_AGE = 60.0
 ROOM_MAX_AGE = 15.0  # another desk may register people too
+ROSTER_MAX_AGE = 60.0  # the shift changes, another desk may edit the roster
 
 Read = Callable[[], Awaitable[str]]
 StartWorker = Callable[[Coroutine[Any, Any, None], str], object]
@@ -95,6 +97,7 @@ class HeaderFigures:
     incidents: HeaderFigure
     inspections: HeaderFigure
     room: HeaderFigure
+    roster: HeaderFigure
 
 
 def header_figures(
@@ -118,10 +121,14 @@ def header_figures(
     async def room() -> str:
         return room_text(len(await desk.visitors.inside_now()))
 
+    async def roster() -> str:
+        return roster_text(await desk.roster.on_shift())
+
     return HeaderFigures(
         incidents=figure("incidents", incidents, INCIDENTS_MAX_AGE),
         inspections=figure("inspections", inspections, INSPECTIONS_MAX_AGE),
         room=figure("room", room, ROOM_MAX_AGE),
+        roster=figure("roster", roster, ROSTER_MAX_AGE),
     )
 
 
@@ -150,3 +157,16 @@ def inspections_text(statuses: Sequence[DueStatus]) -> str:
 def room_text(inside: int) -> str:
     """People in the machine room now; nothing when it is empty."""
     return t("header.room", n=inside) if inside else ""
+
+
+def roster_text(on_roster: OnRoster | None) -> str:
+    """``排班 alice、bob 带班 韦主任 [国庆节保障]``: who the roster names for the shift now;
+    nothing when the roster names nobody."""
+    if on_roster is None or not (on_roster.operators or on_roster.leader):
+        return ""
+    parts = [t("header.roster", people="、".join(on_roster.operators) or "—")]
+    if on_roster.leader:
+        parts.append(t("header.roster_leader", name=on_roster.leader))
+    if on_roster.period is not None:
+        parts.append(t("header.roster_period", name=on_roster.period.name))
+    return " ".join(parts)

@@ -10,4 +10,5 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("inspections", "5", "nav.inspections"),
     ("incidents", "6", "nav.incidents"),
     ("reports", "7", "nav.reports"),
+    ("roster", "8", "nav.roster"),
 ]

@@ -28,7 +28,17 @@ from data.models import Site
 from data.paths import write_private
 from data.roles import Permission
 
-KINDS = ("handovers", "visitors", "inspections", "incidents", "calls", "assets", "audit")
+KINDS = (
+    "handovers",
+    "visitors",
+    "inspections",
+    "incidents",
+    "calls",
+    "assets",
+    "roster",
+    "assurance",
+    "audit",
+)
 FORMATS = ("csv", "md", "pdf")
 _PERSON_LABELS = (
     "record_doc.inspection.inspector",
@@ -152,6 +162,11 @@ async def _build(
         return incident_list_document(incidents, site.site.name, site.site.tz, period)
     if kind == "visitors":
         return await _visitors(desk, user, since, until, period)
+    if kind in ("roster", "assurance"):
+        from console.commands import roster_cmd
+
+        build = roster_cmd.roster_export if kind == "roster" else roster_cmd.assurance_export
+        return await build(desk, since, until, period)
     if kind == "calls":
         return await _calls(desk, user, since, until, period)
     if kind == "assets":

@@ -114,9 +114,9 @@ async def test_an_operator_reads_but_may_not_edit_and_the_refusal_is_audited(
 @pytest.mark.parametrize(
     ("fields", "code", "param"),
     [
-        ({"shifts": {"早班": ["alice"]}}, "unknown_shift", "早班"),
-        ({"shifts": {"白班": ["nobody"]}}, "unknown_operator", "nobody"),
-        ({"shifts": {"白班": ["admin"]}}, "unknown_operator", "admin"),
+        ({"shifts": {"早班": ["alice"]}}, "roster_unknown_shift", "早班"),
+        ({"shifts": {"白班": ["nobody"]}}, "roster_unknown_operator", "nobody"),
+        ({"shifts": {"白班": ["admin"]}}, "roster_unknown_operator", "admin"),
     ],
 )
 async def test_a_day_naming_an_unknown_shift_or_person_is_refused(
@@ -131,7 +131,7 @@ async def test_a_day_naming_an_unknown_shift_or_person_is_refused(
 def test_a_plan_is_validated_field_by_field_with_a_clear_message() -> None:
     with pytest.raises(RosterError) as twice:
         plan(day=MONDAY, shifts={"白班": ["alice", "ALICE"]})
-    assert twice.value.code == "bad_plan" and twice.value.params["field"] == "shifts"
+    assert twice.value.code == "roster_bad_plan" and twice.value.params["field"] == "shifts"
     assert "白班: the same person is listed twice" in str(twice.value)
     with pytest.raises(RosterError) as bad_day:
         plan(day="2026-02-30")
@@ -146,7 +146,7 @@ async def test_during_an_assurance_period_every_shift_needs_two_people(staff: St
     with pytest.raises(RosterError) as refused:
         await staff.book.save_day(staff.boss, one_each)
     error = refused.value
-    assert error.code == "too_few_on_duty"
+    assert error.code == "roster_too_few_on_duty"
     assert (error.params["shift"], error.params["need"], error.params["got"]) == ("夜班", 2, 1)
     assert "国庆节" in str(error) and "at least 2" in str(error)
     two_each = plan(day=HOLIDAY, shifts={"白班": ["alice", "bob"], "夜班": ["carol", "boss"]})
@@ -168,10 +168,10 @@ async def test_a_swap_is_recorded_with_both_names_and_the_reason(staff: Staff) -
     row = (await staff.audit.query(action="roster.swap"))[0]
     assert row.detail == {"shift": "白班", "from": "alice", "to": "Carol", "reason": "家中有事"}
     for args, code in [
-        (("dave", "carol", "x"), "not_rostered"),
-        (("bob", "carol", "x"), "already_rostered"),
-        (("bob", "alice", " "), "reason_required"),
-        (("bob", "BOB", "x"), "same_person"),
+        (("dave", "carol", "x"), "roster_not_rostered"),
+        (("bob", "carol", "x"), "roster_already_rostered"),
+        (("bob", "alice", " "), "roster_reason_required"),
+        (("bob", "BOB", "x"), "roster_same_person"),
     ]:
         with pytest.raises(RosterError) as refused:
             await staff.book.swap(staff.boss, MONDAY, "白班", *args)

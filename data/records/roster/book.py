@@ -160,7 +160,7 @@ class RosterBook:
         if unknown:
             raise RosterError(
                 f"{unknown[0]} is not a shift of this site ({', '.join(self.shift_names)})",
-                code="unknown_shift",
+                code="roster_unknown_shift",
                 shift=unknown[0],
                 shifts=", ".join(self.shift_names),
             )
@@ -216,13 +216,15 @@ class RosterBook:
         await require_audited(self._audit, actor, [Permission.EDIT_ROSTER], "roster.swap", [obj])
         why = " ".join(reason.split())
         if not why:
-            raise RosterError("a swap needs a reason", code="reason_required")
+            raise RosterError("a swap needs a reason", code="roster_reason_required")
         if len(why) > MAX_TEXT:
             raise RosterError(
-                f"the reason is longer than {MAX_TEXT} characters", code="text_too_long"
+                f"the reason is longer than {MAX_TEXT} characters",
+                code="roster_reason_too_long",
+                max_length=MAX_TEXT,
             )
         if from_name.strip().casefold() == to_name.strip().casefold():
-            raise RosterError("a swap needs two different people", code="same_person")
+            raise RosterError("a swap needs two different people", code="roster_same_person")
         async with self._store.transaction():
             on_shift = (await self.day(day)).on(shift)
             current = {name.casefold(): name for name in on_shift}
@@ -230,7 +232,7 @@ class RosterBook:
             if leaving is None:
                 raise RosterError(
                     f"{from_name} is not rostered on {shift} of {day}",
-                    code="not_rostered",
+                    code="roster_not_rostered",
                     name=from_name,
                     shift=shift,
                     day=day.isoformat(),
@@ -239,7 +241,7 @@ class RosterBook:
             if taking.casefold() in current:
                 raise RosterError(
                     f"{taking} is already on {shift} of {day}",
-                    code="already_rostered",
+                    code="roster_already_rostered",
                     name=taking,
                     shift=shift,
                     day=day.isoformat(),
@@ -322,7 +324,7 @@ class RosterBook:
                 raise RosterError(
                     f"{plan.day} is in {period.name}: {shift} needs at least"
                     f" {period.min_on_duty} people on duty, not {got}",
-                    code="too_few_on_duty",
+                    code="roster_too_few_on_duty",
                     day=plan.day.isoformat(),
                     shift=shift,
                     period=period.name,
@@ -342,7 +344,7 @@ class RosterBook:
             if row is None or row["disabled"] or row["role"] not in _ON_DUTY_ROLES:
                 raise RosterError(
                     f"{name} is not an active operator or supervisor account",
-                    code="unknown_operator",
+                    code="roster_unknown_operator",
                     name=name,
                 )
             found[name.casefold()] = str(row["name"])

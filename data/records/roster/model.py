@@ -20,9 +20,11 @@ MAX_ON_SHIFT = 10
 
 
 class RosterError(DutyDeskError):
-    """Codes: bad_plan (``field`` and ``problem``), unknown_shift, unknown_operator,
-    too_few_on_duty (``shift``, ``period``, ``need``, ``got``), leader_required,
-    not_rostered (``name``, ``shift``), reason_required, same_person, no_such_day."""
+    """Codes: roster_bad_plan (``field`` and ``problem``), roster_unknown_shift,
+    roster_unknown_operator (``name``), roster_too_few_on_duty (``shift``, ``period``,
+    ``need``, ``got``), roster_not_rostered and roster_already_rostered (``name``,
+    ``shift``, ``day``), roster_reason_required, roster_reason_too_long,
+    roster_same_person."""
 
     code = "roster_error"
 
@@ -80,7 +82,7 @@ def plan(**fields: Any) -> DayPlan:
         where = ".".join(str(part) for part in first["loc"]) or "plan"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise RosterError(
-            f"{where}: {message}", code="bad_plan", field=where, problem=message
+            f"{where}: {message}", code="roster_bad_plan", field=where, problem=message
         ) from None
 
 

@@ -1,0 +1,1 @@
+"""The duty roster section (值班排班, key 8)."""
