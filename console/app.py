@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from console.bell import FLASH_CLASS, AlarmBell
 from console.bindings import translate_bindings
 from console.context import LiveView
 from console.header_figures import HeaderFigures, header_figures
-from console.live import Background, CheckEvent, Live, SavingChanged
+from console.live import Background, CheckEvent, Live, SavingChanged, WatchRoleChanged
 from console.live_state import LiveState, last_changes
 from console.palette import PALETTE_BINDING, open_palette, palette_commands
 from console.runtime import CheckRuntime
@@ -34,6 +35,7 @@ from console.screens.alarms.screen import AlarmsScreen
 from console.screens.handover.screen import HandoverScreen
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.inspections.screen import InspectionsScreen
+from console.screens.plans.screen import PlansScreen
 from console.screens.reports.screen import ReportsScreen
 from console.screens.roster.screen import RosterScreen
 from console.screens.section import SectionScreen
@@ -51,9 +53,14 @@ from data.paths import exposed_store_files
 from data.records.alarms.model import Alarm
 from data.shifts import shift_at
 from widgets.duty_header import DutyHeader
+from data.records.watch.book import CONSOLE_BEAT_SECONDS
+from data.records.watch.model import LeaseRow
 
 # Each section's screen, made with the App as its DeskContext (ids as console.sections).
 SECTION_SCREENS: dict[str, type[SectionScreen]] = {
+log = logging.getLogger(__name__)
+STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within this (+ read)
+
     "wall": WallScreen,
     "alarms": AlarmsScreen,
     "handover": HandoverScreen,
@@ -61,6 +68,7 @@ SECTION_SCREENS: dict[str, type[SectionScreen]] = {
     "inspections": InspectionsScreen,
     "incidents": IncidentsScreen,
     "reports": ReportsScreen,
+    "plans": PlansScreen,
     "roster": RosterScreen,
 }
 
@@ -118,6 +126,9 @@ class DutyDeskApp(App[int]):
             self.add_mode(section_id, partial(make_screen, self))
 
     # -- the DeskContext the screens are given (console/context.py) ------------------------
+        self.lease: LeaseRow | None = None  # the store's watch lease, as last read
+        self._lease_read_at = -1e9
+        self._console_seen_at = -1e9
 
     @property
     def desk(self) -> Desk:
@@ -228,26 +239,42 @@ class DutyDeskApp(App[int]):
             return
         self.live_state = LiveState(self.site)  # fed by CheckEvent messages, from Live or tests
         if self.config.run_checks and self.site.devices:
-            self.live = Live(self._desk, self.post_message)
-            snapshot = self.live.runtime.scheduler.snapshot()
-            # a tile's age is its state's: since the last change stored in the last month
-            month_ago = self.config.clock() - dt.timedelta(days=31)
-            changes = await self._desk.checks.transitions(since=month_ago, limit=50_000)
+            live = self.live = Live(
+                self._desk, self.post_message, start_checks=self.config.start_checks
+            )
             alarms = await self._desk.alarms.active()
-            self.live_state.load(snapshot.checks, snapshot.devices, alarms, last_changes(changes))
-            if self.config.start_checks:
-                await self.live.start()
+            await live.tail.start(alarms)
+            await live.start()  # the watch, unless another process is it: then attached
+            await self._load_live_state(alarms)
             self._bell.start()
         self._drawn_counts = self.live_state.counts()  # what the first screen will draw
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
         await self.push_screen(LoginScreen(self, self.logged_in, hint=self.config.login_hint))
+            self._poll_store_later()
         self.set_interval(1.0, self._tick)
 
     async def on_unmount(self) -> None:
         if self.live is not None:
-            await self.live.stop()
+            await self.live.stop()  # hands the watch over to a waiting serve
+            with contextlib.suppress(Exception):
+                await self.desk.watch.console_left(self.live.watch.holder.id)
         for job in reversed(self.config.background):
+    async def _load_live_state(self, alarms: list[Alarm]) -> None:
+        """The live state from this console's own checks, or from the watch's snapshot in
+        the store when another process is the watch."""
+        assert self.live is not None and self.live_state is not None
+        # a tile's age is its state's: since the last change stored in the last month
+        month_ago = self.config.clock() - dt.timedelta(days=31)
+        changes = last_changes(await self.desk.checks.transitions(since=month_ago, limit=50_000))
+        runtime = self.live.runtime
+        if runtime is not None:
+            snapshot = runtime.scheduler.snapshot()
+            self.live_state.load(snapshot.checks, snapshot.devices, alarms, changes)
+        else:
+            attached = await self.live.tail.attach()
+            self.live_state.load(attached.checks, attached.devices, alarms, changes)
+
             await job.stop()
         if self._desk is not None:
             await self._desk.close()
@@ -297,6 +324,70 @@ class DutyDeskApp(App[int]):
 
     def on_saving_changed(self, message: SavingChanged) -> None:
         self.records_unsaved = not message.saving
+        self.refresh_header()
+
+    async def on_watch_role_changed(self, message: WatchRoleChanged) -> None:
+        """This console took the watch over (its checks now feed it) or lost it (another
+        process's do): after a loss, start again from the watch's snapshot."""
+        if self.live is None or self.live_state is None:
+            return
+        if not message.active:
+            await self._load_live_state(list(self.live_state.alarms.values()))
+            self._dirty = set(self.live_state.devices)
+            self._flush_live()
+        self._lease_read_at = -1e9  # read who holds it now
+        self.refresh_header()
+
+    def _poll_store_later(self) -> None:
+        # an interval timer awaits each poll before the next: a slow store never stacks them
+        self.set_interval(STORE_POLL_SECONDS, self._poll_store)
+
+    async def _poll_store(self) -> None:
+        """What other processes wrote: the watch's events (while attached), alarms
+        acknowledged elsewhere, records changed at other consoles."""
+        live = self.live
+        if live is None or self.live_state is None:
+            return
+        try:
+            await self._read_lease()
+            news = await live.tail.poll(events=not live.active)
+            if news is not None:
+                if news.resync:
+                    await self._load_live_state(list(self.live_state.alarms.values()))
+                    self._dirty |= set(self.live_state.devices)
+                for event in news.events:
+                    self.on_check_event(CheckEvent(event, None))
+                if news.alarms:
+                    self.alarms_changed(news.alarms)
+                # the watch rings its own console; every other console rings here
+                if news.rings and not live.active and self.user is not None:
+                    await self.alarm_bell.ring()
+                if news.actions:
+                    self._records_changed(news.actions)
+        except Exception:  # a failed read is logged; the next poll tries again
+            log.exception("could not read the store's news")
+
+    async def _read_lease(self) -> None:
+        """Every heartbeat: who holds the watch, for the header; and this console's beat."""
+        now = self.config.monotonic()
+        if now - self._lease_read_at >= self.site.watch.heartbeat_seconds:
+            self._lease_read_at = now
+            self.lease = await self.desk.watch.lease()
+            self.refresh_header()
+        if self.live is not None and now - self._console_seen_at >= CONSOLE_BEAT_SECONDS:
+            self._console_seen_at = now
+            holder = self.live.watch.holder
+            user = self.user.name if self.user else None
+            await self.desk.watch.console_seen(holder.id, holder.host, holder.pid, user)
+
+    def _records_changed(self, actions: set[str]) -> None:
+        """Records were changed (here or at another console): the header's figures and the
+        section showing them are read again."""
+        if self._figures is not None:
+            self._figures.invalidate_all()
+        screen = self.shown_screen()
+        if isinstance(screen, SectionScreen) and screen.shows_records_of(actions):
+            screen.records_changed()
         self.refresh_header()
 
     def _flush_live(self) -> None:
@@ -397,7 +488,7 @@ class DutyDeskApp(App[int]):
             header.operator = self.duty_operator or user  # the duty operator, once on duty
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
-            header.alert = t("store.not_saving") if self.records_unsaved else ""
+            header.alert = t("store.not_saving") if self.records_unsaved else self.watch_alert()
             header.set_class(self._bell is not None and self._bell.flashing, FLASH_CLASS)
 
     def status_text(self) -> str:
@@ -424,3 +515,27 @@ class DutyDeskApp(App[int]):
 
 def create_app(config: AppConfig) -> DutyDeskApp:
     return DutyDeskApp(config)
+        if watch := self.watch_text():
+            parts.append(watch)
+    def _lease_age(self) -> float | None:
+        lease = self.lease
+        return None if lease is None else max(0.0, time.time() - lease.beat)
+
+    def watch_text(self) -> str:
+        """Who watches the room, when it is another process: ``监视 serve@host 1s``."""
+        live, lease, age = self.live, self.lease, self._lease_age()
+        if live is None or live.active or lease is None or age is None:
+            return ""
+        if lease.released_at is not None or age >= self.site.watch.failover_seconds:
+            return ""  # the alert says it
+        return t("header.watch", kind=lease.kind, host=lease.host, age=f"{age:.0f}")
+
+    def watch_alert(self) -> str:
+        """Nobody watches the room (the watch's heartbeat stopped): red in the header."""
+        live, lease, age = self.live, self.lease, self._lease_age()
+        if live is None or live.active or lease is None or age is None:
+            return ""
+        if lease.released_at is None and age < self.site.watch.failover_seconds:
+            return ""
+        return t("header.no_watch", age=f"{age:.0f}")
+

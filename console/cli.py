@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         config_cmd,
         console_cmd,
         export_cmd,
+        serve_cmd,
     )
 
     parser = argparse.ArgumentParser(prog="dutydesk", description=t("cli.description"))
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd.add_parser(sub, _global_options)
     backup_cmd.add_parsers(sub, _global_options)
     export_cmd.add_parsers(sub, _global_options)
+    serve_cmd.add_parsers(sub, _global_options)
     assets_cmd.add_parser(sub, _global_options)
     return parser
 

@@ -9,6 +9,7 @@ meanwhile. A change made at this console calls ``invalidate`` to count again at 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -103,6 +104,13 @@ class HeaderFigures:
 def header_figures(
     desk: Desk, *, monotonic: Callable[[], float], start: StartWorker, changed: Callable[[], None]
 ) -> HeaderFigures:
+    def invalidate_all(self) -> None:
+        """Records changed at another console: every figure is read again."""
+        for item in dataclasses.fields(self):
+            figure = getattr(self, item.name)
+            if isinstance(figure, HeaderFigure):
+                figure.invalidate()
+
     """The three figures over ``desk``, read through ``start`` and redrawn by ``changed``."""
 
     def figure(name: str, read: Read, max_age: float) -> HeaderFigure:

@@ -1,10 +1,10 @@
-"""The console's side of the checks: runs the CheckRuntime inside the App's event loop,
-persists its events and posts them to the App as messages (never touching widgets)."""
+"""The console's side of the watch: a console runs the watch itself when nobody else does
+(console/watch.py, the embedded default) and otherwise attaches, reading what the watch
+writes (console/store_tail.py). Either way its news reaches the App as messages; nothing
+here touches a widget."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Callable
 from typing import Protocol
 
@@ -12,10 +12,10 @@ from textual.message import Message
 
 from console.recorder import CheckRecorder
 from console.runtime import CheckRuntime, RuntimeEvent
+from console.store_tail import StoreTail
+from console.watch import Watch
 from data.desk import Desk
 from data.records.alarms.model import Alarm
-
-log = logging.getLogger(__name__)
 
 
 class CheckEvent(Message):
@@ -35,6 +35,15 @@ class SavingChanged(Message):
         self.saving = saving
 
 
+class WatchRoleChanged(Message):
+    """This console became the watch (``active``) or stopped being it (another took the
+    lease): the App switches between its own events and the store's."""
+
+    def __init__(self, active: bool) -> None:
+        super().__init__()
+        self.active = active
+
+
 class Background(Protocol):
     """Something that runs beside the console, like the demo lab."""
 
@@ -43,39 +52,41 @@ class Background(Protocol):
 
 
 class Live:
-    """The checks of the desk's site, recorded into the desk's books (the alarm book is
-    the desk's: acknowledging works whether or not the checks run)."""
+    """The watch this console may run, and the tail of what others write."""
 
-    def __init__(self, desk: Desk, post: Callable[[Message], object]) -> None:
-        self.recorder = CheckRecorder(
-            desk.checks,
-            desk.alarms,
-            desk.events,
+    def __init__(
+        self, desk: Desk, post: Callable[[Message], object], *, start_checks: bool = True
+    ) -> None:
+        self.watch = Watch(
+            desk,
+            "console",
+            on_event=lambda event, alarm: post(CheckEvent(event, alarm)),
+            on_active=lambda active: post(WatchRoleChanged(active)),
             on_saving=lambda saving: post(SavingChanged(saving)),
+            start_checks=start_checks,
         )
-        self.runtime = CheckRuntime(desk.site)
-        self._post = post
+        self.tail = StoreTail(desk)
 
-        async def relay(event: RuntimeEvent) -> None:
-            try:
-                alarm = await self.recorder(event)
-            except Exception:  # a failed write is logged; the checks go on
-                log.exception("could not record %s", type(event).__name__)
-                alarm = None
-            self._post(CheckEvent(event, alarm))
+    @property
+    def runtime(self) -> CheckRuntime | None:
+        """The running checks while this console is the watch (an action's recheck goes
+        through them); None while attached."""
+        return self.watch.runtime
 
-        self.runtime.listen(relay)
+    @property
+    def recorder(self) -> CheckRecorder | None:
+        return self.watch.recorder
+
+    @property
+    def active(self) -> bool:
+        return self.watch.active
 
     def dropped_datagrams(self) -> int:
         """SNMP replies and traps dropped as forged, foreign or garbage (checks.drops)."""
-        receiver = self.runtime.trap_receiver
-        traps = receiver.dropped.total if receiver is not None else 0
-        return self.runtime.context.snmp.dropped.total + traps
+        return self.watch.dropped_datagrams()
 
     async def start(self) -> None:
-        await self.runtime.start()
+        await self.watch.start()
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.runtime.stop()
-        await self.recorder.close()
+        await self.watch.stop()

@@ -19,29 +19,45 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from checks.feed import (
     AlarmCleared,
     AlarmRaised,
+    CheckSnapshot,
     CheckStale,
+    DeviceStateChanged,
     Event,
     FlappingStarted,
     ResultEvent,
     Transition,
 )
+from checks.feed_codec import encode, encode_snapshot
 from checks.trap_decode import TrapEvent
+from data.clock import to_db
 from data.records.alarms.book import AlarmBook
 from data.records.alarms.model import Alarm
 from data.records.checks.batch import CheckBatch
 from data.records.checks.book import CheckRecords
 from data.records.checks.model import TransitionRow
 from data.records.events.book import EventLog
+from data.records.watch.feed import LiveBatch
 from data.store import DatabaseFault
 
 log = logging.getLogger(__name__)
 Write = Callable[[], Awaitable[object]]
 T = TypeVar("T")
+# Events attached consoles must see soon: flushed after this, not after ``flush_every``.
+URGENT_DELAY = 0.1
+_URGENT = (Transition, DeviceStateChanged, AlarmRaised, AlarmCleared, FlappingStarted)
+
+
+class LiveWriter(Protocol):
+    """Writes a batch with the live rows for attached consoles, fenced by the watch lease
+    (console/watch.py)."""
+
+    async def persist(self, batch: CheckBatch, live: LiveBatch) -> None: ...
 
 
 class CheckRecorder:
@@ -54,6 +70,7 @@ class CheckRecorder:
         *,
         retry_max: float = 30.0,
         on_saving: Callable[[bool], object] | None = None,
+        live_writer: LiveWriter | None = None,
     ) -> None:
         self.records = records
         self.alarms = alarms
@@ -62,8 +79,13 @@ class CheckRecorder:
         self.retry_max = retry_max
         self.on_saving = on_saving
         self.saving = True  # False while what was taken cannot be written
+        self.live_writer = live_writer  # None: nobody attaches (tests, ``check --watch``)
         self._batch = CheckBatch()
-        self._unsaved: CheckBatch | None = None  # a batch whose write failed: written first
+        self._live = LiveBatch()
+        # a batch whose write failed, with its live rows: written first
+        self._unsaved: tuple[CheckBatch, LiveBatch] | None = None
+        self._urgent = asyncio.Event()
+        self._snapshots: dict[tuple[str, str], CheckSnapshot] = {}
         self._queued: deque[Write] = deque()  # alarm and trap writes that failed, in order
         self._writing = asyncio.Lock()  # one flush at a time (close waits for a running one)
         self._flusher: asyncio.Task[None] | None = None
@@ -73,6 +95,8 @@ class CheckRecorder:
 
     async def __call__(self, event: Event | TrapEvent) -> Alarm | None:
         """Take one event; returns the alarm row an alarm event created or changed."""
+        if self.live_writer is not None and not isinstance(event, TrapEvent):
+            self._publish(event)
         if isinstance(event, TrapEvent):
             # Traps are events of the room's log; no community or key is ever in them.
             detail = {
@@ -155,6 +179,25 @@ class CheckRecorder:
         self._ensure_flusher()
         return None
 
+    def _publish(self, event: Event) -> None:
+        """Into the live rows of the next flush, for attached consoles."""
+        live = self._live
+        live.events.append(encode(event))
+        if isinstance(event, ResultEvent):
+            key = (event.device_id, event.check_id)
+            self._snapshots[key] = event.snapshot
+            live.checks[key] = encode_snapshot(event.snapshot)
+        elif isinstance(event, CheckStale):
+            key = (event.device_id, event.check_id)
+            if (snapshot := self._snapshots.get(key)) is not None:
+                self._snapshots[key] = snapshot = replace(snapshot, stale=event.stale)
+                live.checks[key] = encode_snapshot(snapshot)
+        elif isinstance(event, DeviceStateChanged):
+            live.devices[event.device_id] = (event.to_state.value, to_db(event.at))
+        if isinstance(event, _URGENT):
+            self._urgent.set()
+        self._ensure_flusher()
+
     async def _write_now(self, write: Callable[[], Awaitable[T]]) -> T | None:
         """An alarm or trap write at once; when the store fails, or earlier ones still
         wait, it queues behind them (in order: a clear never overtakes its raise)."""
@@ -178,11 +221,17 @@ class CheckRecorder:
     async def _flush_later(self) -> None:
         delay = self.flush_every  # gather a second of results into one write
         while True:
-            await asyncio.sleep(delay)
+            if self.saving:  # a transition is flushed soon; a failing store backs off
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), delay)
+                    await asyncio.sleep(URGENT_DELAY)  # the events that follow it, too
+            else:
+                await asyncio.sleep(delay)
+            self._urgent.clear()
             # shielded: a close() meanwhile waits for this write instead of cutting it off
             if not await asyncio.shield(self.flush()):
                 delay = min(delay * 2, self.retry_max)  # the store is failing: back off
-            elif len(self._batch):
+            elif len(self._batch) or len(self._live):
                 delay = self.flush_every  # more arrived while writing
             else:
                 return
@@ -193,14 +242,15 @@ class CheckRecorder:
             try:
                 await self._write_queued()
                 if self._unsaved is not None:
-                    await self._persist(self._unsaved)
+                    await self._persist(*self._unsaved)
                     self._unsaved = None
                 batch, self._batch = self._batch, CheckBatch()
-                if len(batch):
+                live, self._live = self._live, LiveBatch()
+                if len(batch) or len(live):
                     try:
-                        await self._persist(batch)
+                        await self._persist(batch, live)
                     except DatabaseFault:
-                        self._unsaved = batch
+                        self._unsaved = (batch, live)
                         raise
             except DatabaseFault as fault:
                 self._failed(fault)
@@ -218,9 +268,12 @@ class CheckRecorder:
                 log.exception("dropped a queued alarm or trap write that cannot succeed")
             self._queued.popleft()
 
-    async def _persist(self, batch: CheckBatch) -> None:
+    async def _persist(self, batch: CheckBatch, live: LiveBatch) -> None:
         try:
-            await self.records.persist(batch)
+            if self.live_writer is not None:
+                await self.live_writer.persist(batch, live)
+            else:
+                await self.records.persist(batch)
         except DatabaseFault:
             raise
         except Exception:  # not the store's fault: it would fail forever; logged
@@ -245,7 +298,7 @@ class CheckRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         if not await self.flush():  # one last try; after this nothing holds them
-            unsaved = len(self._batch) + (len(self._unsaved) if self._unsaved else 0)
+            unsaved = len(self._batch) + (len(self._unsaved[0]) if self._unsaved else 0)
             log.error(
                 "closed with %d check records and %d alarm or trap writes unsaved",
                 unsaved,

@@ -10,5 +10,6 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("inspections", "5", "nav.inspections"),
     ("incidents", "6", "nav.incidents"),
     ("reports", "7", "nav.reports"),
+    ("plans", "0", "nav.plans"),
     ("roster", "8", "nav.roster"),
 ]

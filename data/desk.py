@@ -38,6 +38,7 @@ from data.records.inspections.book import InspectionBook
 from data.records.reports.book import monthly
 from data.records.reports.model import Period, Report
 from data.records.roster.book import RosterBook
+from data.records.watch.book import WatchBook
 from data.records.visitors.book import AccessLog
 from data.site_history import record_site_change
 from data.store import Store
@@ -121,6 +122,7 @@ class Desk:
         )
         self.actions = ActionLog(store, self.audit, clock)
         self.assets = AssetRegister(store, self.audit, site, clock)
+        self.watch = WatchBook(store)  # the watch lease, outages and open consoles
         self.roster = RosterBook(store, self.audit, site, clock)
         self.reports = Reports(store, site, templates, clock)
 

@@ -289,6 +289,13 @@ class Store:
         async with self.transaction() as db:
             await db.executemany(sql, rows)
 
+    async def data_version(self) -> int:
+        """A number that changes when another connection commits to the database (SQLite's
+        ``PRAGMA data_version``: 0.1-0.24 ms a poll, FACTS.md); this connection's own
+        writes do not change it. Attached consoles poll it to learn the watch wrote."""
+        row = await self.fetchone("PRAGMA data_version")
+        return int(row[0]) if row is not None else 0
+
     async def get_meta(self, key: str) -> str | None:
         row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])

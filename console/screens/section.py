@@ -20,6 +20,9 @@ class SectionScreen(Screen[None]):
     of the console."""
 
     SECTION = ""
+    # Audit action prefixes of the records this section shows: when another console
+    # writes one, ``records_changed`` reads them again.
+    RECORD_ACTIONS: tuple[str, ...] = ()
     BINDINGS = [
         Binding(key, f"app.section('{sid}')", label, id=f"nav.{sid}", show=False)
         for sid, key, label in SECTIONS
@@ -43,3 +46,11 @@ class SectionScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.ctx.refresh_header()
+
+    def shows_records_of(self, actions: set[str]) -> bool:
+        return any(action.startswith(self.RECORD_ACTIONS) for action in actions)
+
+    def records_changed(self) -> None:
+        """Records shown here were changed elsewhere: read them again, as when the screen
+        comes back from a dialog (sections that list records reload there)."""
+        self.on_screen_resume()

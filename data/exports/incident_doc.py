@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from data.exports.document import Document, Section, Table
+from data.exports.drill_doc import run_section
 from data.exports.formatting import NONE, duration, masked_phone, when
 from data.i18n import t
+from data.records.emergency.model import PlanRun
 from data.records.incidents.model import Incident
 
 
@@ -22,9 +24,14 @@ def _response(incident: Incident, now: datetime) -> str:
 
 
 def incident_document(
-    incident: Incident, site_name: str = "", tz: tzinfo = UTC, now: datetime | None = None
+    incident: Incident,
+    site_name: str = "",
+    tz: tzinfo = UTC,
+    now: datetime | None = None,
+    plan_runs: Sequence[PlanRun] = (),
 ) -> Document:
-    """One incident, with the timeline that ``IncidentBook.get`` fills in."""
+    """One incident, with the timeline that ``IncidentBook.get`` fills in, and the step
+    log of each emergency plan started for it."""
     moment = now or datetime.now(UTC)
     where = " / ".join(x for x in (incident.device_id, incident.check_id) if x) or NONE
     meta = [
@@ -105,6 +112,7 @@ def incident_document(
         [[when(e.at, tz), e.who, t(f"incident.entry.{e.kind}"), e.text] for e in incident.timeline],
     )
     sections.append(Section(t("export.incident.timeline"), table=timeline))
+    sections.extend(run_section(run, tz) for run in plan_runs)
     return Document(
         title=t("export.incident.record_title", id=incident.id),
         subtitle=site_name,

@@ -8,20 +8,9 @@ import pytest
 from textual.widgets import Input, Static
 
 from console.screens.session.login import LoginScreen
-from data.audit import AuditTrail
-from data.store import Store
-from tests.support.console import ACCOUNTS, log_in, make_app, wait_until
+from tests.support.console import ACCOUNTS, audit_actions, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
-
-
-async def audit_actions(db: Path) -> list[tuple[str | None, str, str]]:
-    store = await Store.open(db)
-    try:
-        rows = await AuditTrail(store).query(limit=1000)
-    finally:
-        await store.close()
-    return [(r.user, r.action, r.outcome) for r in reversed(rows)]
 
 
 def message(app: object) -> str:

@@ -25,7 +25,7 @@ from data.desk import site_checklists
 from data.records.inspections.book import InspectionBook
 from data.records.inspections.model import Inspection, inspection_from_rows
 from data.store import Store
-from tests.support.console import ACCOUNTS, FIXED_NOW, wait_until
+from tests.support.console import ACCOUNTS, FIXED_NOW, audit_actions, wait_until
 from tests.support.inspections import (
     inspection_app,
     inspection_site,
@@ -50,15 +50,6 @@ async def stored(db: Path, inspection_id: int = 1) -> Inspection:
         return inspection_from_rows(row, answers)
     finally:
         await store.close()
-
-
-async def audit_actions(db: Path) -> list[tuple[str | None, str, str]]:
-    store = await Store.open(db)
-    try:
-        rows = await AuditTrail(store).query(limit=1000)
-    finally:
-        await store.close()
-    return [(r.user, r.action, r.outcome) for r in reversed(rows)]
 
 
 def form_of(app: DutyDeskApp) -> ChecklistForm:

@@ -13,8 +13,10 @@ from typing import Any
 from textual.pilot import Pilot
 
 from console.app import AppConfig, DutyDeskApp, create_app
+from data.audit import AuditTrail
 from data.config import load_site
 from data.models import Site
+from data.store import Store
 
 # Re-exported: the console tests have always found the accounts here.
 from tests.support.seed import ACCOUNTS as ACCOUNTS
@@ -114,3 +116,18 @@ async def open_section(pilot: Pilot[Any], key: str, section: str, user: str = "z
     await wait_until(pilot, lambda: pilot.app.screen.id == "section-wall")
     await pilot.press(key)
     await wait_until(pilot, lambda: pilot.app.screen.id == f"section-{section}")
+
+
+async def audit_actions(db: Path, *, watch: bool = False) -> list[tuple[str | None, str, str]]:
+    """The audit trail's (user, action, outcome), oldest first. The watch's own rows (the
+    lease taken by or released by a console) are left out unless ``watch``."""
+    store = await Store.open(db)
+    try:
+        rows = await AuditTrail(store).query(limit=1000)
+    finally:
+        await store.close()
+    return [
+        (r.user, r.action, r.outcome)
+        for r in reversed(rows)
+        if watch or not r.action.startswith("watch.")
+    ]

@@ -42,6 +42,7 @@ WATCH_ONLY = {"take_over", "notes", "add_pending", "close_pending"}
 
 class HandoverScreen(SectionScreen):
     SECTION = "handover"
+    RECORD_ACTIONS = ("handover.", "session.handover")
     BINDINGS = [
         Binding("o", "open_shift", "handover.open_shift", id="handover.open_shift"),
         Binding("t", "take_over", "handover.take_over", id="handover.take_over"),

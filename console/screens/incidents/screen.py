@@ -23,11 +23,14 @@ from console.screens.export_files import write_exports
 from console.screens.incidents.dialogs import NewIncidentDialog, close_dialog, incident_dialog
 from console.screens.incidents.hooks import active_alarm_of
 from console.screens.incidents.view import IncidentTable, details, past_fixes
+from console.screens.plans.dialogs import start_plan_dialog
+from console.screens.plans.view import incident_runs
 from console.screens.section import SectionScreen
 from data.calendar import ResponseStatus
 from data.errors import DutyDeskError
 from data.exports.incident_doc import incident_document
 from data.i18n import explain, t
+from data.records.emergency.model import PlanRun
 from data.records.incidents.model import Incident
 
 HISTORY_DAYS = 31  # the history opens on the last month
@@ -37,6 +40,7 @@ SIMILAR_LIMIT = 5
 
 class IncidentsScreen(SectionScreen):
     SECTION = "incidents"
+    RECORD_ACTIONS = ("incident.",)
     BINDINGS = [
         Binding("n", "new", "incidents.key.new", id="incidents.new"),
         Binding("r", "dialog('respond')", "incidents.key.respond", id="incidents.respond"),
@@ -53,6 +57,7 @@ class IncidentsScreen(SectionScreen):
         Binding("c", "close", "incidents.key.close", id="incidents.close"),
         Binding("o", "dialog('reopen')", "incidents.key.reopen", id="incidents.reopen", show=False),
         Binding("x", "export", "incidents.key.export", id="incidents.export"),
+        Binding("p", "plan", "incidents.key.plan", id="incidents.plan"),
         Binding("slash", "search", "incidents.key.search", id="incidents.search"),
         Binding("h", "history", "incidents.key.history", id="incidents.history"),
         Binding("escape", "back", "incidents.key.back", id="incidents.back", show=False),
@@ -201,7 +206,9 @@ class IncidentsScreen(SectionScreen):
         incident = self.selected = await book.get(incident_id)
         names = {device.id: device.name for device in desk.site.devices}
         name = names.get(incident.device_id or "", incident.device_id or "")
-        details_text.update(details(incident, desk.clock(), tz, name))
+        shown = details(incident, desk.clock(), tz, name)
+        shown.append_text(incident_runs(await desk.emergency.for_incident(incident.id), tz))
+        details_text.update(shown)
         text = " ".join((incident.title, incident.description))
         found = await book.similar(incident.device_id, incident.check_id, text, SIMILAR_LIMIT + 1)
         others = [item for item in found if item.incident.id != incident.id]  # not itself
@@ -243,6 +250,21 @@ class IncidentsScreen(SectionScreen):
         alarm = active_alarm_of(self.ctx, incident)
         self.app.push_screen(close_dialog(self.ctx.desk, user, incident, alarm), self._done)
 
+    def action_plan(self) -> None:
+        """``p``: start one of the site's emergency plans for the selected incident; its
+        steps are then logged in the plans section (0)."""
+        user, incident = self.ctx.user, self.selected
+        if user is None or incident is None:
+            self.notify(t("incidents.none_selected"))
+            return
+        dialog = start_plan_dialog(self.ctx.desk, user, incident.id, incident.category)
+        self.app.push_screen(dialog, self._plan_started)
+
+    def _plan_started(self, run: PlanRun | None) -> None:
+        if run is not None:
+            self.notify(t("incidents.plan_started", plan=run.plan_name))
+            self.reload()
+
     def action_export(self) -> None:
         if self.selected is None:
             self.notify(t("incidents.none_selected"))
@@ -252,7 +274,10 @@ class IncidentsScreen(SectionScreen):
     @work(group="incidents-export")
     async def _export(self, incident: Incident) -> None:
         desk = self.ctx.desk
-        doc = incident_document(incident, desk.site.site.name, desk.site.site.tz, desk.clock())
+        runs = await desk.emergency.for_incident(incident.id)
+        doc = incident_document(
+            incident, desk.site.site.name, desk.site.site.tz, desk.clock(), plan_runs=runs
+        )
         try:
             paths = await write_exports(
                 self.ctx,

@@ -36,6 +36,7 @@ RECORD_COLUMNS = ("id", "template", "period", "inspector", "submitted", "flagged
 
 class InspectionsScreen(SectionScreen):
     SECTION = "inspections"
+    RECORD_ACTIONS = ("inspection.",)
     BINDINGS = [
         Binding("n", "start", "inspections.start", id="inspections.start"),
         Binding("enter", "open", "inspections.open", id="inspections.open"),

@@ -58,6 +58,7 @@ class SearchTerms:
 
 class VisitorsScreen(SectionScreen):
     SECTION = "visitors"
+    RECORD_ACTIONS = ("visit",)
     BINDINGS = [
         Binding("n", "new_visitor", "visitors.key.new", id="visitors.new"),
         Binding("s", "new_staff", "visitors.key.staff", id="visitors.staff"),
