@@ -18,9 +18,10 @@ from checks.evaluate import ProbeFailure
 from checks.net import http_probe, ping_probe, tcp_probe
 from checks.result import CheckState, ProbeResult
 from checks.snmp import SnmpClient
-from checks.snmp_profiles import SnmpQuery, run_snmp_check
+from checks.snmp_profiles import SnmpQuery
 from checks.ssh import SshPool
 from checks.ssh_parsers import run_ssh_check
+from checks.templates import run_snmp_check
 from data.masking import mask
 from data.models import (
     DEFAULT_PORTS,
@@ -100,7 +101,7 @@ async def _dispatch(site: Site, device: Device, check: AnyCheck, ctx: ProbeConte
             raise ProbeFailure(CheckState.UNKNOWN, f"no snmp credential {check.credential!r}")
         previous = ctx.previous.get((device.id, check.id))
         query = SnmpQuery(ctx.snmp, device.host, port, credential.snmp, check, previous)
-        return await run_snmp_check(query)
+        return await run_snmp_check(query, site.templates)
     if credential is None or credential.ssh is None:
         raise ProbeFailure(CheckState.UNKNOWN, f"no ssh credential {check.credential!r}")
     return await run_ssh_check(ctx.ssh, device.host, port, credential.ssh, check)

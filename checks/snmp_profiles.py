@@ -1,9 +1,11 @@
-"""What each SNMP check asks and how it reads the answer.
+"""The SNMP readers written in code, and the custom ``oid`` and ``walk`` checks.
 
-Profiles (``system``, ``interfaces``, ``host``, ``ups``) know their MIB objects; a custom
+Most devices are read by declarative templates (``checks.templates``); the shipped
+``system``, ``interfaces`` and ``host`` templates name a reader here instead, for what a
+table cannot say: counters that need history (uptime for reboots, interface error
+counters read the previous result's ``values``) and host memory less its cache. A custom
 ``oid`` check reads one number, a ``walk`` check aggregates a subtree. Every function
-returns a ProbeResult or raises ProbeFailure; counters that need history (uptime for
-reboots, interface error counters) read the previous result's ``values``.
+returns a ProbeResult or raises ProbeFailure.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from checks.evaluate import ProbeFailure, format_value, judge
 from checks.result import CheckState, ProbeResult
 from checks.snmp import SnmpClient, SnmpValue
+from data.device_templates import DeviceTemplate
 from data.models import SnmpCheck, SnmpCredential
 from data.thresholds import Threshold
 
@@ -33,13 +36,6 @@ HR_BUFFERS, HR_CACHED = "Memory buffers", "Cached memory"
 # UCD-SNMP-MIB memory (kB): memTotalReal, memAvailReal (free), memBuffer, memCached
 UCD_MEMORY = [f"1.3.6.1.4.1.2021.4.{c}.0" for c in (5, 6, 14, 15)]
 HOST_WARN, HOST_CRIT = Threshold.parse("> 85"), Threshold.parse("> 95")
-UPS = "1.3.6.1.2.1.33.1"
-UPS_BATTERY_STATUS, UPS_MINUTES, UPS_CHARGE = (f"{UPS}.2.{c}.0" for c in (1, 3, 4))
-UPS_OUTPUT_SOURCE = f"{UPS}.4.1.0"
-UPS_INPUT_VOLTS, UPS_LOAD = f"{UPS}.3.3.1.3.1", f"{UPS}.4.4.1.5.1"  # line 1 of each table
-UPS_SOURCE = dict(enumerate(["other", "none", "normal", "bypass", "battery", "booster"], 1))
-UPS_SOURCE[7] = "reducer"
-UPS_BATTERY = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,7 @@ class SnmpQuery:
     cred: SnmpCredential
     check: SnmpCheck
     previous: ProbeResult | None = None
+    template: DeviceTemplate | None = None  # the check's template, when it names one
 
     async def get(self, oids: Sequence[str]) -> dict[str, SnmpValue]:
         c = self.check
@@ -246,45 +243,9 @@ async def host_profile(q: SnmpQuery) -> ProbeResult:
         message,
         unit="%",
         values=values,
-        default_warn=HOST_WARN,
-        default_crit=HOST_CRIT,
+        default_warn=q.template.warn if q.template else HOST_WARN,
+        default_crit=q.template.crit if q.template else HOST_CRIT,
     )
-
-
-async def ups_profile(q: SnmpQuery) -> ProbeResult:
-    oids = [UPS_OUTPUT_SOURCE, UPS_BATTERY_STATUS, UPS_CHARGE, UPS_MINUTES, UPS_LOAD]
-    got = await q.get([*oids, UPS_INPUT_VOLTS])
-    source = int(number(got[UPS_OUTPUT_SOURCE], UPS_OUTPUT_SOURCE))
-    battery = int(number(got[UPS_BATTERY_STATUS], UPS_BATTERY_STATUS))
-    extra = {"charge": got[UPS_CHARGE], "minutes": got[UPS_MINUTES], "load": got[UPS_LOAD]}
-    extra["input_volts"] = got[UPS_INPUT_VOLTS]
-    problems: list[tuple[CheckState, str]] = []
-    if source == 5:
-        problems.append((CheckState.CRITICAL, "on battery"))
-    elif source == 2:
-        problems.append((CheckState.CRITICAL, "output off"))
-    elif source == 4:
-        problems.append((CheckState.WARNING, "on bypass"))
-    if battery in (3, 4):
-        problems.append((CheckState.CRITICAL, f"battery {UPS_BATTERY[battery]}"))
-    elif battery != 2:
-        problems.append((CheckState.WARNING, f"battery status {UPS_BATTERY.get(battery, battery)}"))
-    shown = [f"output {UPS_SOURCE.get(source, source)}"] + [
-        f"{label} {format_value(float(v), unit)}"
-        for label, v, unit in (
-            ("charge", extra["charge"], "%"),
-            ("runtime", extra["minutes"], "min"),
-            ("load", extra["load"], "%"),
-            ("input", extra["input_volts"], "V"),
-        )
-        if isinstance(v, int)
-    ]
-    message = "; ".join([*(text for _, text in problems), ", ".join(shown)])
-    floor = max((state for state, _ in problems), default=CheckState.OK)
-    values: dict[str, object] = {"output_source": source, "battery_status": battery, **extra}
-    if not isinstance(extra["charge"], int):  # nothing for thresholds to judge
-        return ProbeResult(state=floor, message=message, values=values)
-    return judge(float(extra["charge"]), q.check, message, unit="%", values=values, floor=floor)
 
 
 async def custom_oid(q: SnmpQuery) -> ProbeResult:
@@ -308,18 +269,8 @@ async def custom_walk(q: SnmpQuery) -> ProbeResult:
     return judge(value, q.check, f"{how} of {len(rows)}: {shown}", values={"rows": len(rows)})
 
 
-PROFILES: dict[str, Callable[[SnmpQuery], Awaitable[ProbeResult]]] = {
+READERS: dict[str, Callable[[SnmpQuery], Awaitable[ProbeResult]]] = {
     "system": system_profile,
     "interfaces": interfaces_profile,
     "host": host_profile,
-    "ups": ups_profile,
 }
-
-
-async def run_snmp_check(q: SnmpQuery) -> ProbeResult:
-    """The SNMP check ``q.check`` (a profile, one OID or a walk) as a ProbeResult."""
-    if q.check.profile is not None:
-        return await PROFILES[q.check.profile](q)
-    if q.check.oid is not None:
-        return await custom_oid(q)
-    return await custom_walk(q)

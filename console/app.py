@@ -36,6 +36,7 @@ from console.screens.handover.screen import HandoverScreen
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.inspections.screen import InspectionsScreen
 from console.screens.plans.screen import PlansScreen
+from console.screens.plans.screen import PlansScreen
 from console.screens.reports.screen import ReportsScreen
 from console.screens.roster.screen import RosterScreen
 from console.screens.section import SectionScreen
@@ -68,6 +69,7 @@ STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within th
     "inspections": InspectionsScreen,
     "incidents": IncidentsScreen,
     "reports": ReportsScreen,
+    "plans": PlansScreen,
     "plans": PlansScreen,
     "roster": RosterScreen,
 }

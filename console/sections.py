@@ -11,5 +11,6 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("incidents", "6", "nav.incidents"),
     ("reports", "7", "nav.reports"),
     ("plans", "0", "nav.plans"),
+    ("plans", "0", "nav.plans"),
     ("roster", "8", "nav.roster"),
 ]

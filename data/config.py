@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from data.checklists import Checklist, read_checklist
+from data.device_templates import load_site_templates
 from data.emergency_plans import check_emergency
 from data.masking import remember
 from data.models import Site
@@ -73,9 +74,15 @@ def load_site_config(path: str | Path, env: Mapping[str, str] | None = None) -> 
     issues += check_site(doc)
     checklists = _load_inspections(doc, issues)
     issues += check_emergency(doc)
+    # device templates of the site's own: templates/ beside site.yaml
+    templates, template_issues = load_site_templates(
+        doc, given.resolve().parent / "templates", str(given.parent / "templates")
+    )
+    issues += template_issues
     if site is None or any(i.severity == "error" for i in issues):
         raise SiteConfigError(issues)
     site._source = given.resolve()
+    site._templates = templates
     warnings = tuple(sorted(i for i in issues if i.severity == "warning"))
     return LoadedSite(site, tuple(checklists), warnings)
 

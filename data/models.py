@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from data.device_templates import DeviceTemplate, shipped_templates
 from data.thresholds import Threshold
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -38,6 +39,7 @@ DeviceKind = Literal[
     "server",
     "storage",
     "ups",
+    "pdu",
     "aircon",
     "sensor",
     "service",
@@ -271,7 +273,8 @@ class CheckBase(Strict):
 class SnmpCheck(CheckBase):
     type: Literal["snmp"]
     credential: str
-    profile: Literal["system", "interfaces", "host", "ups"] | None = None
+    template: Ident | None = None  # a device template (data.device_templates), by name
+    profile: Ident | None = None  # the older spelling of template
     oid: str | None = None
     walk: str | None = None
     aggregate: Literal["max", "min", "sum", "count"] = "max"
@@ -287,10 +290,15 @@ class SnmpCheck(CheckBase):
 
     @model_validator(mode="after")
     def _one_target(self) -> SnmpCheck:
-        given = [k for k in ("profile", "oid", "walk") if getattr(self, k) is not None]
+        given = [k for k in ("template", "profile", "oid", "walk") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("an snmp check needs exactly one of profile, oid or walk")
+            raise ValueError("an snmp check needs exactly one of template, oid or walk")
         return self
+
+    @property
+    def template_name(self) -> str | None:
+        """The device template this check runs (``profile:`` is the older spelling)."""
+        return self.template or self.profile
 
 
 class SshExpect(Strict):
@@ -453,11 +461,18 @@ class Site(Strict):
     watch: WatchSettings = WatchSettings()
 
     _source: Path | None = PrivateAttr(default=None)
+    # the site's own templates/ beside site.yaml, set at load (data.config)
+    _templates: dict[str, DeviceTemplate] = PrivateAttr(default_factory=dict)
 
     @property
     def source(self) -> Path | None:
         """The site.yaml this was loaded from (None when built in code)."""
         return self._source
+
+    @property
+    def templates(self) -> dict[str, DeviceTemplate]:
+        """Device templates by name: the shipped ones, and the site's own over them."""
+        return {**shipped_templates(), **self._templates}
 
     def device(self, device_id: str) -> Device:
         for d in self.devices:
