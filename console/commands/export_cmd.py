@@ -33,6 +33,7 @@ KINDS = (
     "visitors",
     "inspections",
     "incidents",
+    "drills",
     "calls",
     "assets",
     "roster",
@@ -160,6 +161,11 @@ async def _build(
 
         incidents = await desk.incidents.history(since, until)
         return incident_list_document(incidents, site.site.name, site.site.tz, period)
+    if kind == "drills":
+        from data.exports.drill_doc import drill_list_document
+
+        drills = await desk.emergency.history(since, until, kind="drill")
+        return drill_list_document(drills, site.site.name, site.site.tz, period)
     if kind == "visitors":
         return await _visitors(desk, user, since, until, period)
     if kind in ("roster", "assurance"):

@@ -147,7 +147,7 @@ async def test_a_skipped_step_needs_a_reason(book: EmergencyBook, incidents: Inc
     run = await book.start_for_incident(OPERATOR, "power-failure", await an_incident(incidents))
     with pytest.raises(EmergencyError) as refused:
         await book.log_step(OPERATOR, run.id, "generator", "skipped", "  ")
-    assert refused.value.code == "reason_required"
+    assert refused.value.code == "reason_required" and refused.value.params["field"] == "note"
     run = await book.log_step(OPERATOR, run.id, "generator", "skipped", "本机房无发电机")
     assert run.step("generator").outcome == "skipped"
 

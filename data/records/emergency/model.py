@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from data.clock import from_db
@@ -186,14 +186,10 @@ class StepLog(_Input):
 
     @field_validator("note")
     @classmethod
-    def _note(cls, value: str) -> str:
-        return _limited(value, MAX_TEXT)
-
-    @model_validator(mode="after")
-    def _reason(self) -> StepLog:
-        if self.outcome == "skipped" and not self.note:
+    def _note(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("outcome") == "skipped" and not value:
             raise PydanticCustomError("reason_required", "a skipped step needs a reason")
-        return self
+        return _limited(value, MAX_TEXT)
 
 
 class DrillStart(_Input):

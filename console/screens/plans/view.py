@@ -1,0 +1,87 @@
+"""How plan runs read on screen: a row of the runs list, one run's step log, and the
+lines an incident's details show for the plans started from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from data.i18n import t
+from data.records.emergency.model import PlanRun, RunStep
+
+NONE = "—"
+OUTCOME_STYLE = {"done": "green", "skipped": "yellow", None: "bold"}
+
+
+def local(moment: dt.datetime | None, tz: dt.tzinfo, fmt: str = "%m-%d %H:%M") -> str:
+    return moment.astimezone(tz).strftime(fmt) if moment else NONE
+
+
+def progress(run: PlanRun) -> str:
+    """``3/7``: steps logged of the plan's."""
+    return f"{len(run.steps) - len(run.pending)}/{len(run.steps)}"
+
+
+def run_cells(run: PlanRun, tz: dt.tzinfo) -> list[Text]:
+    """The runs list's columns: #, kind, plan, incident or scenario, started, steps, state."""
+    what = f"#{run.incident_id}" if run.incident_id is not None else run.scenario
+    state = Text(t(f"plans.status.{run.status}"))
+    if run.status == "running":
+        state.stylize("bold")
+    return [
+        Text(str(run.id)),
+        Text(t(f"plans.kind.{run.kind}")),
+        Text(run.plan_name),
+        Text(what),
+        Text(local(run.started_at, tz)),
+        Text(progress(run)),
+        state,
+    ]
+
+
+def step_line(number: int, step: RunStep, tz: dt.tzinfo) -> Text:
+    """``3. ✓ 联系供电公司 [动力维护组] → 物业, 供电公司 · 09:42 wang``."""
+    mark = {"done": "✓", "skipped": "–", None: "○"}[step.outcome]
+    line = Text(f"{number:>2}. {mark} ", style=OUTCOME_STYLE[step.outcome])
+    line.append(step.text)
+    line.append(f" [{step.role}]", style="dim")
+    if step.notify:
+        line.append(" " + t("plans.notify", who="、".join(step.notify)), style="italic")
+    if step.outcome is not None:
+        line.append(f" · {t(f'plans.outcome.{step.outcome}')} {local(step.at, tz, '%H:%M')}")
+        line.append(f" {step.who}")
+    if step.note:
+        line.append(f" · {step.note}", style="italic")
+    return line
+
+
+def run_details(run: PlanRun, tz: dt.tzinfo) -> Text:
+    """A run's heading, its times and its step log; a drill's scenario and outcome."""
+    out = Text()
+    out.append(f"#{run.id} {run.plan_name} · {t(f'plans.kind.{run.kind}')}\n", style="bold")
+    started = f"{local(run.started_at, tz, '%Y-%m-%d %H:%M')} {run.started_by}"
+    out.append(t("plans.started", at=started) + "\n")
+    if run.finished_at is not None:
+        finished = f"{local(run.finished_at, tz, '%Y-%m-%d %H:%M')} {run.finished_by}"
+        out.append(t("plans.finished", at=finished) + "\n")
+    if run.is_drill:
+        out.append(t("plans.scenario", text=run.scenario) + "\n")
+    for number, step in enumerate(run.steps, 1):
+        out.append_text(step_line(number, step, tz))
+        out.append("\n")
+    if run.is_drill and run.status == "finished":
+        out.append(t("plans.participants", names="、".join(run.participants)) + "\n")
+        out.append(t("plans.findings", text=run.findings) + "\n")
+        out.append(t("plans.follow_ups", items="；".join(run.follow_ups) or NONE) + "\n")
+    return out
+
+
+def incident_runs(runs: Sequence[PlanRun], tz: dt.tzinfo) -> Text:
+    """What an incident's details add for the plans started from it."""
+    out = Text()
+    for run in runs:
+        out.append("\n")
+        out.append_text(run_details(run, tz))
+    return out
