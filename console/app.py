@@ -33,6 +33,7 @@ from console.palette import PALETTE_BINDING, open_palette, palette_commands
 from console.runtime import CheckRuntime
 from console.screens.alarms.screen import AlarmsScreen
 from console.screens.handover.screen import HandoverScreen
+from console.screens.hotline.screen import HotlineScreen
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.inspections.screen import InspectionsScreen
 from console.screens.plans.screen import PlansScreen
@@ -72,6 +73,7 @@ STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within th
     "plans": PlansScreen,
     "plans": PlansScreen,
     "roster": RosterScreen,
+    "hotline": HotlineScreen,
 }
 
 
@@ -510,6 +512,8 @@ class DutyDeskApp(App[int]):
                 parts.append(roster)  # who the roster names for this shift
             if self.user is not None and (inspections := figures.inspections.text()):
                 parts.append(inspections)  # due this period
+            if self.user is not None and (followups := figures.followups.text()):
+                parts.append(followups)  # callers of closed incidents to follow up (hotline)
         if self.live is not None and (dropped := self.live.dropped_datagrams()):
             parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
         return " ".join(parts)

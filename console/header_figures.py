@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 INCIDENTS_MAX_AGE = 30.0  # seconds: another desk may open or answer incidents
 INSPECTIONS_MAX_AGE = 60.0
 ROOM_MAX_AGE = 15.0  # another desk may register people too
+FOLLOWUPS_MAX_AGE = 60.0  # another desk may close incidents or follow up
 ROSTER_MAX_AGE = 60.0  # the shift changes, another desk may edit the roster
 
 Read = Callable[[], Awaitable[str]]
@@ -98,6 +99,7 @@ class HeaderFigures:
     incidents: HeaderFigure
     inspections: HeaderFigure
     room: HeaderFigure
+    followups: HeaderFigure
     roster: HeaderFigure
 
 
@@ -129,6 +131,9 @@ def header_figures(
     async def room() -> str:
         return room_text(len(await desk.visitors.inside_now()))
 
+    async def followups() -> str:
+        return followups_text(await desk.hotline.count_due())
+
     async def roster() -> str:
         return roster_text(await desk.roster.on_shift())
 
@@ -136,6 +141,7 @@ def header_figures(
         incidents=figure("incidents", incidents, INCIDENTS_MAX_AGE),
         inspections=figure("inspections", inspections, INSPECTIONS_MAX_AGE),
         room=figure("room", room, ROOM_MAX_AGE),
+        followups=figure("followups", followups, FOLLOWUPS_MAX_AGE),
         roster=figure("roster", roster, ROSTER_MAX_AGE),
     )
 
@@ -165,6 +171,11 @@ def inspections_text(statuses: Sequence[DueStatus]) -> str:
 def room_text(inside: int) -> str:
     """People in the machine room now; nothing when it is empty."""
     return t("header.room", n=inside) if inside else ""
+
+
+def followups_text(due: int) -> str:
+    """``待回访 2``: closed incidents whose caller has not been followed up yet."""
+    return t("header.followups", n=due) if due else ""
 
 
 def roster_text(on_roster: OnRoster | None) -> str:

@@ -13,4 +13,5 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("plans", "0", "nav.plans"),
     ("plans", "0", "nav.plans"),
     ("roster", "8", "nav.roster"),
+    ("hotline", "9", "nav.hotline"),
 ]
