@@ -37,7 +37,6 @@ from console.screens.hotline.screen import HotlineScreen
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.inspections.screen import InspectionsScreen
 from console.screens.plans.screen import PlansScreen
-from console.screens.plans.screen import PlansScreen
 from console.screens.reports.screen import ReportsScreen
 from console.screens.roster.screen import RosterScreen
 from console.screens.section import SectionScreen
@@ -53,16 +52,16 @@ from data.i18n import explain, resolve_language, set_language, t
 from data.models import Site
 from data.paths import exposed_store_files
 from data.records.alarms.model import Alarm
-from data.shifts import shift_at
-from widgets.duty_header import DutyHeader
 from data.records.watch.book import CONSOLE_BEAT_SECONDS
 from data.records.watch.model import LeaseRow
+from data.shifts import shift_at
+from widgets.duty_header import DutyHeader
 
-# Each section's screen, made with the App as its DeskContext (ids as console.sections).
-SECTION_SCREENS: dict[str, type[SectionScreen]] = {
 log = logging.getLogger(__name__)
 STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within this (+ read)
 
+# Each section's screen, made with the App as its DeskContext (ids as console.sections).
+SECTION_SCREENS: dict[str, type[SectionScreen]] = {
     "wall": WallScreen,
     "alarms": AlarmsScreen,
     "handover": HandoverScreen,
@@ -70,10 +69,9 @@ STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within th
     "inspections": InspectionsScreen,
     "incidents": IncidentsScreen,
     "reports": ReportsScreen,
-    "plans": PlansScreen,
-    "plans": PlansScreen,
     "roster": RosterScreen,
     "hotline": HotlineScreen,
+    "plans": PlansScreen,
 }
 
 
@@ -126,13 +124,13 @@ class DutyDeskApp(App[int]):
         self._drawn_counts: Counter[str] | None = None
         self._last_activity = config.monotonic()
         self.records_unsaved = False  # the recorder cannot write: the header says so on red
+        self.lease: LeaseRow | None = None  # the store's watch lease, as last read
+        self._lease_read_at = -1e9
+        self._console_seen_at = -1e9
         for section_id, make_screen in SECTION_SCREENS.items():
             self.add_mode(section_id, partial(make_screen, self))
 
     # -- the DeskContext the screens are given (console/context.py) ------------------------
-        self.lease: LeaseRow | None = None  # the store's watch lease, as last read
-        self._lease_read_at = -1e9
-        self._console_seen_at = -1e9
 
     @property
     def desk(self) -> Desk:
@@ -251,19 +249,13 @@ class DutyDeskApp(App[int]):
             await live.start()  # the watch, unless another process is it: then attached
             await self._load_live_state(alarms)
             self._bell.start()
+            self._poll_store_later()
         self._drawn_counts = self.live_state.counts()  # what the first screen will draw
         if self.site.site.keymap:
             self.set_keymap(self.site.site.keymap)
         await self.push_screen(LoginScreen(self, self.logged_in, hint=self.config.login_hint))
-            self._poll_store_later()
         self.set_interval(1.0, self._tick)
 
-    async def on_unmount(self) -> None:
-        if self.live is not None:
-            await self.live.stop()  # hands the watch over to a waiting serve
-            with contextlib.suppress(Exception):
-                await self.desk.watch.console_left(self.live.watch.holder.id)
-        for job in reversed(self.config.background):
     async def _load_live_state(self, alarms: list[Alarm]) -> None:
         """The live state from this console's own checks, or from the watch's snapshot in
         the store when another process is the watch."""
@@ -279,6 +271,12 @@ class DutyDeskApp(App[int]):
             attached = await self.live.tail.attach()
             self.live_state.load(attached.checks, attached.devices, alarms, changes)
 
+    async def on_unmount(self) -> None:
+        if self.live is not None:
+            await self.live.stop()  # hands the watch over to a waiting serve
+            with contextlib.suppress(Exception):
+                await self.desk.watch.console_left(self.live.watch.holder.id)
+        for job in reversed(self.config.background):
             await job.stop()
         if self._desk is not None:
             await self._desk.close()
@@ -325,10 +323,6 @@ class DutyDeskApp(App[int]):
         if not self._flush_armed:
             self._flush_armed = True
             self.set_timer(self.LIVE_FLUSH_DELAY, self._flush_live)
-
-    def on_saving_changed(self, message: SavingChanged) -> None:
-        self.records_unsaved = not message.saving
-        self.refresh_header()
 
     async def on_watch_role_changed(self, message: WatchRoleChanged) -> None:
         """This console took the watch over (its checks now feed it) or lost it (another
@@ -392,6 +386,10 @@ class DutyDeskApp(App[int]):
         screen = self.shown_screen()
         if isinstance(screen, SectionScreen) and screen.shows_records_of(actions):
             screen.records_changed()
+        self.refresh_header()
+
+    def on_saving_changed(self, message: SavingChanged) -> None:
+        self.records_unsaved = not message.saving
         self.refresh_header()
 
     def _flush_live(self) -> None:
@@ -516,13 +514,10 @@ class DutyDeskApp(App[int]):
                 parts.append(followups)  # callers of closed incidents to follow up (hotline)
         if self.live is not None and (dropped := self.live.dropped_datagrams()):
             parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
-        return " ".join(parts)
-
-
-def create_app(config: AppConfig) -> DutyDeskApp:
-    return DutyDeskApp(config)
         if watch := self.watch_text():
             parts.append(watch)
+        return " ".join(parts)
+
     def _lease_age(self) -> float | None:
         lease = self.lease
         return None if lease is None else max(0.0, time.time() - lease.beat)
@@ -545,3 +540,6 @@ def create_app(config: AppConfig) -> DutyDeskApp:
             return ""
         return t("header.no_watch", age=f"{age:.0f}")
 
+
+def create_app(config: AppConfig) -> DutyDeskApp:
+    return DutyDeskApp(config)

@@ -102,10 +102,6 @@ class HeaderFigures:
     followups: HeaderFigure
     roster: HeaderFigure
 
-
-def header_figures(
-    desk: Desk, *, monotonic: Callable[[], float], start: StartWorker, changed: Callable[[], None]
-) -> HeaderFigures:
     def invalidate_all(self) -> None:
         """Records changed at another console: every figure is read again."""
         for item in dataclasses.fields(self):
@@ -113,6 +109,10 @@ def header_figures(
             if isinstance(figure, HeaderFigure):
                 figure.invalidate()
 
+
+def header_figures(
+    desk: Desk, *, monotonic: Callable[[], float], start: StartWorker, changed: Callable[[], None]
+) -> HeaderFigures:
     """The three figures over ``desk``, read through ``start`` and redrawn by ``changed``."""
 
     def figure(name: str, read: Read, max_age: float) -> HeaderFigure:
@@ -176,6 +176,7 @@ def room_text(inside: int) -> str:
 def followups_text(due: int) -> str:
     """``待回访 2``: closed incidents whose caller has not been followed up yet."""
     return t("header.followups", n=due) if due else ""
+
 
 
 def roster_text(on_roster: OnRoster | None) -> str:
