@@ -28,6 +28,7 @@ from data.store import Store
 from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
+from demo.seed_hotline import plan_hotline
 from demo.seed_visits import plan_visits
 from demo.seed_watches import plan_watches
 
@@ -51,6 +52,8 @@ COUNTED: Mapping[str, str] = {
     "rollup_hours": "SELECT count(*) FROM check_rollups",
     "latest_results": "SELECT count(*) FROM check_latest",
     "action_runs": "SELECT count(*) FROM action_runs",
+    "hotline_calls": "SELECT count(*) FROM hotline_calls",
+    "hotline_followups": "SELECT count(*) FROM hotline_followups",
     "audit_rows": "SELECT count(*) FROM audit",
 }
 _PASSWORD_CHECKS = (
@@ -80,6 +83,7 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
         await desk.checks.persist(history.batch)
         plan_events(desk, history.faults)
         plan_visits(desk)
+        plan_hotline(desk)
         plan_watches(desk, history)
         await desk.run()
         counts = {name: await _count(store, sql) for name, sql in COUNTED.items()}
