@@ -29,6 +29,7 @@ def report_document(report: Report) -> Document:
         _inspections(report),
         _actions(report),
         *_hotline(report),
+        *_drills(report),
     ]
     return Document(
         title=t("export.report.title"),
@@ -64,6 +65,10 @@ def _summary(report: Report) -> Section:
     if report.hotline is not None:
         rows.append([t("export.report.calls_total"), str(report.hotline.calls)])
         rows.append([t("export.report.followups_open"), str(report.hotline.open_followups)])
+    if report.drills is not None:
+        d = report.drills
+        rows.append([t("export.report.drills_done"), str(len(d.drills))])
+        rows.append([t("export.report.drill_plan_done"), f"{d.planned_done}/{len(d.planned)}"])
     columns = [t("export.report.figure"), t("export.report.value")]
     return Section(t("export.report.summary"), table=Table(columns, rows))
 
@@ -196,6 +201,60 @@ def _actions(report: Report) -> Section:
     rows = [[name, str(ok), str(failed)] for name, (ok, failed) in report.actions.by_action.items()]
     rows.append([t("export.report.total"), str(report.actions.ok), str(report.actions.failed)])
     return Section(t("export.report.actions_heading"), table=Table(columns, rows))
+
+
+def _drills(report: Report) -> list[Section]:
+    """The period's drills, and the year's drill plan against the drills done so far."""
+    d = report.drills
+    if d is None:
+        return []
+    tz = report.start.tzinfo
+    assert tz is not None
+    done = Table(
+        [
+            t("export.drills.plan"),
+            t("export.drills.scenario"),
+            t("export.drills.started_at"),
+            t("export.drills.participants"),
+            t("export.drills.findings"),
+            t("export.drills.follow_ups"),
+        ],
+        [
+            [
+                run.plan_name,
+                run.scenario,
+                when(run.started_at, tz),
+                "、".join(run.participants),
+                run.findings,
+                "；".join(run.follow_ups),
+            ]
+            for run in d.drills
+        ],
+    )
+    note = t("export.report.drills_note", runs=d.incident_runs)
+    plan = Table(
+        [
+            t("export.drills.plan"),
+            t("export.report.drill_month"),
+            t("export.report.drills_held"),
+            t("export.report.drill_last"),
+            t("export.report.drill_status"),
+        ],
+        [
+            [
+                p.plan_name,
+                str(p.month),
+                str(p.done),
+                when(p.last, tz) if p.last else NONE,
+                t(f"export.report.drill_status.{p.status}"),
+            ]
+            for p in d.planned
+        ],
+    )
+    return [
+        Section(t("export.report.drills_heading"), [note], done),
+        Section(t("export.report.drill_plan_heading", year=d.year), table=plan),
+    ]
 
 
 def _hotline(report: Report) -> list[Section]:

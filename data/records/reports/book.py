@@ -25,6 +25,7 @@ from data.records.checks.book import CheckRecords
 from data.records.hotline.stats import hotline_stats
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident
 from data.records.incidents.reader import IncidentReader
+from data.records.reports.drills import drill_stats
 from data.records.reports.model import (
     IncidentStats,
     Period,
@@ -99,6 +100,7 @@ async def monthly(
         actions=await action_stats(store, start, end, ids),
         # calls concern no device: counted, like phone-reported incidents, unfiltered only
         hotline=await hotline_stats(store, start, end) if ids is None else None,
+        drills=await drill_stats(store, site, start, end, now) if ids is None else None,
     )
 
 

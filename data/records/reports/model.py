@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from data.errors import DutyDeskError
 from data.records.hotline.stats import HotlineStats
 from data.records.incidents.model import Incident
+from data.records.reports.drills import DrillStats
 
 Period = str | tuple[date, date] | tuple[datetime, datetime]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -171,6 +172,7 @@ class Report:
     visitors: VisitorStats | None  # None: no access records table
     actions: ActionStats
     hotline: HotlineStats | None = None  # None: a report filtered to some devices
+    drills: DrillStats | None = None  # None: a report filtered to some devices
 
     @property
     def counted_until(self) -> datetime:
