@@ -1,8 +1,7 @@
 """Pilot tests of the hotline section (key 9): a call logged by keyboard shows masked, a
 refused call keeps what was typed, the call becomes an incident in one key and a second
-call is linked to it, and once the
-incident is closed the follow-up is due (listed and in the header) and recorded; the
-supervisor-only reveal; the screen at 80x24 in Chinese.
+call is linked to it, and once the incident is closed the follow-up is due (listed and in
+the header) and recorded; the supervisor-only reveal; the screen at 80x24 in Chinese.
 
 The app runs on a real store (and a real key file beside it) in tmp_path; the rules are
 data/'s, so these tests check what the screen shows of them.
