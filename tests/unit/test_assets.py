@@ -113,11 +113,14 @@ async def test_supervisor_saves_contract_and_asset_each_change_audited(
     assert saved.effective_support_level == "7x24 4小时到场" and saved.place == "一号机房 A01 U20"
     changed = await register.save_asset(ADMIN, "core-sw-1", {**ASSET, "rack": "B02"})
     assert changed.rack == "B02" and changed.updated_by == "admin"
+    blank = await register.save_asset(SUPERVISOR, "db-1", {"asset_number": "ZC-9", "u": ""})
+    assert blank.u is None and blank.purchased_on is None  # fields left empty in the form
 
     rows = sorted(await audit.query(action="asset.save"), key=lambda e: e.id)
     assert [(r.user, r.object, r.outcome) for r in rows] == [
         ("li", "asset:core-sw-1", "ok"),
         ("admin", "asset:core-sw-1", "ok"),
+        ("li", "asset:db-1", "ok"),
     ]
     assert rows[0].detail == {"created": True, "asset_number": "ZC-2026-0001"}
     assert rows[1].detail == {"created": False, "changed": ["rack"], "asset_number": "ZC-2026-0001"}
