@@ -29,6 +29,7 @@ from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
 from demo.seed_hotline import plan_hotline
+from demo.seed_plans import plan_drills
 from demo.seed_visits import plan_visits
 from demo.seed_watches import plan_watches
 
@@ -54,6 +55,8 @@ COUNTED: Mapping[str, str] = {
     "action_runs": "SELECT count(*) FROM action_runs",
     "hotline_calls": "SELECT count(*) FROM hotline_calls",
     "hotline_followups": "SELECT count(*) FROM hotline_followups",
+    "drills": "SELECT count(*) FROM plan_runs WHERE kind = 'drill' AND status = 'finished'",
+    "plan_runs": "SELECT count(*) FROM plan_runs WHERE kind = 'incident'",
     "audit_rows": "SELECT count(*) FROM audit",
 }
 _PASSWORD_CHECKS = (
@@ -84,6 +87,7 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
         plan_events(desk, history.faults)
         plan_visits(desk)
         plan_hotline(desk)
+        plan_drills(desk)
         plan_watches(desk, history)
         await desk.run()
         counts = {name: await _count(store, sql) for name, sql in COUNTED.items()}

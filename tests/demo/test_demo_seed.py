@@ -53,6 +53,8 @@ EXPECTED = {
     "action_runs": 1,
     "hotline_calls": 3,
     "hotline_followups": 1,
+    "drills": 1,  # demo.seed_plans: a ransomware drill
+    "plan_runs": 1,  # and the core-switch plan for the switch incident
 }
 
 
