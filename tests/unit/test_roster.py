@@ -15,6 +15,8 @@ from data.audit import AuditTrail
 from data.calendar import assurance_period, interval_factor
 from data.clock import ManualClock
 from data.models import SiteInfo
+from data.records.handover.book import HandoverBook
+from data.records.handover.model import HandoverError
 from data.records.roster.book import RosterBook
 from data.records.roster.model import RosterError, plan
 from data.roles import PermissionDenied
@@ -222,3 +224,52 @@ def test_assurance_periods_are_validated() -> None:
         with_periods({**period, "min_on_duty": 1})
     with pytest.raises(ValidationError, match="less than or equal to 1"):
         with_periods({**period, "interval_factor": 2})
+
+
+async def test_an_incoming_operator_off_the_roster_signs_only_with_a_reason(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    handovers = HandoverBook(store, staff.audit, accounts, SITE, staff.clock, roster=staff.book)
+    shifts = {"白班": ["alice"], "夜班": ["bob"]}
+    await staff.book.save_day(staff.boss, plan(day=MONDAY, shifts=shifts))
+    watch = await handovers.open_shift(staff.alice)  # 08:30 Monday
+    staff.clock.advance(dt.timedelta(hours=8, minutes=50))  # 17:20, the night shift next
+    await handovers.sign_outgoing(staff.alice, watch.id, PASSWORD)
+    with pytest.raises(HandoverError) as asked:
+        await handovers.sign_incoming("Carol", PASSWORD, watch.id, off_roster_reason="  ")
+    error = asked.value
+    assert error.code == "handover_off_roster"
+    assert (error.params["shift"], error.params["rostered"]) == ("夜班", "bob")
+    assert (await handovers.get(watch.id)).status == "signed_out"  # still waiting
+
+    sealed = await handovers.sign_incoming("Carol", PASSWORD, watch.id, "bob 病假，已电话确认")
+    assert sealed.sealed and sealed.incoming == "Carol"
+    [kept] = await staff.book.deviations(MONDAY, MONDAY)
+    assert (kept.handover_id, kept.incoming, kept.shift, kept.rostered, kept.reason) == (
+        watch.id,
+        "Carol",
+        "夜班",
+        ("bob",),
+        "bob 病假，已电话确认",
+    )
+    signed = (await staff.audit.query(action="handover.sign_in"))[0]
+    assert signed.detail["off_roster"] == {
+        "day": "2026-03-02",
+        "shift": "夜班",
+        "rostered": ["bob"],
+        "reason": "bob 病假，已电话确认",
+    }
+
+
+async def test_the_rostered_operator_signs_in_without_a_reason(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    handovers = HandoverBook(store, staff.audit, accounts, SITE, staff.clock, roster=staff.book)
+    await staff.book.save_day(staff.boss, plan(day=MONDAY, shifts={"夜班": ["bob"]}))
+    watch = await handovers.open_shift(staff.alice)
+    staff.clock.advance(dt.timedelta(hours=9))  # 17:30
+    await handovers.sign_outgoing(staff.alice, watch.id, PASSWORD)
+    assert (await handovers.sign_incoming("bob", PASSWORD, watch.id)).sealed
+    assert await staff.book.deviations(MONDAY, MONDAY) == []
+    signed = (await staff.audit.query(action="handover.sign_in"))[0]
+    assert "off_roster" not in signed.detail
