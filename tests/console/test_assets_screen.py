@@ -14,12 +14,22 @@ from textual.widgets import DataTable, Static
 from console.app import DutyDeskApp
 from console.screens.assets.dialogs import AssetDialog, ContractDialog
 from console.screens.assets.screen import AssetsScreen
+from console.screens.incidents.dialogs import IncidentForm
+from console.screens.incidents.screen import IncidentsScreen
 from data.audit import AuditTrail
 from data.i18n import t
 from data.records.assets.book import AssetRegister
+from data.records.incidents.book import IncidentBook
 from data.store import Store
 from tests.support.console import ACCOUNTS, FIXED_NOW, minimal_site, wait_until
-from tests.support.incidents import form, header, quiet_app, start
+from tests.support.incidents import (
+    OPERATOR,
+    form,
+    header,
+    quiet_app,
+    site_with_asset,
+    start,
+)
 from tests.support.seed import seeded_with
 from widgets.nav_bar import NavBar
 
@@ -135,3 +145,48 @@ async def test_the_palette_lists_the_register(seeded_db: Path) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.id == "section-assets")
         assert ACCOUNTS["zhangsan"][1] == "operator"
+
+
+async def seed_switch_contract(db: Path) -> None:
+    """core-sw-1 under a contract whose hotline differs from site.yaml's, and a phone report
+    about it."""
+    store = await Store.open(db)
+    try:
+        audit = AuditTrail(store, terminal="test")
+        register = AssetRegister(store, audit, site_with_asset(), lambda: FIXED_NOW)
+        contract = {
+            "number": "HT-SW-09",
+            "vendor": "华为",
+            "hotline": "400-600-1234",
+            "support_level": "7x24 2小时到场",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+        }
+        await register.save_contract(Supervisor(), contract)  # type: ignore[arg-type]
+        asset = {"asset_number": "ZC-SW-0001", "contract_number": "HT-SW-09"}
+        await register.save_asset(Supervisor(), "core-sw-1", asset)  # type: ignore[arg-type]
+        incidents = IncidentBook(store, audit, site_with_asset(), clock=lambda: FIXED_NOW)
+        await incidents.open_manual(
+            OPERATOR, "核心交换机端口闪断", "major", "network", device_id="core-sw-1"
+        )
+    finally:
+        await store.close()
+
+
+@seeded_with(seed_switch_contract)
+async def test_escalation_offers_the_contracts_hotline_and_support_level(seeded_db: Path) -> None:
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("6")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen))
+        screen = app.screen
+        assert isinstance(screen, IncidentsScreen)
+        await wait_until(pilot, lambda: screen.selected is not None)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentForm))
+        values = form(app).values()
+        assert values["vendor"] == "华为"
+        assert values["contact"] == "李工 / 400-600-1234（7x24 2小时到场）"
+        title = str(app.screen.query_one(".dialog-title", Static).render())
+        assert "HT-SW-09" in title and "7x24 2小时到场" in title
