@@ -30,6 +30,7 @@ def report_document(report: Report) -> Document:
         _actions(report),
         *_hotline(report),
         *_drills(report),
+        *_roster(report),
     ]
     return Document(
         title=t("export.report.title"),
@@ -272,3 +273,44 @@ def _hotline(report: Report) -> list[Section]:
     ]
     columns = [t("export.report.figure"), t("export.report.value")]
     return [Section(t("export.report.hotline"), table=Table(columns, rows))]
+
+
+def _roster(report: Report) -> list[Section]:
+    """Days rostered, swaps, handovers off the roster, shifts per person, and each
+    assurance period of the month (short shifts: fewer than its two-person duty)."""
+    r = report.roster
+    if r is None:
+        return []
+    rows = [
+        [t("export.report.roster_days"), f"{r.days_rostered}/{r.days}"],
+        [t("export.report.roster_swaps"), str(r.swaps)],
+        [t("export.report.roster_off"), str(r.off_roster_handovers)],
+        *(
+            [t("export.report.roster_person", name=name), str(n)]
+            for name, n in r.shifts_by_person.items()
+        ),
+    ]
+    columns = [t("export.report.figure"), t("export.report.value")]
+    sections = [Section(t("export.report.roster"), table=Table(columns, rows))]
+    if r.assurance:
+        periods = Table(
+            [
+                t("roster.col.period"),
+                t("export.report.roster_span"),
+                t("roster.col.leader"),
+                t("export.report.roster_period_days"),
+                t("export.report.roster_short"),
+            ],
+            [
+                [
+                    a.period.name,
+                    f"{a.period.start} – {a.period.end}",
+                    a.period.leader,
+                    str(a.days),
+                    str(a.short_shifts),
+                ]
+                for a in r.assurance
+            ],
+        )
+        sections.append(Section(t("export.report.assurance"), table=periods))
+    return sections

@@ -14,23 +14,29 @@ from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.calendar import assurance_period, interval_factor
 from data.clock import ManualClock
-from data.models import SiteInfo
+from data.exports.report_doc import report_document
+from data.models import Site, SiteInfo
 from data.records.handover.book import HandoverBook
 from data.records.handover.model import HandoverError
+from data.records.reports.book import monthly
 from data.records.roster.book import RosterBook
 from data.records.roster.model import RosterError, plan
 from data.roles import PermissionDenied
 from data.store import Store
+from tests.unit.test_sealing import words_of
 
 PASSWORD = "R0ster-pass"
+BASE = {
+    "name": "南宁市电子政务外网中心机房",
+    "timezone": "Asia/Shanghai",
+    "shifts": [
+        {"name": "白班", "start": "08:30", "end": "17:30"},
+        {"name": "夜班", "start": "17:30", "end": "08:30"},
+    ],
+}
 SITE = SiteInfo.model_validate(
     {
-        "name": "南宁市电子政务外网中心机房",
-        "timezone": "Asia/Shanghai",
-        "shifts": [
-            {"name": "白班", "start": "08:30", "end": "17:30"},
-            {"name": "夜班", "start": "17:30", "end": "08:30"},
-        ],
+        **BASE,
         "calendar": {
             "assurance": [
                 {
@@ -208,12 +214,11 @@ def test_the_period_covers_its_days_in_the_site_zone_and_tightens_intervals() ->
 
 
 def test_assurance_periods_are_validated() -> None:
-    base = SITE.model_dump(mode="json")
-
     def with_periods(*periods: Mapping[str, object]) -> None:
-        SiteInfo.model_validate({**base, "calendar": {"assurance": list(periods)}})
+        SiteInfo.model_validate({**BASE, "calendar": {"assurance": list(periods)}})
 
     period = {"name": "春节", "start": "2027-02-06", "end": "2027-02-12", "leader": "韦主任"}
+    with_periods(period)  # valid as it is
     with pytest.raises(ValidationError, match="must not end before it starts"):
         with_periods({**period, "end": "2027-02-01"})
     with pytest.raises(ValidationError, match="'春节' and '两会' overlap"):
@@ -273,3 +278,27 @@ async def test_the_rostered_operator_signs_in_without_a_reason(
     assert await staff.book.deviations(MONDAY, MONDAY) == []
     signed = (await staff.audit.query(action="handover.sign_in"))[0]
     assert "off_roster" not in signed.detail
+
+
+async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
+    staff: Staff, store: Store
+) -> None:
+    for day in (HOLIDAY, HOLIDAY + dt.timedelta(days=1)):
+        shifts = {"白班": ["alice", "bob"], "夜班": ["Carol", "boss"]}
+        await staff.book.save_day(staff.boss, plan(day=day, shifts=shifts))
+    await staff.book.save_day(staff.boss, plan(day=dt.date(2026, 10, 20), shifts={"白班": ["bob"]}))
+    await staff.book.swap(staff.boss, HOLIDAY, "白班", "alice", "boss", "调休")
+    site = Site.model_validate({"site": SITE, "zones": [{"id": "z", "name": "机房"}]})
+    report = await monthly(store, site, "2026-10", clock=staff.clock)
+    roster = report.roster
+    assert roster is not None
+    assert (roster.days, roster.days_rostered, roster.swaps) == (31, 3, 1)
+    assert roster.shifts_by_person == {"bob": 3, "Carol": 2, "boss": 3, "alice": 1}
+    [holiday] = roster.assurance
+    # 1-7 October: two days rostered two by two, five days with no one on either shift
+    assert (holiday.period.name, holiday.days, holiday.short_shifts) == ("国庆节", 7, 10)
+    words = words_of(report_document(report))
+    assert "Duty roster" in words and "Holiday assurance" in words and "国庆节" in words
+    assert "Shifts of bob" in words and "3/31" in words
+    filtered = await monthly(store, site, "2026-10", zone="z", clock=staff.clock)
+    assert filtered.roster is None  # the roster concerns no device

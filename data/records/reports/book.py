@@ -39,6 +39,7 @@ from data.records.reports.sources import (
     inspection_stats,
     visitor_stats,
 )
+from data.records.roster.stats import roster_stats
 from data.store import Store
 
 
@@ -101,6 +102,7 @@ async def monthly(
         # calls concern no device: counted, like phone-reported incidents, unfiltered only
         hotline=await hotline_stats(store, start, end) if ids is None else None,
         drills=await drill_stats(store, site, start, end, now) if ids is None else None,
+        roster=await roster_stats(store, site.site, start, end) if ids is None else None,
     )
 
 

@@ -15,6 +15,7 @@ from data.errors import DutyDeskError
 from data.records.hotline.stats import HotlineStats
 from data.records.incidents.model import Incident
 from data.records.reports.drills import DrillStats
+from data.records.roster.stats import RosterStats
 
 Period = str | tuple[date, date] | tuple[datetime, datetime]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -173,6 +174,7 @@ class Report:
     actions: ActionStats
     hotline: HotlineStats | None = None  # None: a report filtered to some devices
     drills: DrillStats | None = None  # None: a report filtered to some devices
+    roster: RosterStats | None = None  # None: a report filtered to some devices
 
     @property
     def counted_until(self) -> datetime:
