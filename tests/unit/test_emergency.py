@@ -15,6 +15,7 @@ from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.config import SiteConfigError, load_site_config
 from data.emergency_plans import load_plan, shipped_plans
+from data.exports.incident_doc import incident_document
 from data.exports.markdown import to_markdown
 from data.exports.report_doc import report_document
 from data.models import Emergency
@@ -309,3 +310,17 @@ async def test_the_report_lists_the_drills_against_the_years_drill_plan(
     )
     text = to_markdown(report_document(report))
     assert "模拟市电中断" in text and "UPS 切换正常" in text and "核心交换机故障应急预案" in text
+
+
+async def test_the_incident_record_carries_the_step_log_of_its_plan(
+    book: EmergencyBook, incidents: IncidentBook
+) -> None:
+    incident_id = await an_incident(incidents)
+    run = await book.start_for_incident(OPERATOR, "power-failure", incident_id)
+    await book.log_step(OPERATOR, run.id, "generator", "skipped", "本机房无发电机")
+    document = incident_document(
+        await incidents.get(incident_id), plan_runs=await book.for_incident(incident_id)
+    )
+    text = to_markdown(document)
+    assert "机房停电应急预案" in text and "启动发电机（如有），确认切换正常" in text
+    assert "本机房无发电机" in text and "wang" in text
