@@ -30,6 +30,7 @@ def report_document(report: Report) -> Document:
         _actions(report),
         *_hotline(report),
         *_drills(report),
+        *_warranties(report),
         *_roster(report),
     ]
     return Document(
@@ -256,6 +257,31 @@ def _drills(report: Report) -> list[Section]:
         Section(t("export.report.drills_heading"), [note], done),
         Section(t("export.report.drill_plan_heading", year=d.year), table=plan),
     ]
+
+
+def _warranties(report: Report) -> list[Section]:
+    """The devices whose warranty (or maintenance contract) ends within 60 days of the
+    last day counted, the soonest first: to renew before they run out."""
+    if not report.warranties:
+        return []
+    columns = [
+        t(f"export.assets.{c}")
+        for c in ("asset_number", "device", "vendor", "contract_number", "support_level")
+    ]
+    columns += [t("export.assets.contract.hotline"), t("export.assets.warranty_end")]
+    rows = [
+        [
+            a.asset_number or t("export.assets.unregistered"),
+            f"{a.device_name} ({a.device_id})",
+            a.vendor,
+            a.contract_number or "",
+            a.effective_support_level,
+            a.hotline,
+            str(a.covered_until or ""),
+        ]
+        for a in report.warranties
+    ]
+    return [Section(t("export.report.warranties"), table=Table(columns, rows))]
 
 
 def _hotline(report: Report) -> list[Section]:

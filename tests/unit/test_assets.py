@@ -230,3 +230,22 @@ async def test_escalation_uses_the_contracts_hotline_and_support_level(
     )
     assert contact.contact == "400-822-9999（7x24 4小时到场）"
     assert await register.vendor_contact(None) is None
+
+
+async def test_the_monthly_report_lists_warranties_ending_within_60_days(
+    register: AssetRegister, store: Store, clock: ManualClock
+) -> None:
+    from data.exports.markdown import to_markdown
+    from data.exports.report_doc import report_document
+    from data.records.reports.book import monthly
+
+    await register.save_contract(SUPERVISOR, CONTRACT)  # ends 2026-04-15
+    await register.save_asset(SUPERVISOR, "core-sw-1", ASSET)
+    report = await monthly(store, register._site, "2026-03", clock=clock)
+    assert [(a.device_id, a.covered_until) for a in report.warranties] == [
+        ("core-sw-1", date(2026, 4, 15))
+    ]
+    text = to_markdown(report_document(report))
+    assert "ZC-2026-0001" in text and "2026-04-15" in text and "HT-2026-001" in text
+    filtered = await monthly(store, register._site, "2026-03", device_id="db-1", clock=clock)
+    assert filtered.warranties == ()  # the report's devices only

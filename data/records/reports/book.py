@@ -21,6 +21,7 @@ from data.calendar import ResponseStatus
 from data.checklists import Checklist
 from data.clock import Clock, utc_now
 from data.models import Device, Site
+from data.records.assets.reader import ending_within
 from data.records.checks.book import CheckRecords
 from data.records.hotline.stats import hotline_stats
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident
@@ -102,6 +103,9 @@ async def monthly(
         # calls concern no device: counted, like phone-reported incidents, unfiltered only
         hotline=await hotline_stats(store, start, end) if ids is None else None,
         drills=await drill_stats(store, site, start, end, now) if ids is None else None,
+        warranties=tuple(
+            await ending_within(store, site, counted_until.astimezone(tz).date(), devices=chosen)
+        ),
         roster=await roster_stats(store, site.site, start, end) if ids is None else None,
     )
 

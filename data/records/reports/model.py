@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from data.errors import DutyDeskError
+from data.records.assets.model import AssetRecord
 from data.records.hotline.stats import HotlineStats
 from data.records.incidents.model import Incident
 from data.records.reports.drills import DrillStats
@@ -174,6 +175,8 @@ class Report:
     actions: ActionStats
     hotline: HotlineStats | None = None  # None: a report filtered to some devices
     drills: DrillStats | None = None  # None: a report filtered to some devices
+    # the report's devices whose support ends within 60 days of the last day counted
+    warranties: tuple[AssetRecord, ...] = ()
     roster: RosterStats | None = None  # None: a report filtered to some devices
 
     @property
