@@ -324,3 +324,12 @@ async def test_the_incident_record_carries_the_step_log_of_its_plan(
     text = to_markdown(document)
     assert "机房停电应急预案" in text and "启动发电机（如有），确认切换正常" in text
     assert "本机房无发电机" in text and "wang" in text
+
+
+def test_a_missing_plan_file_is_named_where_site_yaml_lists_it(tmp_path: Path) -> None:
+    path = site_file(tmp_path, "emergency:\n  plans: [plans/power.yaml, plans/flood.yaml]\n")
+    with pytest.raises(SiteConfigError) as raised:
+        load_site_config(path)
+    text = str(raised.value)
+    assert "site.yaml:8: emergency.plans[1]: plan " in text, text
+    assert "flood.yaml: file not found" in text
