@@ -30,6 +30,7 @@ from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
 from demo.seed_hotline import plan_hotline
 from demo.seed_plans import plan_drills
+from demo.seed_roster import plan_roster
 from demo.seed_visits import plan_visits
 from demo.seed_watches import plan_watches
 
@@ -57,6 +58,8 @@ COUNTED: Mapping[str, str] = {
     "hotline_followups": "SELECT count(*) FROM hotline_followups",
     "drills": "SELECT count(*) FROM plan_runs WHERE kind = 'drill' AND status = 'finished'",
     "plan_runs": "SELECT count(*) FROM plan_runs WHERE kind = 'incident'",
+    "roster_days": "SELECT count(DISTINCT day) FROM roster_entries",
+    "roster_swaps": "SELECT count(*) FROM roster_swaps",
     "audit_rows": "SELECT count(*) FROM audit",
 }
 _PASSWORD_CHECKS = (
@@ -88,6 +91,7 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
         plan_visits(desk)
         plan_hotline(desk)
         plan_drills(desk)
+        plan_roster(desk)
         plan_watches(desk, history)
         await desk.run()
         counts = {name: await _count(store, sql) for name, sql in COUNTED.items()}
