@@ -25,6 +25,7 @@ from pathlib import Path
 from data.clock import utc_now
 from data.config import load_site_config
 from data.store import Store
+from demo.seed_assets import plan_assets
 from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
@@ -60,6 +61,8 @@ COUNTED: Mapping[str, str] = {
     "plan_runs": "SELECT count(*) FROM plan_runs WHERE kind = 'incident'",
     "roster_days": "SELECT count(DISTINCT day) FROM roster_entries",
     "roster_swaps": "SELECT count(*) FROM roster_swaps",
+    "assets": "SELECT count(*) FROM assets",
+    "contracts": "SELECT count(*) FROM maintenance_contracts",
     "audit_rows": "SELECT count(*) FROM audit",
 }
 _PASSWORD_CHECKS = (
@@ -89,6 +92,7 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
         await desk.checks.persist(history.batch)
         plan_events(desk, history.faults)
         plan_visits(desk)
+        plan_assets(desk)
         plan_hotline(desk)
         plan_drills(desk)
         plan_roster(desk)
