@@ -13,11 +13,14 @@ from pydantic import ValidationError
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.calendar import assurance_period, interval_factor
+from data.checklist_templates import PRE_HOLIDAY_FILE, template_path
+from data.checklists import load_checklist
 from data.clock import ManualClock
 from data.exports.report_doc import report_document
 from data.models import Site, SiteInfo
 from data.records.handover.book import HandoverBook
 from data.records.handover.model import HandoverError
+from data.records.inspections.book import InspectionBook
 from data.records.reports.book import monthly
 from data.records.roster.book import RosterBook
 from data.records.roster.model import RosterError, plan
@@ -302,3 +305,32 @@ async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
     assert "Shifts of bob" in words and "3/31" in words
     filtered = await monthly(store, site, "2026-10", zone="z", clock=staff.clock)
     assert filtered.roster is None  # the roster concerns no device
+
+
+async def test_the_pre_holiday_inspection_is_due_the_day_before_the_period(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    checklist = load_checklist(template_path(PRE_HOLIDAY_FILE))
+    book = InspectionBook(store, staff.audit, accounts, SITE, [checklist], staff.clock)
+    two_weeks_ahead = dt.datetime(2026, 9, 17, 10, 0, tzinfo=SITE.tz)
+    assert await book.status(two_weeks_ahead) == []  # no holiday within the week
+    eve = dt.datetime(2026, 9, 30, 10, 0, tzinfo=SITE.tz)
+    [due] = await book.status(eve)
+    assert (due.template.id, due.period.label, due.done) == ("pre-holiday", "pre-2026-10-01", False)
+    assert due.due_by == dt.datetime(2026, 10, 1, 0, 0, tzinfo=SITE.tz)  # the day before
+    # Not done by the first holiday: missed, once.
+    week = dt.timedelta(days=7)
+    [missed] = await book.missed(eve - week, eve + week)
+    assert missed.period.label == "pre-2026-10-01"
+
+    staff.clock.set(eve)
+    draft = await book.start(staff.alice, "pre-holiday")
+    for section in checklist.sections:
+        for item in section.items:
+            if item.required:
+                answer = "20" if item.kind == "reading" else "pass"
+                await book.save_answer(staff.alice, draft, item.id, answer)
+    await book.submit(staff.alice, draft, PASSWORD)
+    [done] = await book.status(eve)
+    assert done.done and done.record_id == draft
+    assert await book.missed(eve - week, eve + week) == []
