@@ -20,18 +20,37 @@ def field_named(refused: DutyDeskError) -> str:
     return str(refused.params.get("field", ""))
 
 
+def _hints() -> dict[str, str]:
+    date = t("assets.hint.date")
+    return {
+        "u": t("assets.hint.u"),
+        "purchased_on": date,
+        "support_level": t("assets.hint.support_level"),
+        "warranty_end": t("assets.hint.warranty_end"),
+        "starts_on": date,
+        "ends_on": date,
+    }
+
+
 class AssetDialog(FormDialog[AssetRecord]):
     """Every field of a device's asset data; it starts as stored, or as site.yaml says."""
 
     def __init__(self, asset: AssetRecord, contracts: Sequence[Contract], save: SaveAsset) -> None:
         values = asset.form_values()
+        hints = _hints()
         choices = tuple((f"{c.number} · {c.vendor}", c.number) for c in contracts)
 
         def field(name: str) -> FormField:
             label = t(f"assets.field.{name}")
             if name == "contract_number":
                 return FormField(name, label, "choice", values[name], choices=choices)
-            return FormField(name, label, value=values[name], required=name == "asset_number")
+            return FormField(
+                name,
+                label,
+                value=values[name],
+                placeholder=hints.get(name, ""),
+                required=name == "asset_number",
+            )
 
         async def run(form: RecordForm) -> AssetRecord:
             return await save(form.values())
@@ -52,6 +71,7 @@ class ContractDialog(FormDialog[Contract]):
 
     def __init__(self, contract: Contract | None, save: SaveContract) -> None:
         values = _contract_values(contract)
+        hints = _hints()
 
         async def run(form: RecordForm) -> Contract:
             return await save(form.values())
@@ -61,6 +81,7 @@ class ContractDialog(FormDialog[Contract]):
                 name,
                 t(f"assets.field.{name}"),
                 value=values.get(name, ""),
+                placeholder=hints.get(name, ""),
                 required=name in ("number", "vendor", "starts_on", "ends_on"),
             )
             for name in self.FIELDS

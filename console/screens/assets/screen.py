@@ -237,7 +237,7 @@ def asset_cells(asset: AssetRecord, today: date) -> list[Text]:
         Text(number, style="" if asset.stored else "dim"),
         Text(asset.device_name),
         Text(asset.place),
-        Text(asset.vendor),
+        Text(asset.vendor or (asset.contract.vendor if asset.contract else "")),
         Text(asset.contract_number or ""),
         warranty_cell(asset.covered_until, today),
     ]
