@@ -15,6 +15,7 @@ from console.app import DutyDeskApp
 from console.screens.incidents.screen import IncidentsScreen
 from console.screens.plans.dialogs import PlanForm
 from console.screens.plans.screen import PlansScreen
+from data.desk import open_desk
 from data.records.emergency.model import PlanRun
 from tests.support.console import wait_until
 from tests.support.incidents import OPERATOR, form, go_to, quiet_app, seed_incidents, start, text
@@ -117,3 +118,17 @@ async def test_a_drill_is_started_logged_and_finished_with_its_findings(seeded_d
         assert done.status == "finished"
         assert done.participants == ("张三", "李四") and done.follow_ups == ("更新离线备份清单",)
         await wait_until(pilot, lambda: "隔离用时 6 分钟" in text(app, "#plans-details-text"))
+
+
+async def test_a_step_logged_at_another_console_shows_without_a_key(seeded_db: Path) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        run = await app.desk.emergency.start_drill(OPERATOR, "ransomware", "演练")
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        assert isinstance(plans, PlansScreen)
+        await wait_until(pilot, lambda: plans.selected is not None)
+        async with await open_desk(app.desk.site, seeded_db) as other:
+            await other.emergency.log_step(OPERATOR, run.id, "isolate", note="已拔掉网线")
+        await wait_until(pilot, lambda: "已拔掉网线" in text(app, "#plans-details-text"))

@@ -40,7 +40,7 @@ SIMILAR_LIMIT = 5
 
 class IncidentsScreen(SectionScreen):
     SECTION = "incidents"
-    RECORD_ACTIONS = ("incident.",)
+    RECORD_ACTIONS = ("incident.", "plan.")  # the details show the plans run for it
     BINDINGS = [
         Binding("n", "new", "incidents.key.new", id="incidents.new"),
         Binding("r", "dialog('respond')", "incidents.key.respond", id="incidents.respond"),

@@ -36,6 +36,7 @@ RELOAD_SECONDS = 30.0  # another desk may log steps
 
 class PlansScreen(SectionScreen):
     SECTION = "plans"
+    RECORD_ACTIONS = ("plan.",)  # another console's step or drill reloads the runs
     BINDINGS = [
         Binding("d", "drill", "plans.key.drill", id="plans.drill"),
         Binding("l", "step", "plans.key.step", id="plans.step"),
