@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from data.calendar import assurance_period, interval_factor
 from data.checklist_templates import PRE_HOLIDAY_FILE, template_path
 from data.checklists import load_checklist
 from data.clock import ManualClock
+from data.config import SiteConfigError, load_site_config
 from data.exports.report_doc import report_document
 from data.models import Site, SiteInfo
 from data.records.handover.book import HandoverBook
@@ -334,3 +336,31 @@ async def test_the_pre_holiday_inspection_is_due_the_day_before_the_period(
     [done] = await book.status(eve)
     assert done.done and done.record_id == draft
     assert await book.missed(eve - week, eve + week) == []
+
+
+def test_a_bad_assurance_period_is_reported_at_its_line_in_site_yaml(tmp_path: Path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "site:\n"
+        "  name: 机房\n"
+        "  shifts: [{name: 白班, start: '08:30', end: '17:30'}]\n"
+        "  calendar:\n"
+        "    assurance:\n"
+        "      - {name: 国庆节, start: 2026-10-01, end: 2026-10-07, leader: 韦主任}\n"
+        "      - name: 东盟博览会\n"
+        "        start: 2026-09-17\n"
+        "        end: 2026-09-20\n"
+        "        interval_factor: 0\n"
+        "zones: [{id: z, name: 机房}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SiteConfigError) as refused:
+        load_site_config(site)
+    lines = str(refused.value).splitlines()
+    assert any(
+        line.startswith(f"{site}:7:") and "site.calendar.assurance[1].leader" in line
+        for line in lines
+    ), lines
+    assert any(line.startswith(f"{site}:10:") and "interval_factor" in line for line in lines), (
+        lines
+    )
