@@ -18,7 +18,16 @@ from console.screens.plans.screen import PlansScreen
 from data.desk import open_desk
 from data.records.emergency.model import PlanRun
 from tests.support.console import wait_until
-from tests.support.incidents import OPERATOR, form, go_to, quiet_app, seed_incidents, start, text
+from tests.support.incidents import (
+    OPERATOR,
+    audited,
+    form,
+    go_to,
+    quiet_app,
+    seed_incidents,
+    start,
+    text,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 
@@ -132,3 +141,27 @@ async def test_a_step_logged_at_another_console_shows_without_a_key(seeded_db: P
         async with await open_desk(app.desk.site, seeded_db) as other:
             await other.emergency.log_step(OPERATOR, run.id, "isolate", note="已拔掉网线")
         await wait_until(pilot, lambda: "已拔掉网线" in text(app, "#plans-details-text"))
+
+
+@pytest.mark.parametrize(("user", "written"), [("zhangsan", False), ("wangwu", True)])
+async def test_x_files_the_runs_record_for_a_supervisor(
+    seeded_db: Path, user: str, written: bool
+) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, user)
+        run = await app.desk.emergency.start_drill(OPERATOR, "ransomware", "模拟勒索病毒")
+        await app.desk.emergency.log_step(OPERATOR, run.id, "isolate", "skipped", "演练不断网")
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        assert isinstance(plans, PlansScreen)
+        await wait_until(pilot, lambda: plans.selected is not None)
+        await pilot.press("x")
+        outcomes = await audited(pilot, app, "plan.export")
+    assert outcomes == (["ok"] if written else ["denied"])
+    markdown = seeded_db.parent / "exports" / f"plan-run-{run.id}.md"
+    assert markdown.exists() == written
+    if written:
+        text = markdown.read_text("utf-8")
+        assert "勒索病毒应急预案" in text and "模拟勒索病毒" in text and "演练不断网" in text
+        assert (seeded_db.parent / "exports" / f"plan-run-{run.id}.pdf").stat().st_size > 0
