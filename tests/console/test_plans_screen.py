@@ -13,7 +13,7 @@ from textual.widgets import Input, TextArea
 
 from console.app import DutyDeskApp
 from console.screens.incidents.screen import IncidentsScreen
-from console.screens.plans.dialogs import PlanForm
+from console.screens.plans.dialogs import PlanForm, PlansViewer
 from console.screens.plans.screen import PlansScreen
 from data.desk import open_desk
 from data.records.emergency.model import PlanRun
@@ -165,3 +165,20 @@ async def test_x_files_the_runs_record_for_a_supervisor(
         text = markdown.read_text("utf-8")
         assert "勒索病毒应急预案" in text and "模拟勒索病毒" in text and "演练不断网" in text
         assert (seeded_db.parent / "exports" / f"plan-run-{run.id}.pdf").stat().st_size > 0
+
+
+async def test_v_shows_the_sites_plans_with_their_steps_and_whom_to_notify(
+    seeded_db: Path,
+) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlansViewer))
+        shown = text(app, "#plans-viewer-text")
+        for expected in ("机房停电应急预案", "勒索病毒应急预案", "触发条件", "供电公司", "网信办"):
+            assert expected in shown, expected
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is plans)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from data.emergency_plans import EmergencyPlan
 from data.i18n import t
 from data.records.emergency.model import PlanRun, RunStep
 
@@ -95,4 +96,25 @@ def incident_runs(runs: Sequence[PlanRun], tz: dt.tzinfo) -> Text:
     for run in runs:
         out.append("\n")
         out.append_text(run_details(run, tz))
+    return out
+
+
+def plan_text(plan: EmergencyPlan) -> Text:
+    """A plan as the operator reads it before (or while) running it: what sets it off,
+    who acts, and the steps in order with whom each one notifies."""
+    out = Text()
+    out.append(f"{plan.name}\n", style="bold")
+    out.append(t("plans.trigger", text=plan.trigger) + "\n")
+    roles = "；".join(
+        f"{role.name}：{role.duty}" if role.duty else role.name for role in plan.roles
+    )
+    out.append(t("plans.roles", roles=roles) + "\n")
+    for number, step in enumerate(plan.steps, 1):
+        out.append(f"{number:>2}. {step.text}")
+        out.append(f" [{plan.role(step.role).name}]", style="dim")
+        if step.notify:
+            out.append(" " + t("plans.notify", who="、".join(step.notify)), style="italic")
+        if step.guidance:
+            out.append(f"\n      {step.guidance}", style="dim")
+        out.append("\n")
     return out
