@@ -86,14 +86,18 @@ class RunReader:
         return await self._with_steps(rows)
 
     async def _with_steps(self, rows: Sequence[sqlite3.Row]) -> list[PlanRun]:
-        runs = []
-        for row in rows:
-            logged = await self._store.fetchall(
-                "SELECT step_id, outcome, at, who, note FROM plan_run_steps WHERE run_id = ?",
-                (row["id"],),
-            )
-            runs.append(run_from_rows(row, logged))
-        return runs
+        """The runs of ``rows`` with their step logs, read in one query."""
+        ids = [int(row["id"]) for row in rows]
+        logged: dict[int, list[sqlite3.Row]] = {run_id: [] for run_id in ids}
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            for entry in await self._store.fetchall(
+                "SELECT run_id, step_id, outcome, at, who, note FROM plan_run_steps"
+                f" WHERE run_id IN ({marks})",
+                ids,
+            ):
+                logged[int(entry["run_id"])].append(entry)
+        return [run_from_rows(row, logged[int(row["id"])]) for row in rows]
 
 
 class EmergencyBook(RunReader):
