@@ -364,3 +364,17 @@ def test_a_bad_assurance_period_is_reported_at_its_line_in_site_yaml(tmp_path: P
     assert any(line.startswith(f"{site}:10:") and "interval_factor" in line for line in lines), (
         lines
     )
+
+
+async def test_the_report_counts_the_pre_holiday_inspection_in_the_month_it_was_due(
+    staff: Staff, store: Store
+) -> None:
+    checklist = load_checklist(template_path(PRE_HOLIDAY_FILE))
+    site = Site.model_validate({"site": SITE, "zones": [{"id": "z", "name": "机房"}]})
+    staff.clock.set(dt.datetime(2026, 11, 1, tzinfo=dt.UTC))  # both months are over
+    september = await monthly(store, site, "2026-09", templates=[checklist], clock=staff.clock)
+    assert september.inspections is not None
+    [due] = september.inspections
+    assert (due.template_id, due.due, due.done) == ("pre-holiday", 1, 0)
+    october = await monthly(store, site, "2026-10", templates=[checklist], clock=staff.clock)
+    assert october.inspections is not None and october.inspections[0].due == 0

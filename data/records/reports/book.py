@@ -97,7 +97,9 @@ async def monthly(
         devices=tuple(devices),
         alarms=await alarm_stats(store, start, end, ids),
         incidents=incident_stats(incidents, now),
-        inspections=await inspection_stats(store, templates, start, end, now, tz),
+        inspections=await inspection_stats(
+            store, templates, start, end, now, tz, site.site.calendar.assurance
+        ),
         visitors=await visitor_stats(store, start, end),
         actions=await action_stats(store, start, end, ids),
         # calls concern no device: counted, like phone-reported incidents, unfiltered only
