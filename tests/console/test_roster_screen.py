@@ -96,6 +96,18 @@ async def test_a_supervisor_rosters_a_day_and_records_a_swap_at_80x24(seeded_db:
         ]
         await wait_until(pilot, lambda: "换班：白班 zhangsan → wangwu" in text(app, "#roster-day"))
 
+        # The month's roster and the next day's assurance report, as files.
+        await pilot.press("x")
+        await wait_until(pilot, lambda: len(screen.exported) == 3)
+        markdown = next(p for p in screen.exported if p.suffix == ".md").read_text("utf-8")
+        assert markdown.startswith("# 值班排班表") and "家中有事" in markdown
+        await pilot.press("d")  # today is in no assurance period
+        await wait_until(pilot, lambda: "不在保障期内" in str(list(app._notifications)[-1].message))
+        await pilot.press("down", "d")
+        await wait_until(pilot, lambda: screen.exported[0].name == "assurance-2026-11-28.md")
+        daily = screen.exported[0].read_text("utf-8")
+        assert "## 2026-11-28（星期六）保障日报" in daily and "带班领导：韦主任" in daily
+
 
 async def test_an_operator_reads_the_roster_and_the_header_names_who_is_on(
     seeded_db: Path,
