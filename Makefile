@@ -23,9 +23,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/dutydesk demo
 
-# Debian's real peers for the interop tests (net-snmp, OpenSSH), a CJK TrueType font for
-# the PDF exports and poppler-utils to render them back in the tests. Only as root.
-DEBIAN_PACKAGES := snmpd snmp openssh-server fonts-wqy-microhei poppler-utils
+# Debian's real peers for the interop tests (net-snmp, OpenSSH), PostgreSQL 15 for the
+# store tests over both backends (tests/support/postgres.py runs a private server), a CJK
+# TrueType font for the PDF exports and poppler-utils to render them back in the tests.
+# Only as root.
+DEBIAN_PACKAGES := snmpd snmp openssh-server postgresql fonts-wqy-microhei poppler-utils
 peers:
 	@if [ "$$(id -u)" = "0" ]; then \
 	  missing=""; \
@@ -36,7 +38,7 @@ peers:
 	    echo "installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  fi; \
-	else echo "not root: using the snmpd/sshd already installed (interop tests skip without them)"; fi
+	else echo "not root: using the snmpd/sshd/postgresql already installed (the PostgreSQL store tests fail without it)"; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check console widgets checks data demo tests $(wildcard bench)

@@ -2,10 +2,11 @@
 accounts, an admin; ``seeded_db``, the console tests' database (tests.support.seed). What only
 one group uses sits in that group's conftest.py (tests/unit, tests/cli, tests/interop).
 
-``store`` is a fresh migrated database under ``tmp_path``; ``clock`` is a ManualClock that
-``audit`` and ``accounts`` both read, so tests move time with ``clock.advance(...)``.
-``accounts`` lowers the scrypt cost (``fast_scrypt``): tests about the hash itself must not
-use it.
+``store`` is a fresh migrated database under ``tmp_path``; ``any_store`` is the same over
+SQLite and a private PostgreSQL (tests.support.postgres), parametrized; ``clock`` is a
+ManualClock that ``audit`` and ``accounts`` both read, so tests move time with
+``clock.advance(...)``. ``accounts`` lowers the scrypt cost (``fast_scrypt``): tests about
+the hash itself must not use it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.store import Store
+from tests.support.postgres import any_store, backend, pg_dsn, postgres_server, store_target
 from tests.support.seed import SEEDED_DB_NAME, seed_db
+
+# The private PostgreSQL and the store over both backends (tests.support.postgres).
+__all__ = ["any_store", "backend", "pg_dsn", "postgres_server", "store_target"]
 
 ADMIN_PASSWORD = "Adm1n-pass"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
