@@ -1,0 +1,430 @@
+"""The PostgreSQL store: the public API of ``data.store.Store`` over asyncpg.
+
+``await PgStore.open(dsn, key_dir=...)`` connects, checks the database is ours (or empty),
+and applies the PostgreSQL migrations (``data/migrations/postgresql/``) under an advisory
+lock. Use is serialised on one connection by an ``asyncio.Lock``, as on SQLite:
+
+- ``async with store.transaction() as db:`` is ``BEGIN`` plus a transaction-scoped advisory
+  lock on the store, so one writing transaction runs at a time across every process on the
+  database, as SQLite's ``BEGIN IMMEDIATE`` does; ``COMMIT`` (with ``NOTIFY
+  dutydesk_change`` in the same round trip) or ``ROLLBACK`` on an exception. Nested, it is a
+  SAVEPOINT. ``db`` offers ``execute``, ``execute_fetchall`` and ``executemany``.
+- ``fetchall``/``fetchone`` read; ``write``/``write_many`` write, in the caller's
+  transaction or in their own. Rows are asyncpg ``Record``s: by index and by column name.
+- Every statement goes through ``data.sql_dialect`` (``?``/``:name`` to ``$n``; SQLite-only
+  SQL refused with a ``DialectError``).
+- ``data_version()`` replaces SQLite's ``PRAGMA data_version``: a count of the commits other
+  sessions announced on ``dutydesk_change`` (LISTEN on a second connection);
+  ``wait_changed(timeout)`` waits for the next one; ``listen(channel, callback)`` for others
+  (``dutydesk_live``: the live feed's new head).
+
+Errors: a constraint (PostgreSQL class 23, which the audit triggers raise too) is a
+``StoreIntegrityError``, also an ``sqlite3.IntegrityError`` so the books' handlers hold; a
+lost connection or an unreachable server is a ``DatabaseFault`` naming the store by its
+masked DSN. A password never appears in a message: ``mask_dsn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+
+from data.migrations import Migration, load_migrations
+from data.paths import private_dir
+from data.sql_dialect import DialectError, to_postgres
+from data.store import (
+    DatabaseFault,
+    MigrationError,
+    NotDutyDeskError,
+    Params,
+    SchemaTooNewError,
+    StoreError,
+)
+
+PG_MIGRATIONS = "data.migrations.postgresql"
+CHANGE_CHANNEL = "dutydesk_change"
+LIVE_CHANNEL = "dutydesk_live"
+# pg_advisory_xact_lock(class, object): 'DUTY' as the class; one object per purpose.
+_LOCK_CLASS = 0x44555459
+_WRITER_LOCK = 1
+_MIGRATION_LOCK = 2
+CONNECT_TIMEOUT_S = 10.0
+_PASSWORD_IN_URL = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"((?:^|[?&\s])password=)([^&\s]*)", re.IGNORECASE)
+
+
+def is_dsn(target: str | Path) -> bool:
+    return isinstance(target, str) and target.lower().startswith(("postgresql://", "postgres://"))
+
+
+def mask_dsn(text: str) -> str:
+    """``text`` with any password of a DSN in it replaced by ``***``."""
+    text = _PASSWORD_IN_URL.sub(r"\1***\3", text)
+    return _PASSWORD_PARAM.sub(r"\1***", text)
+
+
+def _dsn_password(dsn: str) -> str | None:
+    parts = urlsplit(dsn)
+    if parts.password:
+        return unquote(parts.password)
+    match = _PASSWORD_PARAM.search(parts.query)
+    return unquote(match.group(2)) if match else None
+
+
+def store_file_stem(dsn: str) -> str:
+    """A file name for a database: ``dbname_host_port.pg`` (its keys and logs sit beside it)."""
+    parts = urlsplit(dsn)
+    host = parts.hostname or "localhost"
+    port = parts.port or 5432
+    name = unquote(parts.path.lstrip("/")) or (parts.username or "postgres")
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}_{host}_{port}")
+    return safe + ".pg"
+
+
+class StoreIntegrityError(StoreError, sqlite3.IntegrityError):
+    """A constraint or a trigger refused the write (PostgreSQL SQLSTATE class 23)."""
+
+    code = "integrity"
+
+
+class PgConnection:
+    """What a book calls on ``db`` inside ``transaction()``, as on an aiosqlite connection."""
+
+    def __init__(self, store: PgStore) -> None:
+        self._store = store
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self._store._conn.is_in_transaction())
+
+    async def execute(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        return await self._store._run(sql, params)
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        return await self._store._run(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._store._run_many(sql, rows)
+
+
+class PgStore:
+    """One open PostgreSQL database. ``await PgStore.open(dsn)``; ``await close()`` it."""
+
+    dialect = "postgresql"
+
+    def __init__(
+        self,
+        dsn: str,
+        conn: asyncpg.Connection,
+        listener: asyncpg.Connection,
+        schema_version: int,
+        path: Path,
+    ) -> None:
+        self.label = mask_dsn(dsn)
+        self.path = path  # local: the audit and field keys and the backup log sit beside it
+        self.schema_version = schema_version
+        self._conn = conn
+        self._listener = listener
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+        self._version = 0
+        self._changed = asyncio.Event()
+        self._db = PgConnection(self)
+        self._closed = False
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    async def open(
+        cls,
+        dsn: str,
+        *,
+        key_dir: Path | str | None = None,
+        migrations: Sequence[Migration] | None = None,
+    ) -> PgStore:
+        """Connect and migrate; ``SchemaTooNewError``, ``NotDutyDeskError``,
+        ``MigrationError``, or a ``DatabaseFault`` when the server cannot be reached."""
+        label = mask_dsn(dsn)
+        folder = Path(key_dir) if key_dir is not None else _default_key_dir()
+        private_dir(folder)
+        conn = await _connect(dsn, label)
+        try:
+            listener = await _connect(dsn, label)
+        except BaseException:
+            await conn.close()
+            raise
+        try:
+            chosen = load_migrations(PG_MIGRATIONS, gaps=True) if migrations is None else migrations
+            version = await _migrate(conn, label, list(chosen))
+        except BaseException:
+            await conn.close()
+            await listener.close()
+            raise
+        store = cls(dsn, conn, listener, version, folder / store_file_stem(dsn))
+        await listener.add_listener(CHANGE_CHANNEL, store._on_change)
+        return store
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> PgConnection:
+        """What ``transaction()`` yields: use it only inside one."""
+        return self._db
+
+    def owns_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConnection]:
+        if self.owns_transaction():
+            async with self._savepoint():
+                yield self._db
+            return
+        async with self._lock:
+            self._owner = asyncio.current_task()
+            try:
+                with self._faults():
+                    await self._conn.execute(
+                        f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_WRITER_LOCK})"
+                    )
+                    try:
+                        yield self._db
+                        await self._conn.execute(f"NOTIFY {CHANGE_CHANNEL}; COMMIT")
+                    except BaseException:
+                        if not self._conn.is_closed() and self._conn.is_in_transaction():
+                            await self._conn.execute("ROLLBACK")
+                        raise
+            finally:
+                self._owner = None
+
+    @contextlib.asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        self._depth += 1
+        name = f"nested_{self._depth}"
+        try:
+            await self._conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+                raise
+            await self._conn.execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
+
+    @contextlib.contextmanager
+    def _faults(self) -> Iterator[None]:
+        try:
+            yield
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise StoreIntegrityError(mask_dsn(str(exc)), sqlstate=exc.sqlstate) from exc
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+            if isinstance(exc, asyncpg.InterfaceError) and not self._conn.is_closed():
+                raise
+            raise _fault(self.label, exc) from exc
+
+    async def _run(self, sql: str, params: Params) -> list[asyncpg.Record]:
+        statement = to_postgres(sql)
+        args = statement.args(params)
+        with self._faults():
+            return list(await self._conn.fetch(statement.sql, *args))
+
+    async def _run_many(self, sql: str, rows: Iterable[Params]) -> None:
+        statement = to_postgres(sql)
+        batch = statement.many(rows)
+        if batch:
+            with self._faults():
+                await self._conn.executemany(statement.sql, batch)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        if self.owns_transaction():
+            return await self._run(sql, params)
+        async with self._lock:
+            return await self._run(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> asyncpg.Record | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def write(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        """One statement (its ``RETURNING`` rows come back); joins the caller's transaction,
+        else runs in its own (taking the store's writer lock, like every write)."""
+        if self.owns_transaction():
+            return await self._run(sql, params)
+        async with self.transaction():
+            return await self._run(sql, params)
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction():
+            await self._run_many(sql, rows)
+
+    async def data_version(self) -> int:
+        """A number that grows when another session commits a write to the database (its
+        NOTIFY on ``dutydesk_change``); this store's own writes do not move it."""
+        return self._version
+
+    async def wait_changed(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for another session's commit; True when one came."""
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(payload)`` for each NOTIFY on ``channel`` (``dutydesk_live``...)."""
+
+        def deliver(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+            callback(str(payload))
+
+        await self._listener.add_listener(channel, deliver)
+
+    def _on_change(self, _conn: object, pid: int, _channel: str, _payload: object) -> None:
+        if pid != self._conn.get_server_pid():
+            self._version += 1
+            self._changed.set()
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.write(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def ensure_function(self, name: str, nargs: int, func: Callable[..., Any]) -> None:
+        """SQL functions written in Python exist only on SQLite: compute in Python instead."""
+        raise DialectError(
+            f"the SQL function {name}() is SQLite-only: the PostgreSQL store cannot run Python"
+            " inside a statement",
+            construct=name,
+        )
+
+
+def _default_key_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dutydesk")) / "postgresql"
+
+
+def _fault(label: str, exc: BaseException) -> DatabaseFault:
+    detail = mask_dsn(str(exc) or type(exc).__name__)
+    text = f"The database {label} cannot be reached: {detail}"
+    fault = DatabaseFault(text, code="db_unreachable", path=label, detail=detail)
+    fault.sqlite_errorcode = -1
+    fault.sqlite_errorname = ""
+    return fault
+
+
+async def _connect(dsn: str, label: str) -> asyncpg.Connection:
+    """A connection with every acknowledged commit durable (``synchronous_commit`` on)."""
+    settings = {"synchronous_commit": "on", "application_name": "dutydesk"}
+    try:
+        conn: asyncpg.Connection = await asyncpg.connect(
+            dsn, timeout=CONNECT_TIMEOUT_S, server_settings=settings
+        )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        fault = _fault(label, exc)
+        password = _dsn_password(dsn)
+        if password and password in str(fault):  # never, but make sure
+            raise StoreError(f"The database {label} cannot be reached") from None
+        raise fault from None
+    return conn
+
+
+async def _migrate(conn: asyncpg.Connection, label: str, migrations: list[Migration]) -> int:
+    """Apply the dialect's migrations not applied yet, in number order, each in its own
+    transaction; the schema version is the highest applied (``meta`` ``schema_version``).
+    While the PostgreSQL files are being ported the numbers may have gaps: a file ported
+    later is applied when it arrives, so every file is applied exactly once."""
+    latest = migrations[-1].version if migrations else 0
+    async with conn.transaction():
+        await conn.execute(f"SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_MIGRATION_LOCK})")
+        applied = await _applied(conn, label)
+        current = max(applied, default=0)
+        if current > latest:
+            raise SchemaTooNewError(
+                f"{label} has schema version {current}, but this dutydesk knows only up to "
+                f"{latest}: run the newer dutydesk that wrote it",
+                found=current,
+                supported=latest,
+            )
+        for migration in migrations:
+            if migration.version in applied:
+                continue
+            try:
+                async with conn.transaction():  # a savepoint: one migration at a time
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                        migration.version,
+                        migration.name,
+                    )
+                    current = max(current, migration.version)
+                    await conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema_version', $1)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        str(current),
+                    )
+            except asyncpg.PostgresError as exc:
+                raise MigrationError(
+                    f"migration {migration.label} failed and was rolled back ({exc}); "
+                    f"{label} stays at schema version {max(applied, default=0)}",
+                    migration=migration.label,
+                ) from exc
+            applied.add(migration.version)
+    return current
+
+
+async def _applied(conn: asyncpg.Connection, label: str) -> set[int]:
+    """The migrations applied to the database; refuses a database that is not ours."""
+    tables = {
+        str(row["table_name"])
+        for row in await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    }
+    if not tables:
+        await conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        return set()
+    if "schema_migrations" not in tables or "meta" not in tables:
+        raise NotDutyDeskError(f"{label} is a PostgreSQL database but not a dutydesk one")
+    app = await conn.fetchval("SELECT value FROM meta WHERE key = 'app'")
+    if app != "dutydesk":
+        raise NotDutyDeskError(f"{label} is a PostgreSQL database but not a dutydesk one")
+    return {
+        int(row["version"]) for row in await conn.fetch("SELECT version FROM schema_migrations")
+    }
