@@ -53,7 +53,6 @@ GENESIS_ACTION = "audit.genesis"
 GENESIS_KEY = "audit.genesis"  # meta: "pending" until the genesis row exists, then its id
 GENESIS_PENDING = "pending"
 HEAD_KEY = "audit.head"
-_MAC_SQL_FUNCTION = "dutydesk_audit_mac"
 _VERIFY_PAGE = 2000
 _HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 _SECRET_KEY = re.compile(
@@ -64,34 +63,17 @@ _COLUMNS = "id, ts, user, terminal, action, object, outcome, detail, prev_hash, 
 
 # The chain head as one row: the last id (0 when empty) and the hash the next row links to.
 _HEAD = f"""
-(SELECT coalesce(max(id), 0) AS id,
-        coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}') AS hash
- FROM audit) AS head
+SELECT coalesce(max(id), 0) AS id,
+       coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '{GENESIS_HASH}') AS hash
+FROM audit
 """
 
-# One statement appends a row: it reads the current head, links to it and MACs the row
-# (the SQL function is keyed_row_hash under the store's audit key, registered on the
-# connection). Being a single statement it is atomic on its own and also joins a
-# caller's open transaction.
-_APPEND = f"""
-INSERT INTO audit (id, ts, user, terminal, action, object, outcome, detail, prev_hash, hash)
-SELECT head.id + 1, :ts, :user, :terminal, :action, :object, :outcome, :detail, head.hash,
-       {_MAC_SQL_FUNCTION}(head.hash, head.id + 1, :ts, :user, :terminal, :action, :object,
-                           :outcome, :detail)
-FROM {_HEAD}
-"""
-
-# The genesis row, written only while meta says pending (two processes starting the chain
-# at once: the second inserts nothing). Its detail counts the unkeyed rows before it.
-_GENESIS_DETAIL = "json_object('keyed', 'hmac-sha256', 'unkeyed_rows', head.id)"
-_APPEND_GENESIS = f"""
-INSERT INTO audit (id, ts, user, terminal, action, object, outcome, detail, prev_hash, hash)
-SELECT head.id + 1, :ts, NULL, :terminal, '{GENESIS_ACTION}', 'audit', 'ok',
-       {_GENESIS_DETAIL}, head.hash,
-       {_MAC_SQL_FUNCTION}(head.hash, head.id + 1, :ts, NULL, :terminal, '{GENESIS_ACTION}',
-                           'audit', 'ok', {_GENESIS_DETAIL})
-FROM {_HEAD}
-WHERE (SELECT value FROM meta WHERE key = '{GENESIS_KEY}') = '{GENESIS_PENDING}'
+# Rows are appended inside one writing transaction (BEGIN IMMEDIATE on SQLite, the store's
+# writer lock on PostgreSQL) that reads the head, then inserts rows whose ids, links and
+# MACs are computed here, in Python, the same on both backends.
+_INSERT = f"""
+INSERT INTO audit ({_COLUMNS})
+VALUES (:id, :ts, :user, :terminal, :action, :object, :outcome, :detail, :prev_hash, :hash)
 """
 
 
@@ -257,21 +239,15 @@ class AuditTrail:
     ) -> int:
         """Append one row and return its id. Inside ``store.transaction()`` it commits or
         rolls back with the caller's changes; outside, it is committed at once."""
-        params = self._params(AuditEvent(user, action, obj, outcome, detail))
-        await self._start_chain()
-        rows = await self._store.write(_APPEND + " RETURNING id", params)
-        return int(rows[0][0])
+        ids = await self._append([self._params(AuditEvent(user, action, obj, outcome, detail))])
+        return ids[0]
 
     async def record_many(self, events: Iterable[AuditEvent]) -> list[int]:
         """Append several rows in one transaction (e.g. a mass acknowledge); their ids."""
         params = [self._params(event) for event in events]
         if not params:
             return []
-        await self._start_chain()
-        async with self._store.transaction() as db:
-            await db.executemany(_APPEND, params)
-            last = int(next(iter(await db.execute_fetchall("SELECT max(id) FROM audit")))[0])
-        return list(range(last - len(params) + 1, last + 1))
+        return await self._append(params)
 
     async def check_key(self) -> None:
         """``KeyFileError`` now, when the chain has started but its key cannot be used: a
@@ -279,30 +255,65 @@ class AuditTrail:
         if await self._store.get_meta(GENESIS_KEY) != GENESIS_PENDING:
             await self._use_key(create=False)
 
-    async def _start_chain(self) -> None:
-        """Make the key usable in SQL and, on a store whose chain is pending, write the
-        genesis row (creating the key if this store never had one)."""
-        if self._chain_started:
-            return
-        marker = await self._store.get_meta(GENESIS_KEY)
-        await self._use_key(create=marker == GENESIS_PENDING)
-        if marker == GENESIS_PENDING:
-            await self._store.write(
-                _APPEND_GENESIS, {"ts": to_db(self._clock()), "terminal": self.terminal}
+    async def _append(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Link and MAC ``rows`` after the current head and insert them, in the caller's
+        transaction or in one of their own; on a store whose chain is pending the genesis
+        row (creating the key if this store never had one) goes first."""
+        if self._store.owns_transaction():
+            return await self._append_in_transaction(rows)
+        async with self._store.transaction():
+            ids = await self._append_in_transaction(rows)
+        self._chain_started = True  # committed: it cannot roll back on us
+        return ids
+
+    async def _append_in_transaction(self, rows: list[dict[str, Any]]) -> list[int]:
+        pending = False
+        if not self._chain_started:
+            pending = await self._store.get_meta(GENESIS_KEY) == GENESIS_PENDING
+        key = await self._use_key(create=pending)
+        head = await self._store.fetchone(_HEAD)
+        assert head is not None
+        last_id, last_hash = int(head["id"]), str(head["hash"])
+        if pending:
+            detail = canonical_json({"keyed": "hmac-sha256", "unkeyed_rows": last_id})
+            genesis = {
+                "ts": to_db(self._clock()),
+                "user": None,
+                "terminal": self.terminal,
+                "action": GENESIS_ACTION,
+                "object": "audit",
+                "outcome": "ok",
+                "detail": detail,
+            }
+            rows = [genesis, *rows]
+        linked: list[dict[str, Any]] = []
+        for row in rows:
+            last_id += 1
+            digest = keyed_row_hash(
+                key,
+                last_hash,
+                last_id,
+                row["ts"],
+                row["user"],
+                row["terminal"],
+                row["action"],
+                row["object"],
+                row["outcome"],
+                row["detail"],
             )
-        elif not self._store.owns_transaction():  # committed: it cannot roll back on us
-            self._chain_started = True
+            linked.append({**row, "id": last_id, "prev_hash": last_hash, "hash": digest})
+            last_hash = digest
+        if len(linked) == 1:
+            await self._store.write(_INSERT, linked[0])
+        else:
+            await self._store.db.executemany(_INSERT, linked)
+        first = last_id - len(rows) + 1 + (1 if pending else 0)
+        return list(range(first, last_id + 1))
 
     async def _use_key(self, *, create: bool) -> bytes:
         if self._key is None:
             self._key = load_chain_key(self._store.path, create=create)
-        key = self._key
-
-        def mac(*row: Any) -> str:
-            return keyed_row_hash(key, *row)
-
-        await self._store.ensure_function(_MAC_SQL_FUNCTION, 9, mac)
-        return key
+        return self._key
 
     def _params(self, event: AuditEvent) -> dict[str, Any]:
         if event.action == GENESIS_ACTION:
