@@ -10,6 +10,7 @@ from checks.feed import (
     CheckSnapshot,
     CheckStale,
     DeviceStateChanged,
+    Event,
     FlappingStarted,
     ResultEvent,
     Transition,
@@ -41,7 +42,7 @@ SNAPSHOT = CheckSnapshot(
 
 def test_events_round_trip() -> None:
     result = ProbeResult(CheckState.CRITICAL, "负载 97%", 97.0, "%", duration_ms=12.5)
-    events = [
+    events: list[Event] = [
         ResultEvent("ups-1", "load", result, SNAPSHOT, AT),
         Transition("ups-1", "load", CheckState.OK, CheckState.CRITICAL, True, AT, "m", 97.0, None),
         AlarmRaised("ups-1", "load", CheckState.CRITICAL, AT, "m", 97.0),
