@@ -32,6 +32,7 @@ from console.live_state import LiveState, last_changes
 from console.palette import PALETTE_BINDING, open_palette, palette_commands
 from console.runtime import CheckRuntime
 from console.screens.alarms.screen import AlarmsScreen
+from console.screens.assets.screen import AssetsScreen
 from console.screens.handover.screen import HandoverScreen
 from console.screens.hotline.screen import HotlineScreen
 from console.screens.incidents.screen import IncidentsScreen
@@ -72,6 +73,7 @@ SECTION_SCREENS: dict[str, type[SectionScreen]] = {
     "roster": RosterScreen,
     "hotline": HotlineScreen,
     "plans": PlansScreen,
+    "assets": AssetsScreen,
 }
 
 
@@ -512,6 +514,8 @@ class DutyDeskApp(App[int]):
                 parts.append(inspections)  # due this period
             if self.user is not None and (followups := figures.followups.text()):
                 parts.append(followups)  # callers of closed incidents to follow up (hotline)
+            if self.user is not None and (warranties := figures.warranties.text()):
+                parts.append(warranties)  # support ending within 60 days (asset register)
         if self.live is not None and (dropped := self.live.dropped_datagrams()):
             parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
         if watch := self.watch_text():

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         config_cmd,
         console_cmd,
         export_cmd,
+        probe_cmd,
         serve_cmd,
     )
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=config_cmd.run_config_check)
 
     check_cmd.add_parser(sub, _global_options)
+    probe_cmd.add_parser(sub, _global_options)
     accounts_cmd.add_parser(sub, _global_options)
     audit_cmd.add_parser(sub, _global_options)
     backup_cmd.add_parsers(sub, _global_options)

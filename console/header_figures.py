@@ -29,6 +29,7 @@ INCIDENTS_MAX_AGE = 30.0  # seconds: another desk may open or answer incidents
 INSPECTIONS_MAX_AGE = 60.0
 ROOM_MAX_AGE = 15.0  # another desk may register people too
 FOLLOWUPS_MAX_AGE = 60.0  # another desk may close incidents or follow up
+WARRANTIES_MAX_AGE = 600.0  # a warranty's 60 days change by the day
 ROSTER_MAX_AGE = 60.0  # the shift changes, another desk may edit the roster
 
 Read = Callable[[], Awaitable[str]]
@@ -100,6 +101,7 @@ class HeaderFigures:
     inspections: HeaderFigure
     room: HeaderFigure
     followups: HeaderFigure
+    warranties: HeaderFigure
     roster: HeaderFigure
 
     def invalidate_all(self) -> None:
@@ -134,6 +136,9 @@ def header_figures(
     async def followups() -> str:
         return followups_text(await desk.hotline.count_due())
 
+    async def warranties() -> str:
+        return warranties_text(len(await desk.assets.expiring()))
+
     async def roster() -> str:
         return roster_text(await desk.roster.on_shift())
 
@@ -142,6 +147,7 @@ def header_figures(
         inspections=figure("inspections", inspections, INSPECTIONS_MAX_AGE),
         room=figure("room", room, ROOM_MAX_AGE),
         followups=figure("followups", followups, FOLLOWUPS_MAX_AGE),
+        warranties=figure("warranties", warranties, WARRANTIES_MAX_AGE),
         roster=figure("roster", roster, ROSTER_MAX_AGE),
     )
 
@@ -177,6 +183,10 @@ def followups_text(due: int) -> str:
     """``待回访 2``: closed incidents whose caller has not been followed up yet."""
     return t("header.followups", n=due) if due else ""
 
+
+def warranties_text(ending: int) -> str:
+    """``保修到期 2``: devices whose warranty (or contract) ends within 60 days."""
+    return t("header.warranty", n=ending) if ending else ""
 
 
 def roster_text(on_roster: OnRoster | None) -> str:

@@ -43,7 +43,7 @@ class PaletteHost(Protocol):
 def palette_commands(app: PaletteHost, screen: Screen[object]) -> Iterator[SystemCommand]:
     if app.user is not None and app.locked_for() is None:
         for section_id, key, label in SECTIONS:
-            help_text = t("palette.section_help", key=key)
+            help_text = t("palette.section_help", key=key) if key else t("palette.section_no_key")
             yield SystemCommand(t(label), help_text, partial(app.action_section, section_id))
         yield SystemCommand(t("palette.lock"), t("palette.lock_help"), app.action_lock)
     if screen.query("HelpPanel"):

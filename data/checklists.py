@@ -26,7 +26,8 @@ from data.yaml_source import (
 )
 
 ItemKind = Literal["passfail", "reading", "choice", "text"]
-Schedule = Literal["daily", "weekly", "monthly"]
+# pre_assurance: due the day before each assurance period (site.calendar.assurance)
+Schedule = Literal["daily", "weekly", "monthly", "pre_assurance"]
 
 
 class ItemSource(Strict):

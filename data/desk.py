@@ -117,13 +117,19 @@ class Desk:
         self.events = EventLog(store)
         self.incidents = IncidentBook(store, self.audit, site, clock)
         self.inspections = InspectionBook(store, self.audit, self.accounts, site, templates, clock)
+        self.roster = RosterBook(store, self.audit, site, clock)
         self.handovers = HandoverBook(
-            store, self.audit, self.accounts, site, clock, inspections=self.inspections
+            store,
+            self.audit,
+            self.accounts,
+            site,
+            clock,
+            inspections=self.inspections,
+            roster=self.roster,
         )
         self.actions = ActionLog(store, self.audit, clock)
         self.assets = AssetRegister(store, self.audit, site, clock)
         self.watch = WatchBook(store)  # the watch lease, outages and open consoles
-        self.roster = RosterBook(store, self.audit, site, clock)
         self.reports = Reports(store, site, templates, clock)
 
     @property

@@ -82,8 +82,9 @@ class Shift(Strict):
 class AssurancePeriod(Strict):
     """A national holiday or major event under assurance (重大节假日保障): every shift of
     its days needs ``min_on_duty`` people on the roster, ``leader`` is on call, and check
-    intervals are multiplied by ``interval_factor``. ``start`` and ``end`` are both
-    included."""
+    intervals are multiplied by ``interval_factor``; an inspection checklist with
+    ``schedule: pre_assurance`` is due the day before ``start``. ``start`` and ``end`` are
+    both included."""
 
     name: str = Field(min_length=1)
     kind: Literal["holiday", "event"] = "holiday"
@@ -93,7 +94,6 @@ class AssurancePeriod(Strict):
     leader_phone: str = ""
     min_on_duty: int = Field(default=2, ge=2, le=10)
     interval_factor: float = Field(default=0.5, gt=0, le=1)
-    checklist: str | None = None  # the pre-holiday inspection, due the day before start
 
     @model_validator(mode="after")
     def _ordered(self) -> AssurancePeriod:

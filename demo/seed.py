@@ -25,9 +25,13 @@ from pathlib import Path
 from data.clock import utc_now
 from data.config import load_site_config
 from data.store import Store
+from demo.seed_assets import plan_assets
 from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk
 from demo.seed_events import faults, plan_events
+from demo.seed_hotline import plan_hotline
+from demo.seed_plans import plan_drills
+from demo.seed_roster import plan_roster
 from demo.seed_visits import plan_visits
 from demo.seed_watches import plan_watches
 
@@ -51,6 +55,14 @@ COUNTED: Mapping[str, str] = {
     "rollup_hours": "SELECT count(*) FROM check_rollups",
     "latest_results": "SELECT count(*) FROM check_latest",
     "action_runs": "SELECT count(*) FROM action_runs",
+    "hotline_calls": "SELECT count(*) FROM hotline_calls",
+    "hotline_followups": "SELECT count(*) FROM hotline_followups",
+    "drills": "SELECT count(*) FROM plan_runs WHERE kind = 'drill' AND status = 'finished'",
+    "plan_runs": "SELECT count(*) FROM plan_runs WHERE kind = 'incident'",
+    "roster_days": "SELECT count(DISTINCT day) FROM roster_entries",
+    "roster_swaps": "SELECT count(*) FROM roster_swaps",
+    "assets": "SELECT count(*) FROM assets",
+    "contracts": "SELECT count(*) FROM maintenance_contracts",
     "audit_rows": "SELECT count(*) FROM audit",
 }
 _PASSWORD_CHECKS = (
@@ -80,6 +92,10 @@ async def seed_history(site_path: Path, db_path: Path, now: datetime | None = No
         await desk.checks.persist(history.batch)
         plan_events(desk, history.faults)
         plan_visits(desk)
+        plan_assets(desk)
+        plan_hotline(desk)
+        plan_drills(desk)
+        plan_roster(desk)
         plan_watches(desk, history)
         await desk.run()
         counts = {name: await _count(store, sql) for name, sql in COUNTED.items()}

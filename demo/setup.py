@@ -89,7 +89,8 @@ def default_db_path() -> Path:
 
 
 def copy_demo_site(target: Path) -> None:
-    """Copy the packaged demo site (site.yaml and checklists/) into ``target``'s folder."""
+    """Copy the packaged demo site (site.yaml, checklists/ and plans/) into ``target``'s
+    folder."""
     source = resources.files("demo")
     marker = target.parent / ".dutydesk-demo"
     if target.exists() and not marker.exists():
@@ -97,11 +98,12 @@ def copy_demo_site(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("dutydesk demo site: rewritten by every `dutydesk demo`\n")
     target.write_text(source.joinpath("site.yaml").read_text("utf-8"), encoding="utf-8")
-    checklists = target.parent / "checklists"
-    checklists.mkdir(exist_ok=True)
-    for entry in source.joinpath("checklists").iterdir():
-        if entry.name.endswith(".yaml"):
-            (checklists / entry.name).write_text(entry.read_text("utf-8"), encoding="utf-8")
+    for folder in ("checklists", "plans"):
+        copies = target.parent / folder
+        copies.mkdir(exist_ok=True)
+        for entry in source.joinpath(folder).iterdir():
+            if entry.name.endswith(".yaml"):
+                (copies / entry.name).write_text(entry.read_text("utf-8"), encoding="utf-8")
 
 
 def _fresh_db(db_path: Path) -> None:

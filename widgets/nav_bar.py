@@ -22,8 +22,11 @@ class NavBar(Widget):
 
     current: reactive[str] = reactive("")
 
-    def __init__(self, sections: list[tuple[str, str, str]], *, id: str | None = None) -> None:
-        """``sections``: (section id, key, label) in display order."""
+    def __init__(
+        self, sections: list[tuple[str, str | None, str]], *, id: str | None = None
+    ) -> None:
+        """``sections``: (section id, key, label) in display order; a section with no key
+        (reached from the palette) shows its label only when it is the current one."""
         super().__init__(id=id)
         self.sections = sections
 
@@ -40,6 +43,11 @@ class NavBar(Widget):
         for section_id, key, label in self.sections:
             current = section_id == self.current
             style = "reverse bold" if current else ""
+            if key is None:
+                if current:
+                    text.append(f" {label} ", style=style)
+                    text.append(gap)
+                continue
             text.append(f" {key} ", style="bold " + style)
             if all_labels or current:
                 text.append(f"{label} ", style=style)

@@ -33,6 +33,7 @@ KIND_GLYPH = {
     "server": "▤",
     "storage": "▥",
     "ups": "ϟ",
+    "pdu": "⌁",
     "aircon": "❄",
     "sensor": "◔",
     "service": "⚙",

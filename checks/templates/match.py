@@ -36,12 +36,11 @@ def _under(oid: str, prefix: str) -> bool:
 
 
 def _specificity(template: DeviceTemplate, sys_object_id: str, answered: bool) -> int:
-    """How closely a template fits: its longest matching prefix, an answered object
-    counting as a long one; 0 when it does not fit."""
-    lengths = [p.count(".") + 1 for p in template.match.sys_object_id if _under(sys_object_id, p)]
-    if answered:
-        lengths.append(100)
-    return max(lengths, default=0)
+    """How closely a template fits (0: not at all): an answered object outweighs any
+    prefix, and a longer sysObjectID prefix a shorter one, so a vendor's template comes
+    before the standard one the same card also speaks."""
+    prefix = [p.count(".") + 1 for p in template.match.sys_object_id if _under(sys_object_id, p)]
+    return (100 if answered else 0) + max(prefix, default=0)
 
 
 async def _answers(q: SnmpQuery, oid: str) -> bool:

@@ -26,6 +26,7 @@ class SectionScreen(Screen[None]):
     BINDINGS = [
         Binding(key, f"app.section('{sid}')", label, id=f"nav.{sid}", show=False)
         for sid, key, label in SECTIONS
+        if key is not None
     ]
 
     def __init__(self, ctx: DeskContext) -> None:

@@ -12,11 +12,14 @@ from pathlib import Path
 from data.checklists import Checklist, load_checklist
 
 TEMPLATE_FILES: tuple[str, ...] = ("daily-room.yaml", "monthly-system.yaml", "access-switch.yaml")
+# Not a default of a site built in code: due only around the site's assurance periods,
+# a site lists it under `inspections:` when it keeps them (schedule: pre_assurance).
+PRE_HOLIDAY_FILE = "pre-holiday.yaml"
 
 
 def template_path(file_name: str) -> Path:
     """The path of a shipped template, e.g. ``template_path("daily-room.yaml")``."""
-    if file_name not in TEMPLATE_FILES:
+    if file_name not in (*TEMPLATE_FILES, PRE_HOLIDAY_FILE):
         raise KeyError(file_name)
     return Path(str(resources.files(__name__).joinpath(file_name)))
 

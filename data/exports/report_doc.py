@@ -29,6 +29,9 @@ def report_document(report: Report) -> Document:
         _inspections(report),
         _actions(report),
         *_hotline(report),
+        *_drills(report),
+        *_warranties(report),
+        *_roster(report),
     ]
     return Document(
         title=t("export.report.title"),
@@ -64,6 +67,10 @@ def _summary(report: Report) -> Section:
     if report.hotline is not None:
         rows.append([t("export.report.calls_total"), str(report.hotline.calls)])
         rows.append([t("export.report.followups_open"), str(report.hotline.open_followups)])
+    if report.drills is not None:
+        d = report.drills
+        rows.append([t("export.report.drills_done"), str(len(d.drills))])
+        rows.append([t("export.report.drill_plan_done"), f"{d.planned_done}/{len(d.planned)}"])
     columns = [t("export.report.figure"), t("export.report.value")]
     return Section(t("export.report.summary"), table=Table(columns, rows))
 
@@ -198,6 +205,85 @@ def _actions(report: Report) -> Section:
     return Section(t("export.report.actions_heading"), table=Table(columns, rows))
 
 
+def _drills(report: Report) -> list[Section]:
+    """The period's drills, and the year's drill plan against the drills done so far."""
+    d = report.drills
+    if d is None:
+        return []
+    tz = report.start.tzinfo
+    assert tz is not None
+    done = Table(
+        [
+            t("export.drills.plan"),
+            t("export.drills.scenario"),
+            t("export.drills.started_at"),
+            t("export.drills.participants"),
+            t("export.drills.findings"),
+            t("export.drills.follow_ups"),
+        ],
+        [
+            [
+                run.plan_name,
+                run.scenario,
+                when(run.started_at, tz),
+                "、".join(run.participants),
+                run.findings,
+                "；".join(run.follow_ups),
+            ]
+            for run in d.drills
+        ],
+    )
+    note = t("export.report.drills_note", runs=d.incident_runs)
+    plan = Table(
+        [
+            t("export.drills.plan"),
+            t("export.report.drill_month"),
+            t("export.report.drills_held"),
+            t("export.report.drill_last"),
+            t("export.report.drill_status"),
+        ],
+        [
+            [
+                p.plan_name,
+                str(p.month),
+                str(p.done),
+                when(p.last, tz) if p.last else NONE,
+                t(f"export.report.drill_status.{p.status}"),
+            ]
+            for p in d.planned
+        ],
+    )
+    return [
+        Section(t("export.report.drills_heading"), [note], done),
+        Section(t("export.report.drill_plan_heading", year=d.year), table=plan),
+    ]
+
+
+def _warranties(report: Report) -> list[Section]:
+    """The devices whose warranty (or maintenance contract) ends within 60 days of the
+    last day counted, the soonest first: to renew before they run out."""
+    if not report.warranties:
+        return []
+    columns = [
+        t(f"export.assets.{c}")
+        for c in ("asset_number", "device", "vendor", "contract_number", "support_level")
+    ]
+    columns += [t("export.assets.contract.hotline"), t("export.assets.warranty_end")]
+    rows = [
+        [
+            a.asset_number or t("export.assets.unregistered"),
+            f"{a.device_name} ({a.device_id})",
+            a.vendor,
+            a.contract_number or "",
+            a.effective_support_level,
+            a.hotline,
+            str(a.covered_until or ""),
+        ]
+        for a in report.warranties
+    ]
+    return [Section(t("export.report.warranties"), table=Table(columns, rows))]
+
+
 def _hotline(report: Report) -> list[Section]:
     """Calls, follow-ups by satisfaction and those still due; none in a filtered report."""
     h = report.hotline
@@ -213,3 +299,44 @@ def _hotline(report: Report) -> list[Section]:
     ]
     columns = [t("export.report.figure"), t("export.report.value")]
     return [Section(t("export.report.hotline"), table=Table(columns, rows))]
+
+
+def _roster(report: Report) -> list[Section]:
+    """Days rostered, swaps, handovers off the roster, shifts per person, and each
+    assurance period of the month (short shifts: fewer than its two-person duty)."""
+    r = report.roster
+    if r is None:
+        return []
+    rows = [
+        [t("export.report.roster_days"), f"{r.days_rostered}/{r.days}"],
+        [t("export.report.roster_swaps"), str(r.swaps)],
+        [t("export.report.roster_off"), str(r.off_roster_handovers)],
+        *(
+            [t("export.report.roster_person", name=name), str(n)]
+            for name, n in r.shifts_by_person.items()
+        ),
+    ]
+    columns = [t("export.report.figure"), t("export.report.value")]
+    sections = [Section(t("export.report.roster"), table=Table(columns, rows))]
+    if r.assurance:
+        periods = Table(
+            [
+                t("roster.col.period"),
+                t("export.report.roster_span"),
+                t("roster.col.leader"),
+                t("export.report.roster_period_days"),
+                t("export.report.roster_short"),
+            ],
+            [
+                [
+                    a.period.name,
+                    f"{a.period.start} – {a.period.end}",
+                    a.period.leader,
+                    str(a.days),
+                    str(a.short_shifts),
+                ]
+                for a in r.assurance
+            ],
+        )
+        sections.append(Section(t("export.report.assurance"), table=periods))
+    return sections

@@ -1,17 +1,21 @@
 """The duty roster (data.records.roster) as printable Documents: the roster of a date range
 (one row a day, a column a shift, then the swaps and the handovers taken off the roster),
-and the daily assurance report (保障日报) of each day under an assurance period."""
+and the daily assurance report (保障日报) of each day under an assurance period.
+
+``roster_of`` and ``assurance_of`` read what they need from the roster book (the CLI's
+``dutydesk export roster|assurance`` and the roster section both call them)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, tzinfo
 
 from data.exports.document import Document, Section, Table
 from data.exports.formatting import NONE, when
 from data.i18n import t
 from data.records.incidents.model import Incident
+from data.records.roster.book import RosterBook
 from data.records.roster.model import Deviation, RosterDay, Swap
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -224,3 +228,45 @@ def assurance_report(
         sections,
         [t("roster.doc.sign_leader"), t("export.sign.prepared")],
     )
+
+
+async def roster_of(
+    book: RosterBook, first: date, last: date, *, site_name: str, tz: tzinfo, period: str
+) -> Document:
+    """The roster of the days ``first`` to ``last`` (both included)."""
+    return roster_document(
+        await book.days(first, last),
+        await book.swaps(first, last),
+        await book.deviations(first, last),
+        book.shift_names,
+        site_name=site_name,
+        tz=tz,
+        period=period,
+    )
+
+
+async def assurance_of(
+    book: RosterBook,
+    incidents: Sequence[Incident],
+    first: date,
+    last: date,
+    *,
+    site_name: str,
+    tz: tzinfo,
+    period: str,
+) -> Document:
+    """The daily assurance reports of the days ``first`` to ``last`` under an assurance
+    period; ``incidents`` are those reported over those days (any others are left out)."""
+    swaps = await book.swaps(first, last)
+    deviations = await book.deviations(first, last)
+    days = [
+        AssuranceDay(
+            roster=day,
+            incidents=[i for i in incidents if i.reported_at.astimezone(tz).date() == day.day],
+            swaps=[s for s in swaps if s.day == day.day],
+            deviations=[d for d in deviations if d.day == day.day],
+        )
+        for day in await book.days(first, last)
+        if day.period is not None
+    ]
+    return assurance_report(days, book.shift_names, site_name=site_name, tz=tz, period=period)

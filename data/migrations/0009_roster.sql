@@ -52,3 +52,20 @@ CREATE TABLE roster_handover_deviations (
     reason      TEXT NOT NULL CHECK (reason <> ''),
     recorded_at TEXT NOT NULL
 ) STRICT;
+
+-- A pre-holiday inspection (data/checklist_templates/pre-holiday.yaml, schedule
+-- pre_assurance) is due the day before each assurance period. The inspections table's
+-- CHECK on schedule (0004) admits it from here on. The constraint is only widened, so
+-- every stored row still meets it: SQLite's documentation allows that by editing the
+-- table's SQL in sqlite_schema (lang_altertable.html, "otheralter"), whereas rebuilding
+-- the table is not possible inside this migration's transaction (foreign keys stay on,
+-- and sealed inspections are referenced by their answers). RESET reloads the schema.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+SET sql = replace(
+    sql,
+    'CHECK (schedule IN (''daily'', ''weekly'', ''monthly''))',
+    'CHECK (schedule IN (''daily'', ''weekly'', ''monthly'', ''pre_assurance''))'
+)
+WHERE type = 'table' AND name = 'inspections';
+PRAGMA writable_schema = RESET;

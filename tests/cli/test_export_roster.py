@@ -33,9 +33,8 @@ def with_roster(initialised: Cli) -> Cli:
     """30 Sep to 2 Oct rostered by wangwu (1-2 Oct under 国庆节 assurance), a swap on
     1 Oct, and an incident reported on 1 Oct."""
     text = initialised.site.read_text("utf-8")
-    marker = "    workdays: []"
-    line_end = text.index("\n", text.index(marker)) + 1
-    initialised.site.write_text(text[:line_end] + ASSURANCE + text[line_end:], "utf-8")
+    assert text.count("    assurance: []\n") == 1  # the template's empty list
+    initialised.site.write_text(text.replace("    assurance: []\n", ASSURANCE), "utf-8")
     add_user(initialised, "wangwu", "supervisor", SUPER_PW)
     add_user(initialised, "zhangsan", "operator", OPER_PW)
     add_user(initialised, "lisi", "operator", OPER_PW)

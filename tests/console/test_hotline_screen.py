@@ -1,7 +1,7 @@
 """Pilot tests of the hotline section (key 9): a call logged by keyboard shows masked, a
-refused call keeps what was typed, the call becomes an incident in one key, and once the
-incident is closed the follow-up is due (listed and in the header) and recorded; the
-supervisor-only reveal; the screen at 80x24 in Chinese.
+refused call keeps what was typed, the call becomes an incident in one key and a second
+call is linked to it, and once the incident is closed the follow-up is due (listed and in
+the header) and recorded; the supervisor-only reveal; the screen at 80x24 in Chinese.
 
 The app runs on a real store (and a real key file beside it) in tmp_path; the rules are
 data/'s, so these tests check what the screen shows of them.
@@ -17,7 +17,12 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static
 
 from console.app import DutyDeskApp
-from console.screens.hotline.dialogs import CallDialog, CallIncidentDialog, FollowUpDialog
+from console.screens.hotline.dialogs import (
+    CallDialog,
+    CallIncidentDialog,
+    FollowUpDialog,
+    LinkDialog,
+)
 from tests.support.console import ACCOUNTS, log_in, make_app, wait_until
 from tests.support.incidents import OPERATOR, header
 from widgets.record_form import RecordForm
@@ -71,6 +76,19 @@ async def test_a_call_logged_by_keyboard_becomes_an_incident_then_is_followed_up
         incident_id = int(rows(app, "calls")[0][-1][1:])
         incident = await app.desk.incidents.get(incident_id)
         assert (incident.caller, incident.phone) == ("Chen Xiuying", "138****3456")
+
+        await log_a_call(pilot)  # the same fault, another caller: linked to the incident
+        await wait_until(pilot, lambda: len(rows(app, "calls")) == 2)
+        app.screen.query_one("#hotline-calls").focus()
+        await pilot.press("up")  # the newest call, on top
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinkDialog))
+        assert app.screen.query_one(RecordForm).values()["incident"] == str(incident_id)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen.id == "section-hotline")
+        await wait_until(pilot, lambda: rows(app, "calls")[0][-1] == f"#{incident_id}")
+        timeline = (await app.desk.incidents.get(incident_id)).timeline
+        assert "pension site times out" in timeline[-1].text
 
         await app.desk.incidents.resolve(OPERATOR, incident_id, "session pool", "enlarged")
         await app.desk.incidents.close(OPERATOR, incident_id)

@@ -13,11 +13,21 @@ from textual.widgets import Input, TextArea
 
 from console.app import DutyDeskApp
 from console.screens.incidents.screen import IncidentsScreen
-from console.screens.plans.dialogs import PlanForm
+from console.screens.plans.dialogs import PlanForm, PlansViewer
 from console.screens.plans.screen import PlansScreen
+from data.desk import open_desk
 from data.records.emergency.model import PlanRun
 from tests.support.console import wait_until
-from tests.support.incidents import OPERATOR, form, go_to, quiet_app, seed_incidents, start, text
+from tests.support.incidents import (
+    OPERATOR,
+    audited,
+    form,
+    go_to,
+    quiet_app,
+    seed_incidents,
+    start,
+    text,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 
@@ -117,3 +127,58 @@ async def test_a_drill_is_started_logged_and_finished_with_its_findings(seeded_d
         assert done.status == "finished"
         assert done.participants == ("张三", "李四") and done.follow_ups == ("更新离线备份清单",)
         await wait_until(pilot, lambda: "隔离用时 6 分钟" in text(app, "#plans-details-text"))
+
+
+async def test_a_step_logged_at_another_console_shows_without_a_key(seeded_db: Path) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        run = await app.desk.emergency.start_drill(OPERATOR, "ransomware", "演练")
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        assert isinstance(plans, PlansScreen)
+        await wait_until(pilot, lambda: plans.selected is not None)
+        async with await open_desk(app.desk.site, seeded_db) as other:
+            await other.emergency.log_step(OPERATOR, run.id, "isolate", note="已拔掉网线")
+        await wait_until(pilot, lambda: "已拔掉网线" in text(app, "#plans-details-text"))
+
+
+@pytest.mark.parametrize(("user", "written"), [("zhangsan", False), ("wangwu", True)])
+async def test_x_files_the_runs_record_for_a_supervisor(
+    seeded_db: Path, user: str, written: bool
+) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, user)
+        run = await app.desk.emergency.start_drill(OPERATOR, "ransomware", "模拟勒索病毒")
+        await app.desk.emergency.log_step(OPERATOR, run.id, "isolate", "skipped", "演练不断网")
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        assert isinstance(plans, PlansScreen)
+        await wait_until(pilot, lambda: plans.selected is not None)
+        await pilot.press("x")
+        outcomes = await audited(pilot, app, "plan.export")
+    assert outcomes == (["ok"] if written else ["denied"])
+    markdown = seeded_db.parent / "exports" / f"plan-run-{run.id}.md"
+    assert markdown.exists() == written
+    if written:
+        text = markdown.read_text("utf-8")
+        assert "勒索病毒应急预案" in text and "模拟勒索病毒" in text and "演练不断网" in text
+        assert (seeded_db.parent / "exports" / f"plan-run-{run.id}.pdf").stat().st_size > 0
+
+
+async def test_v_shows_the_sites_plans_with_their_steps_and_whom_to_notify(
+    seeded_db: Path,
+) -> None:
+    app = quiet_app(seeded_db, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await go_to(pilot, "0", "plans")
+        plans = app.screen
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlansViewer))
+        shown = text(app, "#plans-viewer-text")
+        for expected in ("机房停电应急预案", "勒索病毒应急预案", "触发条件", "供电公司", "网信办"):
+            assert expected in shown, expected
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is plans)

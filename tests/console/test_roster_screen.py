@@ -11,11 +11,14 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from console.app import DutyDeskApp
+from console.screens.handover.screen import HandoverScreen
 from console.screens.roster.dialogs import DayDialog, SwapDialog
 from console.screens.roster.screen import RosterScreen, shift_month
+from data.clock import ManualClock
 from data.models import AssurancePeriod, Calendar
 from data.records.roster.model import plan
-from tests.support.console import make_app, minimal_site, wait_until
+from tests.console.test_handover_screen import WANG, on_duty_as_zhangsan, sign_out
+from tests.support.console import ACCOUNTS, FIXED_NOW, make_app, minimal_site, wait_until
 from tests.support.incidents import audited, go_to, start, text
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -93,6 +96,18 @@ async def test_a_supervisor_rosters_a_day_and_records_a_swap_at_80x24(seeded_db:
         ]
         await wait_until(pilot, lambda: "换班：白班 zhangsan → wangwu" in text(app, "#roster-day"))
 
+        # The month's roster and the next day's assurance report, as files.
+        await pilot.press("x")
+        await wait_until(pilot, lambda: len(screen.exported) == 3)
+        markdown = next(p for p in screen.exported if p.suffix == ".md").read_text("utf-8")
+        assert markdown.startswith("# 值班排班表") and "家中有事" in markdown
+        await pilot.press("d")  # today is in no assurance period
+        await wait_until(pilot, lambda: "不在保障期内" in str(list(app._notifications)[-1].message))
+        await pilot.press("down", "d")
+        await wait_until(pilot, lambda: screen.exported[0].name == "assurance-2026-11-28.md")
+        daily = screen.exported[0].read_text("utf-8")
+        assert "## 2026-11-28（星期六）保障日报" in daily and "带班领导：韦主任" in daily
+
 
 async def test_an_operator_reads_the_roster_and_the_header_names_who_is_on(
     seeded_db: Path,
@@ -116,3 +131,28 @@ async def test_an_operator_reads_the_roster_and_the_header_names_who_is_on(
         assert isinstance(app.screen, RosterScreen)  # no form opened
         await pilot.press("n")
         await wait_until(pilot, lambda: "month 12" in text(app, "#roster-title"))
+
+
+async def test_the_handover_asks_why_when_the_incoming_operator_is_not_rostered(
+    seeded_db: Path,
+) -> None:
+    clock = ManualClock(FIXED_NOW)
+    app = make_app(seeded_db, language="en", run_checks=False, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_duty_as_zhangsan(pilot)
+        admin = await app.desk.accounts.authenticate("admin", ACCOUNTS["admin"][0])
+        await app.desk.accounts.add(admin, "lisi", "Duty#2026b", "operator", "李四")
+        boss = await app.desk.accounts.find("wangwu")
+        assert boss is not None
+        await app.desk.roster.save_day(boss, plan(day=TODAY, shifts={"夜班": ["lisi"]}))
+
+        clock.advance(dt.timedelta(hours=7, minutes=20))  # 17:20: the night shift is next
+        await sign_out(pilot)
+        await pilot.press(*"wangwu", "enter", *WANG, "enter")
+        await wait_until(pilot, lambda: "rostered: lisi" in text(app, "#error-off_roster"))
+        focused = app.screen.focused
+        assert focused is not None and focused.id == "field-off_roster"
+        await pilot.press(*"lisi is ill", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HandoverScreen))
+        [kept] = await app.desk.roster.deviations(TODAY, TODAY)
+        assert (kept.incoming, kept.rostered, kept.reason) == ("wangwu", ("lisi",), "lisi is ill")

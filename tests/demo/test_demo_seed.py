@@ -44,13 +44,17 @@ EXPECTED = {
     "visits": 5,
     "inside_now": 1,
     "incidents_open": 1,
-    "incidents_resolved": 2,
+    "incidents_resolved": 3,  # one of them from a hotline call (demo.seed_hotline)
     "incidents_escalated": 1,
     "alarms": 5,
     "alarms_active": 0,
     "alarms_acknowledged": 5,
     "transitions": 10,
     "action_runs": 1,
+    "hotline_calls": 3,
+    "hotline_followups": 1,
+    "drills": 1,  # demo.seed_plans: a ransomware drill
+    "plan_runs": 1,  # and the core-switch plan for the switch incident
 }
 
 

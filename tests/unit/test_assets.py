@@ -113,11 +113,14 @@ async def test_supervisor_saves_contract_and_asset_each_change_audited(
     assert saved.effective_support_level == "7x24 4小时到场" and saved.place == "一号机房 A01 U20"
     changed = await register.save_asset(ADMIN, "core-sw-1", {**ASSET, "rack": "B02"})
     assert changed.rack == "B02" and changed.updated_by == "admin"
+    blank = await register.save_asset(SUPERVISOR, "db-1", {"asset_number": "ZC-9", "u": ""})
+    assert blank.u is None and blank.purchased_on is None  # fields left empty in the form
 
     rows = sorted(await audit.query(action="asset.save"), key=lambda e: e.id)
     assert [(r.user, r.object, r.outcome) for r in rows] == [
         ("li", "asset:core-sw-1", "ok"),
         ("admin", "asset:core-sw-1", "ok"),
+        ("li", "asset:db-1", "ok"),
     ]
     assert rows[0].detail == {"created": True, "asset_number": "ZC-2026-0001"}
     assert rows[1].detail == {"created": False, "changed": ["rack"], "asset_number": "ZC-2026-0001"}
@@ -227,3 +230,22 @@ async def test_escalation_uses_the_contracts_hotline_and_support_level(
     )
     assert contact.contact == "400-822-9999（7x24 4小时到场）"
     assert await register.vendor_contact(None) is None
+
+
+async def test_the_monthly_report_lists_warranties_ending_within_60_days(
+    register: AssetRegister, store: Store, clock: ManualClock
+) -> None:
+    from data.exports.markdown import to_markdown
+    from data.exports.report_doc import report_document
+    from data.records.reports.book import monthly
+
+    await register.save_contract(SUPERVISOR, CONTRACT)  # ends 2026-04-15
+    await register.save_asset(SUPERVISOR, "core-sw-1", ASSET)
+    report = await monthly(store, register._site, "2026-03", clock=clock)
+    assert [(a.device_id, a.covered_until) for a in report.warranties] == [
+        ("core-sw-1", date(2026, 4, 15))
+    ]
+    text = to_markdown(report_document(report))
+    assert "ZC-2026-0001" in text and "2026-04-15" in text and "HT-2026-001" in text
+    filtered = await monthly(store, register._site, "2026-03", device_id="db-1", clock=clock)
+    assert filtered.warranties == ()  # the report's devices only

@@ -101,7 +101,8 @@ def test_demo_site_loads_with_no_issue_at_all() -> None:
     assert ops is not None
     assert ops.known_hosts == DEMO.parent / "lab" / "known_hosts"  # need not exist yet
     assert ops.client_keys == [DEMO.parent / "lab" / "client_key"]
-    assert [c.id for c in loaded.checklists] == ["daily-room", "monthly-system"]
+    assert [c.id for c in loaded.checklists] == ["daily-room", "monthly-system", "pre-holiday"]
+    assert [p.name for p in site.site.calendar.assurance] == ["春节", "国庆节", "元旦"]
     assert loaded.checklist("daily-room").source == DEMO.parent / "checklists" / "daily-room.yaml"
     assert sum(len(d.actions) for d in site.devices) >= 4
 

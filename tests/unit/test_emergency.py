@@ -15,10 +15,15 @@ from data.audit import AuditTrail
 from data.clock import ManualClock
 from data.config import SiteConfigError, load_site_config
 from data.emergency_plans import load_plan, shipped_plans
+from data.exports.incident_doc import incident_document
+from data.exports.markdown import to_markdown
+from data.exports.report_doc import report_document
+from data.models import Emergency
 from data.plan_templates import template_text
 from data.records.emergency.book import EmergencyBook
 from data.records.emergency.model import EmergencyError, EmergencyRefused
 from data.records.incidents.book import IncidentBook
+from data.records.reports.book import monthly
 from data.roles import PermissionDenied, Role
 from data.store import Store
 from tests.unit.test_incidents import make_site
@@ -270,3 +275,61 @@ async def test_the_step_log_cannot_be_rewritten(book: EmergencyBook, store: Stor
     await book.log_step(OPERATOR, run.id, "isolate")
     with pytest.raises(Exception, match="cannot be changed"):
         await store.write("UPDATE plan_run_steps SET who = 'someone'")
+
+
+# The monthly report.
+
+
+async def test_the_report_lists_the_drills_against_the_years_drill_plan(
+    store: Store, audit: AuditTrail, clock: ManualClock, incidents: IncidentBook
+) -> None:
+    site = make_site()
+    drills = {
+        "drills": [
+            {"plan": p, "month": m}
+            for p, m in (("power-failure", 1), ("ransomware", 12), ("core-switch-down", 2))
+        ]
+    }
+    site = site.model_copy(update={"emergency": Emergency.model_validate(drills)})
+    book = EmergencyBook(store, audit, shipped_plans(), clock)
+    run_id = (await book.start_drill(SUPERVISOR, "power-failure", "模拟市电中断")).id
+    for step in (await book.get(run_id)).steps:
+        await book.log_step(OPERATOR, run_id, step.id)
+    await book.finish(SUPERVISOR, run_id, ["王伟"], "UPS 切换正常", [])
+    await book.start_for_incident(OPERATOR, "ransomware", await an_incident(incidents))
+    month = clock().astimezone(site.site.tz).strftime("%Y-%m")
+    report = await monthly(store, site, month, clock=clock)
+    assert report.drills is not None
+    assert [run.id for run in report.drills.drills] == [run_id]
+    assert report.drills.incident_runs == 1
+    statuses = {p.plan_id: (p.status, p.done) for p in report.drills.planned}
+    assert statuses["power-failure"] == ("done", 1)
+    assert statuses["ransomware"] == ("due", 0)  # December is still to come
+    assert statuses["core-switch-down"][0] == (
+        "overdue" if clock().astimezone(site.site.tz).month > 2 else "due"
+    )
+    text = to_markdown(report_document(report))
+    assert "模拟市电中断" in text and "UPS 切换正常" in text and "核心交换机故障应急预案" in text
+
+
+async def test_the_incident_record_carries_the_step_log_of_its_plan(
+    book: EmergencyBook, incidents: IncidentBook
+) -> None:
+    incident_id = await an_incident(incidents)
+    run = await book.start_for_incident(OPERATOR, "power-failure", incident_id)
+    await book.log_step(OPERATOR, run.id, "generator", "skipped", "本机房无发电机")
+    document = incident_document(
+        await incidents.get(incident_id), plan_runs=await book.for_incident(incident_id)
+    )
+    text = to_markdown(document)
+    assert "机房停电应急预案" in text and "启动发电机（如有），确认切换正常" in text
+    assert "本机房无发电机" in text and "wang" in text
+
+
+def test_a_missing_plan_file_is_named_where_site_yaml_lists_it(tmp_path: Path) -> None:
+    path = site_file(tmp_path, "emergency:\n  plans: [plans/power.yaml, plans/flood.yaml]\n")
+    with pytest.raises(SiteConfigError) as raised:
+        load_site_config(path)
+    text = str(raised.value)
+    assert "site.yaml:8: emergency.plans[1]: plan " in text, text
+    assert "flood.yaml: file not found" in text

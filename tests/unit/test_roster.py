@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -13,22 +14,34 @@ from pydantic import ValidationError
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.calendar import assurance_period, interval_factor
+from data.checklist_templates import PRE_HOLIDAY_FILE, template_path
+from data.checklists import load_checklist
 from data.clock import ManualClock
-from data.models import SiteInfo
+from data.config import SiteConfigError, load_site_config
+from data.exports.report_doc import report_document
+from data.models import Site, SiteInfo
+from data.records.handover.book import HandoverBook
+from data.records.handover.model import HandoverError
+from data.records.inspections.book import InspectionBook
+from data.records.reports.book import monthly
 from data.records.roster.book import RosterBook
 from data.records.roster.model import RosterError, plan
 from data.roles import PermissionDenied
 from data.store import Store
+from tests.unit.test_sealing import words_of
 
 PASSWORD = "R0ster-pass"
+BASE = {
+    "name": "南宁市电子政务外网中心机房",
+    "timezone": "Asia/Shanghai",
+    "shifts": [
+        {"name": "白班", "start": "08:30", "end": "17:30"},
+        {"name": "夜班", "start": "17:30", "end": "08:30"},
+    ],
+}
 SITE = SiteInfo.model_validate(
     {
-        "name": "南宁市电子政务外网中心机房",
-        "timezone": "Asia/Shanghai",
-        "shifts": [
-            {"name": "白班", "start": "08:30", "end": "17:30"},
-            {"name": "夜班", "start": "17:30", "end": "08:30"},
-        ],
+        **BASE,
         "calendar": {
             "assurance": [
                 {
@@ -206,12 +219,11 @@ def test_the_period_covers_its_days_in_the_site_zone_and_tightens_intervals() ->
 
 
 def test_assurance_periods_are_validated() -> None:
-    base = SITE.model_dump(mode="json")
-
     def with_periods(*periods: Mapping[str, object]) -> None:
-        SiteInfo.model_validate({**base, "calendar": {"assurance": list(periods)}})
+        SiteInfo.model_validate({**BASE, "calendar": {"assurance": list(periods)}})
 
     period = {"name": "春节", "start": "2027-02-06", "end": "2027-02-12", "leader": "韦主任"}
+    with_periods(period)  # valid as it is
     with pytest.raises(ValidationError, match="must not end before it starts"):
         with_periods({**period, "end": "2027-02-01"})
     with pytest.raises(ValidationError, match="'春节' and '两会' overlap"):
@@ -222,3 +234,147 @@ def test_assurance_periods_are_validated() -> None:
         with_periods({**period, "min_on_duty": 1})
     with pytest.raises(ValidationError, match="less than or equal to 1"):
         with_periods({**period, "interval_factor": 2})
+
+
+async def test_an_incoming_operator_off_the_roster_signs_only_with_a_reason(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    handovers = HandoverBook(store, staff.audit, accounts, SITE, staff.clock, roster=staff.book)
+    shifts = {"白班": ["alice"], "夜班": ["bob"]}
+    await staff.book.save_day(staff.boss, plan(day=MONDAY, shifts=shifts))
+    watch = await handovers.open_shift(staff.alice)  # 08:30 Monday
+    staff.clock.advance(dt.timedelta(hours=8, minutes=50))  # 17:20, the night shift next
+    await handovers.sign_outgoing(staff.alice, watch.id, PASSWORD)
+    with pytest.raises(HandoverError) as asked:
+        await handovers.sign_incoming("Carol", PASSWORD, watch.id, off_roster_reason="  ")
+    error = asked.value
+    assert error.code == "handover_off_roster"
+    assert (error.params["shift"], error.params["rostered"]) == ("夜班", "bob")
+    assert (await handovers.get(watch.id)).status == "signed_out"  # still waiting
+
+    sealed = await handovers.sign_incoming("Carol", PASSWORD, watch.id, "bob 病假，已电话确认")
+    assert sealed.sealed and sealed.incoming == "Carol"
+    [kept] = await staff.book.deviations(MONDAY, MONDAY)
+    assert (kept.handover_id, kept.incoming, kept.shift, kept.rostered, kept.reason) == (
+        watch.id,
+        "Carol",
+        "夜班",
+        ("bob",),
+        "bob 病假，已电话确认",
+    )
+    signed = (await staff.audit.query(action="handover.sign_in"))[0]
+    assert signed.detail["off_roster"] == {
+        "day": "2026-03-02",
+        "shift": "夜班",
+        "rostered": ["bob"],
+        "reason": "bob 病假，已电话确认",
+    }
+
+
+async def test_the_rostered_operator_signs_in_without_a_reason(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    handovers = HandoverBook(store, staff.audit, accounts, SITE, staff.clock, roster=staff.book)
+    await staff.book.save_day(staff.boss, plan(day=MONDAY, shifts={"夜班": ["bob"]}))
+    watch = await handovers.open_shift(staff.alice)
+    staff.clock.advance(dt.timedelta(hours=9))  # 17:30
+    await handovers.sign_outgoing(staff.alice, watch.id, PASSWORD)
+    assert (await handovers.sign_incoming("bob", PASSWORD, watch.id)).sealed
+    assert await staff.book.deviations(MONDAY, MONDAY) == []
+    signed = (await staff.audit.query(action="handover.sign_in"))[0]
+    assert "off_roster" not in signed.detail
+
+
+async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
+    staff: Staff, store: Store
+) -> None:
+    for day in (HOLIDAY, HOLIDAY + dt.timedelta(days=1)):
+        shifts = {"白班": ["alice", "bob"], "夜班": ["Carol", "boss"]}
+        await staff.book.save_day(staff.boss, plan(day=day, shifts=shifts))
+    await staff.book.save_day(staff.boss, plan(day=dt.date(2026, 10, 20), shifts={"白班": ["bob"]}))
+    await staff.book.swap(staff.boss, HOLIDAY, "白班", "alice", "boss", "调休")
+    site = Site.model_validate({"site": SITE, "zones": [{"id": "z", "name": "机房"}]})
+    report = await monthly(store, site, "2026-10", clock=staff.clock)
+    roster = report.roster
+    assert roster is not None
+    assert (roster.days, roster.days_rostered, roster.swaps) == (31, 3, 1)
+    assert roster.shifts_by_person == {"bob": 3, "Carol": 2, "boss": 3, "alice": 1}
+    [holiday] = roster.assurance
+    # 1-7 October: two days rostered two by two, five days with no one on either shift
+    assert (holiday.period.name, holiday.days, holiday.short_shifts) == ("国庆节", 7, 10)
+    words = words_of(report_document(report))
+    assert "Duty roster" in words and "Holiday assurance" in words and "国庆节" in words
+    assert "Shifts of bob" in words and "3/31" in words
+    filtered = await monthly(store, site, "2026-10", zone="z", clock=staff.clock)
+    assert filtered.roster is None  # the roster concerns no device
+
+
+async def test_the_pre_holiday_inspection_is_due_the_day_before_the_period(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    checklist = load_checklist(template_path(PRE_HOLIDAY_FILE))
+    book = InspectionBook(store, staff.audit, accounts, SITE, [checklist], staff.clock)
+    two_weeks_ahead = dt.datetime(2026, 9, 17, 10, 0, tzinfo=SITE.tz)
+    assert await book.status(two_weeks_ahead) == []  # no holiday within the week
+    eve = dt.datetime(2026, 9, 30, 10, 0, tzinfo=SITE.tz)
+    [due] = await book.status(eve)
+    assert (due.template.id, due.period.label, due.done) == ("pre-holiday", "pre-2026-10-01", False)
+    assert due.due_by == dt.datetime(2026, 10, 1, 0, 0, tzinfo=SITE.tz)  # the day before
+    # Not done by the first holiday: missed, once.
+    week = dt.timedelta(days=7)
+    [missed] = await book.missed(eve - week, eve + week)
+    assert missed.period.label == "pre-2026-10-01"
+
+    staff.clock.set(eve)
+    draft = await book.start(staff.alice, "pre-holiday")
+    for section in checklist.sections:
+        for item in section.items:
+            if item.required:
+                answer = "20" if item.kind == "reading" else "pass"
+                await book.save_answer(staff.alice, draft, item.id, answer)
+    await book.submit(staff.alice, draft, PASSWORD)
+    [done] = await book.status(eve)
+    assert done.done and done.record_id == draft
+    assert await book.missed(eve - week, eve + week) == []
+
+
+def test_a_bad_assurance_period_is_reported_at_its_line_in_site_yaml(tmp_path: Path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "site:\n"
+        "  name: 机房\n"
+        "  shifts: [{name: 白班, start: '08:30', end: '17:30'}]\n"
+        "  calendar:\n"
+        "    assurance:\n"
+        "      - {name: 国庆节, start: 2026-10-01, end: 2026-10-07, leader: 韦主任}\n"
+        "      - name: 东盟博览会\n"
+        "        start: 2026-09-17\n"
+        "        end: 2026-09-20\n"
+        "        interval_factor: 0\n"
+        "zones: [{id: z, name: 机房}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SiteConfigError) as refused:
+        load_site_config(site)
+    lines = str(refused.value).splitlines()
+    assert any(
+        line.startswith(f"{site}:7:") and "site.calendar.assurance[1].leader" in line
+        for line in lines
+    ), lines
+    assert any(line.startswith(f"{site}:10:") and "interval_factor" in line for line in lines), (
+        lines
+    )
+
+
+async def test_the_report_counts_the_pre_holiday_inspection_in_the_month_it_was_due(
+    staff: Staff, store: Store
+) -> None:
+    checklist = load_checklist(template_path(PRE_HOLIDAY_FILE))
+    site = Site.model_validate({"site": SITE, "zones": [{"id": "z", "name": "机房"}]})
+    staff.clock.set(dt.datetime(2026, 11, 1, tzinfo=dt.UTC))  # both months are over
+    september = await monthly(store, site, "2026-09", templates=[checklist], clock=staff.clock)
+    assert september.inspections is not None
+    [due] = september.inspections
+    assert (due.template_id, due.due, due.done) == ("pre-holiday", 1, 0)
+    october = await monthly(store, site, "2026-10", templates=[checklist], clock=staff.clock)
+    assert october.inspections is not None and october.inspections[0].due == 0

@@ -22,6 +22,7 @@ from console.bindings import translate_bindings
 from console.context import DeskContext, LiveView
 from console.live_state import TILE_STATE
 from console.screens.acknowledge import acknowledge_device
+from console.screens.assets.screen import show_asset
 from console.screens.device import view as view
 from console.screens.device.action import open_actions
 from console.screens.device.view import SEVERITY, CheckLine
@@ -44,6 +45,7 @@ class DeviceScreen(Screen[None], LiveView):
         Binding("escape", "back", "device.back", id="device.back"),
         Binding("x", "actions", "device.actions", id="device.actions"),
         Binding("a", "ack", "device.ack", id="device.ack"),
+        Binding("A", "asset", "device.asset", id="device.asset", show=False),
     ]
 
     def __init__(self, ctx: DeskContext, device_id: str) -> None:
@@ -197,3 +199,8 @@ class DeviceScreen(Screen[None], LiveView):
 
     def action_ack(self) -> None:
         acknowledge_device(self.ctx, self.app, self.device_id)
+
+    def action_asset(self) -> None:
+        """Leave this screen for the device's entry in the asset register."""
+        self.dismiss()
+        self.app.call_later(show_asset, self.app, self.device_id)

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from textual.widgets.button import ButtonVariant
 
-from console.dialogs.form import Choice, FormDialog
+from console.dialogs.form import Choice, FormDialog, field_of_code
 from data.accounts import User
 from data.i18n import t
 from data.records.handover.book import HandoverBook
@@ -66,7 +66,8 @@ def incoming_dialog(book: HandoverBook, watch: Handover) -> HandoverDialog:
     signs; refusing takes its own key and a confirmation (Enter in the reason does not)."""
 
     async def sign(values: dict[str, str]) -> Handover:
-        return await book.sign_incoming(values["name"].strip(), values["password"], watch.id)
+        name, password = values["name"].strip(), values["password"]
+        return await book.sign_incoming(name, password, watch.id, values["off_roster"])
 
     async def refuse(values: dict[str, str]) -> Handover:
         name, password = values["name"].strip(), values["password"]
@@ -83,6 +84,8 @@ def incoming_dialog(book: HandoverBook, watch: Handover) -> HandoverDialog:
             FormField("name", t("handover.field.incoming")),
             password_field(t("handover.field.incoming_operator")),
             FormField("reason", t("handover.field.refusal_reason"), enter="stay"),
+            # asked when the roster names someone else for the shift (data.records.roster)
+            FormField("off_roster", t("handover.field.off_roster_reason"), enter="submit"),
         ],
         choice(t("handover.sign_in.submit"), sign),
         more=[
@@ -96,6 +99,7 @@ def incoming_dialog(book: HandoverBook, watch: Handover) -> HandoverDialog:
             )
         ],
         intro=t("handover.sign_in.intro"),
+        field_of=field_of_code({"handover_off_roster": "off_roster"}),
     )
 
 

@@ -26,6 +26,7 @@ from data.desk import Desk
 from data.i18n import t
 from data.models import Device
 from data.records.alarms.model import Alarm
+from data.records.assets.model import VendorContact
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident, severity_for_alarm
 from data.records.incidents.search import SimilarIncident
 from widgets.record_form import FormField, RecordForm
@@ -231,17 +232,23 @@ def note_dialog(
     return IncidentForm(title, fields, t("incidents.save"), run, dialog_id)
 
 
-def escalate_dialog(desk: Desk, user: User, incident: Incident) -> IncidentForm:
-    """Vendor and contact start as the device's asset data (vendor; contact and hotline)."""
+def escalate_dialog(
+    desk: Desk, user: User, incident: Incident, vendor: VendorContact | None = None
+) -> IncidentForm:
+    """Vendor and contact start as the device's asset data (vendor; contact and hotline);
+    ``vendor`` (the asset register's) puts the maintenance contract's hotline and support
+    level in the contact and names the contract in the title."""
     book = desk.incidents
     asset = book.asset_of(incident.device_id)
-    contact = " / ".join(x for x in (asset.contact, asset.support) if x)
+    hotline = vendor.contact if vendor is not None and vendor.contact else asset.support
+    contact = " / ".join(x for x in (asset.contact, hotline) if x)
+    named = vendor.vendor if vendor is not None else ""
     fields = [
         FormField(
             "vendor",
             t("incidents.field.vendor"),
             required=True,
-            value=incident.vendor or asset.vendor or "",
+            value=incident.vendor or named or asset.vendor or "",
         ),
         FormField(
             "contact", t("incidents.field.contact"), value=incident.vendor_contact or contact
@@ -256,6 +263,14 @@ def escalate_dialog(desk: Desk, user: User, incident: Incident) -> IncidentForm:
         )
 
     title = t("incidents.escalate_title", id=incident.id, title=incident.title)
+    if vendor is not None and vendor.contract_number:
+        terms = t(
+            "incidents.vendor_contract",
+            number=vendor.contract_number,
+            hotline=vendor.hotline or "-",
+            level=vendor.support_level or "-",
+        )
+        title = f"{title}\n{terms}"
     return IncidentForm(title, fields, t("incidents.escalate"), run, "incident-escalate")
 
 
@@ -298,11 +313,13 @@ def close_dialog(desk: Desk, user: User, incident: Incident, alarm: Alarm | None
     return IncidentForm(question, [], t("incidents.close"), run, "incident-close", True)
 
 
-def incident_dialog(desk: Desk, user: User, incident: Incident, make: str) -> IncidentForm:
-    """The dialog of one step: ``respond``, ``entry``, ``escalate``, ``vendor_responded``,
-    ``resolve`` or ``reopen``."""
+def incident_dialog(
+    desk: Desk, user: User, incident: Incident, make: str, vendor: VendorContact | None = None
+) -> IncidentForm:
+    """The dialog of one step: ``respond``, ``entry``, ``escalate`` (``vendor``: whom the
+    asset register names), ``vendor_responded``, ``resolve`` or ``reopen``."""
     if make == "escalate":
-        return escalate_dialog(desk, user, incident)
+        return escalate_dialog(desk, user, incident, vendor)
     if make == "resolve":
         return resolve_dialog(desk, user, incident)
     book = desk.incidents

@@ -40,7 +40,7 @@ SIMILAR_LIMIT = 5
 
 class IncidentsScreen(SectionScreen):
     SECTION = "incidents"
-    RECORD_ACTIONS = ("incident.",)
+    RECORD_ACTIONS = ("incident.", "plan.")  # the details show the plans run for it
     BINDINGS = [
         Binding("n", "new", "incidents.key.new", id="incidents.new"),
         Binding("r", "dialog('respond')", "incidents.key.respond", id="incidents.respond"),
@@ -228,14 +228,19 @@ class IncidentsScreen(SectionScreen):
             self.ctx.figures.incidents.invalidate()
             self.reload()
 
-    def action_dialog(self, make: str) -> None:
-        """``r`` respond, ``e`` entry, ``v`` escalate, ``w`` vendor answered, ``s`` resolve,
-        ``o`` reopen: the dialog for the selected incident."""
+    async def action_dialog(self, make: str) -> None:
+        """``r`` respond, ``e`` entry, ``v`` escalate (to the vendor of the device's
+        maintenance contract), ``w`` vendor answered, ``s`` resolve, ``o`` reopen: the
+        dialog for the selected incident."""
         user, incident = self.ctx.user, self.selected
         if user is None or incident is None:
             self.notify(t("incidents.none_selected"))
             return
-        self.app.push_screen(incident_dialog(self.ctx.desk, user, incident, make), self._done)
+        desk = self.ctx.desk
+        vendor = (
+            await desk.assets.vendor_contact(incident.device_id) if make == "escalate" else None
+        )
+        self.app.push_screen(incident_dialog(desk, user, incident, make, vendor), self._done)
 
     def action_close(self) -> None:
         """``c``: asks first, naming the incident's alarm when it is still active."""

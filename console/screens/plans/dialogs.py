@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from console.dialogs.base import Dialog
 from console.dialogs.form import Choice, FormDialog
+from console.screens.plans.view import plan_text
 from data.accounts import User
 from data.desk import Desk
 from data.emergency_plans import EmergencyPlan
 from data.errors import DutyDeskError
 from data.i18n import t
 from data.records.emergency.model import PlanRun
+from widgets.key_footer import KeyFooter
 from widgets.record_form import FormField, RecordForm
 
 # The plan an incident of this category suggests first (the operator may choose another).
@@ -189,3 +198,25 @@ def finish_drill_dialog(desk: Desk, user: User, run: PlanRun) -> PlanForm:
         run_finish,
         intro=t("plans.finish_intro"),
     )
+
+
+class PlansViewer(Dialog[None]):
+    """``v``: the site's plans, read-only, one after another (Esc closes)."""
+
+    DEFAULT_CLASSES = "-document"
+    BINDINGS = [Binding("escape", "dismiss", "dialog.close", id="plans.viewer.close")]
+
+    def __init__(self, plans: Sequence[EmergencyPlan]) -> None:
+        super().__init__(id="plans-viewer")
+        self.plans = plans
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(t("plans.viewer_title"), classes="dialog-title", markup=False)
+            with VerticalScroll(id="plans-viewer-body"):
+                body = Text("\n").join(plan_text(plan) for plan in self.plans)
+                yield Static(body, id="plans-viewer-text")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#plans-viewer-body").focus()

@@ -3,9 +3,10 @@ first, and the selected run's timed step log.
 
 Keys: ``d`` starts a drill, ``l`` (or Enter) logs the next step (done, or skipped with a
 reason), ``f`` finishes the run (a drill with its participants, findings and follow-ups),
-``x`` files the run's record (Markdown and PDF), ``i`` opens the run's incident. Plans are
-started for an incident from the incidents section (``p``). The rules live in
-data.records.emergency; this screen shows its answers and refusals.
+``x`` files the run's record (Markdown and PDF), ``i`` opens the run's incident, ``v``
+shows the site's plans. Plans are started for an incident from the incidents section
+(``p``). The rules live in data.records.emergency; this screen shows its answers and
+refusals.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from textual.widgets import DataTable, Static
 from console.context import DeskContext
 from console.dialogs.confirm import ConfirmDialog
 from console.screens.export_files import write_exports
-from console.screens.plans.dialogs import drill_dialog, finish_drill_dialog, step_dialog
+from console.screens.plans.dialogs import (
+    PlansViewer,
+    drill_dialog,
+    finish_drill_dialog,
+    step_dialog,
+)
 from console.screens.plans.view import progress, run_cells, run_details
 from console.screens.section import SectionScreen
 from data.errors import DutyDeskError
@@ -36,6 +42,7 @@ RELOAD_SECONDS = 30.0  # another desk may log steps
 
 class PlansScreen(SectionScreen):
     SECTION = "plans"
+    RECORD_ACTIONS = ("plan.",)  # another console's step or drill reloads the runs
     BINDINGS = [
         Binding("d", "drill", "plans.key.drill", id="plans.drill"),
         Binding("l", "step", "plans.key.step", id="plans.step"),
@@ -43,6 +50,7 @@ class PlansScreen(SectionScreen):
         Binding("f", "finish", "plans.key.finish", id="plans.finish"),
         Binding("x", "export", "plans.key.export", id="plans.export"),
         Binding("i", "incident", "plans.key.incident", id="plans.incident"),
+        Binding("v", "plans", "plans.key.plans", id="plans.plans"),
     ]
     CSS_PATH = Path(__file__).with_name("plans.tcss")
 
@@ -168,6 +176,10 @@ class PlansScreen(SectionScreen):
             self.notify(t("plans.no_incident"))
             return
         await self.ctx.show_incident(run.incident_id)
+
+    def action_plans(self) -> None:
+        """``v``: read the site's plans (what sets each off, who acts, the steps)."""
+        self.app.push_screen(PlansViewer(self.ctx.desk.emergency.plans))
 
     def action_export(self) -> None:
         run = self._chosen()

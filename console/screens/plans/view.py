@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from data.emergency_plans import EmergencyPlan
 from data.i18n import t
 from data.records.emergency.model import PlanRun, RunStep
 
 NONE = "—"
+SHORT = 10  # characters of a scenario in the runs list (Chinese: two columns each)
 OUTCOME_STYLE = {"done": "green", "skipped": "yellow", None: "bold"}
 
 
@@ -26,7 +28,7 @@ def progress(run: PlanRun) -> str:
 
 def run_cells(run: PlanRun, tz: dt.tzinfo) -> list[Text]:
     """The runs list's columns: #, kind, plan, incident or scenario, started, steps, state."""
-    what = f"#{run.incident_id}" if run.incident_id is not None else run.scenario
+    what = f"#{run.incident_id}" if run.incident_id is not None else short(run.scenario)
     state = Text(t(f"plans.status.{run.status}"))
     if run.status == "running":
         state.stylize("bold")
@@ -42,19 +44,29 @@ def run_cells(run: PlanRun, tz: dt.tzinfo) -> list[Text]:
 
 
 def step_line(number: int, step: RunStep, tz: dt.tzinfo) -> Text:
-    """``3. ✓ 联系供电公司 [动力维护组] → 物业, 供电公司 · 09:42 wang``."""
+    """The step on one line; under it, indented, whom to notify and what the log says:
+    ``3. ✓ 联系物业及供电公司 [动力维护组]`` / ``→ 通知：物业值班室 · 已完成 09:42 wang · …``."""
     mark = {"done": "✓", "skipped": "–", None: "○"}[step.outcome]
     line = Text(f"{number:>2}. {mark} ", style=OUTCOME_STYLE[step.outcome])
     line.append(step.text)
     line.append(f" [{step.role}]", style="dim")
+    facts = []
     if step.notify:
-        line.append(" " + t("plans.notify", who="、".join(step.notify)), style="italic")
+        facts.append(Text(t("plans.notify", who="、".join(step.notify)), style="italic"))
     if step.outcome is not None:
-        line.append(f" · {t(f'plans.outcome.{step.outcome}')} {local(step.at, tz, '%H:%M')}")
-        line.append(f" {step.who}")
+        when = local(step.at, tz, "%H:%M")
+        facts.append(Text(f"{t(f'plans.outcome.{step.outcome}')} {when} {step.who}"))
     if step.note:
-        line.append(f" · {step.note}", style="italic")
+        facts.append(Text(step.note, style="italic"))
+    if facts:
+        line.append("\n      ")
+        line.append_text(Text(" · ").join(facts))
     return line
+
+
+def short(text: str, limit: int = SHORT) -> str:
+    """At most ``limit`` characters: a list's cell stays one line at 80 columns."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_details(run: PlanRun, tz: dt.tzinfo) -> Text:
@@ -84,4 +96,25 @@ def incident_runs(runs: Sequence[PlanRun], tz: dt.tzinfo) -> Text:
     for run in runs:
         out.append("\n")
         out.append_text(run_details(run, tz))
+    return out
+
+
+def plan_text(plan: EmergencyPlan) -> Text:
+    """A plan as the operator reads it before (or while) running it: what sets it off,
+    who acts, and the steps in order with whom each one notifies."""
+    out = Text()
+    out.append(f"{plan.name}\n", style="bold")
+    out.append(t("plans.trigger", text=plan.trigger) + "\n")
+    roles = "；".join(
+        f"{role.name}：{role.duty}" if role.duty else role.name for role in plan.roles
+    )
+    out.append(t("plans.roles", roles=roles) + "\n")
+    for number, step in enumerate(plan.steps, 1):
+        out.append(f"{number:>2}. {step.text}")
+        out.append(f" [{plan.role(step.role).name}]", style="dim")
+        if step.notify:
+            out.append(" " + t("plans.notify", who="、".join(step.notify)), style="italic")
+        if step.guidance:
+            out.append(f"\n      {step.guidance}", style="dim")
+        out.append("\n")
     return out

@@ -18,10 +18,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from console.context import DeskContext
+from console.screens.export_files import write_exports
 from console.screens.roster.dialogs import DayDialog, SwapDialog
 from console.screens.roster.view import GRID_COLUMNS, day_details, grid_cells, month_title
 from console.screens.section import SectionScreen
-from data.i18n import t
+from data.errors import DutyDeskError
+from data.exports.document import Document
+from data.exports.roster_doc import assurance_of, roster_of
+from data.i18n import explain, t
 from data.records.roster.model import RosterDay, Swap
 from data.roles import Permission, allows
 
@@ -43,6 +47,8 @@ class RosterScreen(SectionScreen):
         Binding("p", "month(-1)", "roster.key.previous", id="roster.previous"),
         Binding("n", "month(1)", "roster.key.next", id="roster.next"),
         Binding("t", "today", "roster.key.today", id="roster.today"),
+        Binding("x", "export_month", "roster.key.export", id="roster.export"),
+        Binding("d", "daily_report", "roster.key.daily", id="roster.daily"),
     ]
     CSS_PATH = Path(__file__).with_name("roster.tcss")
 
@@ -51,6 +57,7 @@ class RosterScreen(SectionScreen):
         self.first = month_start(ctx.desk.roster.today())
         self.days: list[RosterDay] = []
         self.swaps: list[Swap] = []
+        self.exported: list[Path] = []  # the files of the last export (tests read them)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="roster-title", markup=False)
@@ -155,3 +162,46 @@ class RosterScreen(SectionScreen):
 
         book = self.ctx.desk.roster
         self.app.push_screen(SwapDialog(book, user, day, book.shift_names), recorded)
+
+    async def action_export_month(self) -> None:
+        """The month's roster as CSV, Markdown and PDF in the exports folder (supervisor)."""
+        last = shift_month(self.first, 1) - dt.timedelta(days=1)
+        site = self.ctx.desk.site.site
+        period = f"{self.first.isoformat()} — {last.isoformat()}"
+        document = await roster_of(
+            self.ctx.desk.roster, self.first, last, site_name=site.name, tz=site.tz, period=period
+        )
+        await self._export(document, f"roster-{self.first:%Y-%m}", ("csv", "md", "pdf"))
+
+    async def action_daily_report(self) -> None:
+        """The selected day's assurance report (保障日报) as Markdown and PDF."""
+        day = self.selected()
+        if day is None:
+            return
+        if day.period is None:
+            self.notify(t("roster.no_period", day=day.day.isoformat()), severity="warning")
+            return
+        site = self.ctx.desk.site.site
+        since = dt.datetime.combine(day.day, dt.time(), site.tz)
+        incidents = await self.ctx.desk.incidents.history(since, since + dt.timedelta(days=1))
+        document = await assurance_of(
+            self.ctx.desk.roster,
+            incidents,
+            day.day,
+            day.day,
+            site_name=site.name,
+            tz=site.tz,
+            period=day.day.isoformat(),
+        )
+        await self._export(document, f"assurance-{day.day.isoformat()}", ("md", "pdf"))
+
+    async def _export(self, document: Document, stem: str, formats: tuple[str, ...]) -> None:
+        try:
+            paths = await write_exports(
+                self.ctx, document, stem, formats, "roster.export", f"roster:{stem}"
+            )
+        except (OSError, DutyDeskError) as error:
+            self.notify(t("reports.export_failed", reason=explain(error)), severity="error")
+            return
+        self.exported = paths
+        self.notify(t("reports.exported", files=", ".join(str(p) for p in paths)))

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from console.bindings import translate_bindings
 from console.context import LiveView
 from console.screens.acknowledge import acknowledge_device
+from console.screens.assets.screen import show_asset
 from console.screens.device.action import open_actions
 from console.screens.device.screen import DeviceScreen
 from console.screens.incidents.hooks import open_incident
@@ -41,6 +42,7 @@ class WallScreen(SectionScreen, LiveView):
         Binding("a", "ack", "wall.ack", id="wall.ack"),
         Binding("x", "actions", "wall.actions", id="wall.actions"),
         Binding("i", "incident", "wall.incident", id="wall.incident"),
+        Binding("A", "asset", "wall.asset", id="wall.asset", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -124,6 +126,11 @@ class WallScreen(SectionScreen, LiveView):
     def action_incident(self) -> None:
         if self.wall.cursor_id:
             open_incident(self.ctx, self.app, self.wall.cursor_id)
+
+    async def action_asset(self) -> None:
+        """The selected device in the asset register (which has no digit of its own)."""
+        if self.wall.cursor_id:
+            await show_asset(self.app, self.wall.cursor_id)
 
 
 def parse_filter(text: str) -> WallFilter:

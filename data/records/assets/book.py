@@ -33,12 +33,18 @@ from data.records.assets.model import (
     VendorContact,
     validated,
 )
+from data.records.assets.reader import (
+    ASSET_COLUMNS,
+    CONTRACT_COLUMNS,
+    contract_from_row,
+    ending_within,
+    read_assets,
+    read_contracts,
+    record_from_row,
+)
 from data.records.permissions import require_audited
 from data.roles import Actor, Permission
 from data.store import Store
-
-_CONTRACT_COLUMNS = "number, vendor, hotline, support_level, starts_on, ends_on, note, updated_by"
-_ASSET_COLUMNS = ", ".join((*ASSET_FIELDS, "device_id", "updated_by"))
 
 
 class AssetRegister:
@@ -82,7 +88,7 @@ class AssetRegister:
             await self._audit.record(actor.name, "asset.contract.save", obj, detail=detail)
             saved = await self._contract_row(entered.number)
         assert saved is not None
-        return _contract(saved)
+        return contract_from_row(saved)
 
     async def delete_contract(self, actor: Actor, number: str) -> None:
         obj = f"contract:{number}"
@@ -135,7 +141,7 @@ class AssetRegister:
         async with self._store.transaction():
             await self._refuse_conflicts(device_id, entered)
             before = await self._store.fetchone(
-                f"SELECT {_ASSET_COLUMNS} FROM assets WHERE device_id = ?", (device_id,)
+                f"SELECT {ASSET_COLUMNS} FROM assets WHERE device_id = ?", (device_id,)
             )
             names = ", ".join(f":{name}" for name in ASSET_FIELDS)
             updates = ", ".join(f"{name} = :{name}" for name in ASSET_FIELDS)
@@ -164,9 +170,7 @@ class AssetRegister:
         """Devices whose support (warranty, else contract) ends within ``days`` of
         ``today`` (the site's today by default), the soonest first: the wall's flag and
         the report read it."""
-        day = today or self.today()
-        found = [asset for asset in await self._assets() if asset.ends_within(day, days)]
-        return sorted(found, key=lambda asset: (asset.covered_until or day, asset.device_id))
+        return await ending_within(self._store, self._site, today or self.today(), days)
 
     async def vendor_contact(self, device_id: str | None) -> VendorContact | None:
         """Whom to escalate a fault on ``device_id`` to: the asset's vendor, its contract's
@@ -218,32 +222,26 @@ class AssetRegister:
             )
 
     async def _contracts(self) -> list[Contract]:
-        rows = await self._store.fetchall(
-            f"SELECT {_CONTRACT_COLUMNS} FROM maintenance_contracts ORDER BY ends_on, number"
-        )
-        return [_contract(row) for row in rows]
+        return await read_contracts(self._store)
 
     async def _contract_row(self, number: str) -> Any:
         return await self._store.fetchone(
-            f"SELECT {_CONTRACT_COLUMNS} FROM maintenance_contracts WHERE number = ?", (number,)
+            f"SELECT {CONTRACT_COLUMNS} FROM maintenance_contracts WHERE number = ?", (number,)
         )
 
     async def _assets(self) -> list[AssetRecord]:
-        rows = await self._store.fetchall(f"SELECT {_ASSET_COLUMNS} FROM assets")
-        stored = {str(row["device_id"]): row for row in rows}
-        contracts = {contract.number: contract for contract in await self._contracts()}
-        return [_record(d, stored.get(d.id), contracts) for d in self._site.devices]
+        return await read_assets(self._store, self._site.devices)
 
     async def _asset(self, device: Device) -> AssetRecord:
         row = await self._store.fetchone(
-            f"SELECT {_ASSET_COLUMNS} FROM assets WHERE device_id = ?", (device.id,)
+            f"SELECT {ASSET_COLUMNS} FROM assets WHERE device_id = ?", (device.id,)
         )
         contracts: dict[str, Contract] = {}
         if row is not None and row["contract_number"]:
             found = await self._contract_row(row["contract_number"])
             if found is not None:
-                contracts[found["number"]] = _contract(found)
-        return _record(device, row, contracts)
+                contracts[found["number"]] = contract_from_row(found)
+        return record_from_row(device, row, contracts)
 
 
 def _db_values(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -260,67 +258,3 @@ def _change_detail(
     new = _db_values(after)
     changed = [name for name in fields if before[name] != new[name]]
     return {"created": False, "changed": changed}
-
-
-def _contract(row: Any) -> Contract:
-    return Contract(
-        number=row["number"],
-        vendor=row["vendor"],
-        hotline=row["hotline"],
-        support_level=row["support_level"],
-        starts_on=date.fromisoformat(row["starts_on"]),
-        ends_on=date.fromisoformat(row["ends_on"]),
-        note=row["note"],
-        updated_by=row["updated_by"],
-    )
-
-
-def _record(device: Device, row: Any, contracts: Mapping[str, Contract]) -> AssetRecord:
-    if row is None:
-        return _from_site(device)
-    number = row["contract_number"]
-    return AssetRecord(
-        device_id=device.id,
-        device_name=device.name,
-        asset_number=row["asset_number"],
-        model=row["model"],
-        serial=row["serial"],
-        room=row["room"],
-        rack=row["rack"],
-        u=row["u"],
-        owner_unit=row["owner_unit"],
-        purchased_on=_day(row["purchased_on"]),
-        vendor=row["vendor"],
-        contract_number=number,
-        support_level=row["support_level"],
-        warranty_end=_day(row["warranty_end"]),
-        stored=True,
-        contract=contracts.get(number) if number else None,
-        updated_by=row["updated_by"],
-    )
-
-
-def _from_site(device: Device) -> AssetRecord:
-    """What site.yaml says of the device: the register's first draft of it."""
-    where, asset = device.location, device.asset
-    return AssetRecord(
-        device_id=device.id,
-        device_name=device.name,
-        asset_number="",
-        model=asset.model or "",
-        serial=asset.serial or "",
-        room=where.room or "",
-        rack=where.rack or where.row or "",
-        u=where.u,
-        owner_unit="",
-        purchased_on=None,
-        vendor=asset.vendor or "",
-        contract_number=None,
-        support_level="",
-        warranty_end=asset.warranty_until,
-        stored=False,
-    )
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None

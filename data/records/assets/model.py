@@ -133,7 +133,7 @@ class AssetInput(_Input):
     serial: Text = ""
     room: Text = ""
     rack: Text = ""
-    u: Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=1, le=60)] = None
+    u: Annotated[Annotated[int, Field(ge=1, le=60)] | None, BeforeValidator(_blank_to_none)] = None
     owner_unit: Text = ""
     purchased_on: OptionalDate = None
     vendor: Text = ""
@@ -187,7 +187,12 @@ def validated(model: type[M], values: Mapping[str, Any]) -> M:
 def _problem(model: type[_Input], error: Any) -> AssetError:
     kind = str(error["type"])
     field = str(error["loc"][0]) if error["loc"] else _RANGE_FIELD[model]
-    code = kind if kind.startswith("asset_") else _CODES.get(kind, "asset_invalid")
+    if kind.startswith("asset_"):
+        code = kind
+    elif error.get("input") in ("", None):  # a required field left empty, whatever its type
+        code = "asset_required"
+    else:
+        code = _CODES.get(kind, "asset_invalid")
     params: dict[str, object] = {"field": field}
     if code == "asset_text_too_long":
         params["max_length"] = MAX_TEXT

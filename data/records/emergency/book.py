@@ -45,7 +45,62 @@ def run_object(run_id: int) -> str:
     return f"plan_run:{run_id}"
 
 
-class EmergencyBook:
+class RunReader:
+    """The runs as they are stored: what the book, the screens and the report read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, run_id: int) -> PlanRun:
+        row = await self._store.fetchone(f"SELECT {COLUMNS} FROM plan_runs WHERE id = ?", (run_id,))
+        if row is None:
+            raise EmergencyError(f"no plan run {run_id}", code="no_such_run", run=run_id)
+        return (await self._with_steps([row]))[0]
+
+    async def for_incident(self, incident_id: int) -> list[PlanRun]:
+        """The runs attached to the incident, oldest first."""
+        rows = await self._store.fetchall(
+            f"SELECT {COLUMNS} FROM plan_runs WHERE incident_id = ? ORDER BY started_at, id",
+            (incident_id,),
+        )
+        return await self._with_steps(rows)
+
+    async def recent(self, limit: int = 200) -> list[PlanRun]:
+        """Running ones first, then the latest started."""
+        rows = await self._store.fetchall(
+            f"SELECT {COLUMNS} FROM plan_runs"
+            " ORDER BY status = 'finished', started_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return await self._with_steps(rows)
+
+    async def history(
+        self, since: datetime, until: datetime, kind: RunKind | None = None
+    ) -> list[PlanRun]:
+        """Runs started in [since, until), oldest first; ``kind`` keeps one kind."""
+        rows = await self._store.fetchall(
+            f"SELECT {COLUMNS} FROM plan_runs WHERE started_at >= ? AND started_at < ?"
+            " AND (? IS NULL OR kind = ?) ORDER BY started_at, id",
+            (to_db(since), to_db(until), kind, kind),
+        )
+        return await self._with_steps(rows)
+
+    async def _with_steps(self, rows: Sequence[sqlite3.Row]) -> list[PlanRun]:
+        """The runs of ``rows`` with their step logs, read in one query."""
+        ids = [int(row["id"]) for row in rows]
+        logged: dict[int, list[sqlite3.Row]] = {run_id: [] for run_id in ids}
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            for entry in await self._store.fetchall(
+                "SELECT run_id, step_id, outcome, at, who, note FROM plan_run_steps"
+                f" WHERE run_id IN ({marks})",
+                ids,
+            ):
+                logged[int(entry["run_id"])].append(entry)
+        return [run_from_rows(row, logged[int(row["id"])]) for row in rows]
+
+
+class EmergencyBook(RunReader):
     def __init__(
         self,
         store: Store,
@@ -53,7 +108,7 @@ class EmergencyBook:
         plans: Sequence[EmergencyPlan],
         clock: Clock = utc_now,
     ) -> None:
-        self._store = store
+        super().__init__(store)
         self._audit = audit
         self.plans = tuple(plans)
         self._clock = clock
@@ -213,52 +268,6 @@ class EmergencyBook:
             detail = {k: v for k, v in sets.items() if k not in ("status", "finished_by")}
             await self._audit.record(actor.name, "plan.finish", run_object(run_id), detail=detail)
         return await self.get(run_id)
-
-    # Reading.
-
-    async def get(self, run_id: int) -> PlanRun:
-        row = await self._store.fetchone(f"SELECT {COLUMNS} FROM plan_runs WHERE id = ?", (run_id,))
-        if row is None:
-            raise EmergencyError(f"no plan run {run_id}", code="no_such_run", run=run_id)
-        return (await self._with_steps([row]))[0]
-
-    async def for_incident(self, incident_id: int) -> list[PlanRun]:
-        """The runs attached to the incident, oldest first."""
-        rows = await self._store.fetchall(
-            f"SELECT {COLUMNS} FROM plan_runs WHERE incident_id = ? ORDER BY started_at, id",
-            (incident_id,),
-        )
-        return await self._with_steps(rows)
-
-    async def recent(self, limit: int = 200) -> list[PlanRun]:
-        """Running ones first, then the latest started."""
-        rows = await self._store.fetchall(
-            f"SELECT {COLUMNS} FROM plan_runs"
-            " ORDER BY status = 'finished', started_at DESC, id DESC LIMIT ?",
-            (limit,),
-        )
-        return await self._with_steps(rows)
-
-    async def history(
-        self, since: datetime, until: datetime, kind: RunKind | None = None
-    ) -> list[PlanRun]:
-        """Runs started in [since, until), oldest first; ``kind`` keeps one kind."""
-        rows = await self._store.fetchall(
-            f"SELECT {COLUMNS} FROM plan_runs WHERE started_at >= ? AND started_at < ?"
-            " AND (? IS NULL OR kind = ?) ORDER BY started_at, id",
-            (to_db(since), to_db(until), kind, kind),
-        )
-        return await self._with_steps(rows)
-
-    async def _with_steps(self, rows: Sequence[sqlite3.Row]) -> list[PlanRun]:
-        runs = []
-        for row in rows:
-            logged = await self._store.fetchall(
-                "SELECT step_id, outcome, at, who, note FROM plan_run_steps WHERE run_id = ?",
-                (row["id"],),
-            )
-            runs.append(run_from_rows(row, logged))
-        return runs
 
     # Internals.
 

@@ -42,6 +42,7 @@ from data.records.handover.model import (
 from data.records.handover.summary import compile_summary
 from data.records.inspections.book import InspectionBook
 from data.records.permissions import require_audited
+from data.records.roster.book import RosterBook
 from data.records.sealing import content_hash, refuse_sealed, seal_in_chain, seal_record
 from data.roles import Actor, Permission
 from data.shifts import ShiftSpan, shift_at
@@ -64,13 +65,17 @@ class HandoverBook:
         clock: Clock = utc_now,
         *,
         inspections: InspectionBook | None = None,
+        roster: RosterBook | None = None,
     ) -> None:
+        """With ``roster``, the incoming operator signing is checked against it: one the
+        roster does not name for the shift signs only with a reason, kept and audited."""
         self._store = store
         self._audit = audit
         self._accounts = accounts
         self._site = site.site if isinstance(site, Site) else site
         self._clock = clock
         self._inspections = inspections
+        self._roster = roster
 
     @property
     def site(self) -> SiteInfo:
@@ -239,11 +244,26 @@ class HandoverBook:
             )
         return stored
 
-    async def sign_incoming(self, incoming_name: str, password: str, handover_id: int) -> Handover:
-        """The incoming operator's signature: seals the handover and gives them duty."""
+    async def sign_incoming(
+        self, incoming_name: str, password: str, handover_id: int, off_roster_reason: str = ""
+    ) -> Handover:
+        """The incoming operator's signature: seals the handover and gives them duty. One
+        the roster does not name for the shift they take must give ``off_roster_reason``
+        (refused with ``handover_off_roster`` naming who is rostered, until they do)."""
         user = await self._accounts.authenticate(incoming_name, password, "handover.sign_in")
         watch = await self._awaiting_incoming(user, handover_id, "handover.sign_in")
         now, obj = self._clock(), handover_obj(watch.id)
+        rostered = await self._roster.off_roster(user.name, now) if self._roster else None
+        why = " ".join(off_roster_reason.split())
+        if rostered is not None and not why:
+            raise HandoverError(
+                f"{user.name} is not on the roster of {rostered.shift} ({rostered.day}):"
+                f" rostered {', '.join(rostered.operators)}; say why you take over",
+                code="handover_off_roster",
+                name=user.name,
+                shift=rostered.shift,
+                rostered="、".join(rostered.operators),
+            )
         async with self._store.transaction():
             updated = await self._store.write(
                 "UPDATE handovers SET status = 'sealed', incoming = ?, in_signed_at = ?"
@@ -267,7 +287,15 @@ class HandoverBook:
             span = shift_at(self._site, now) or self._span_of(watch)
             start = watch.out_signed_at or now  # the next summary starts where this one ended
             new_id = await self._insert_watch(user.name, span, start, now, watch.id)
-            detail = {"from": watch.operator, "watch": new_id}
+            detail: dict[str, Any] = {"from": watch.operator, "watch": new_id}
+            if rostered is not None and self._roster is not None:
+                await self._roster.record_deviation(watch.id, user.name, rostered, why, now)
+                detail["off_roster"] = {
+                    "day": rostered.day.isoformat(),
+                    "shift": rostered.shift,
+                    "rostered": list(rostered.operators),
+                    "reason": why,
+                }
             await self._audit.record(user.name, "handover.sign_in", obj, detail=detail)
         return await self.get(watch.id)
 

@@ -148,8 +148,11 @@ class InspectionBook:
         """Each template's current period: done (with the record) or still due."""
         moment = now or self._clock()
         found = []
+        assurance = self._site.calendar.assurance
         for template in self._templates.values():
-            period = period_of(template.schedule, moment, self._site.tz)
+            period = period_of(template.schedule, moment, self._site.tz, assurance)
+            if template.schedule == "pre_assurance" and moment not in period:
+                continue  # no holiday coming within the week: nothing due
             done = await self._done(template.id, [period.label])
             record_id = done.get(period.label)
             found.append(DueStatus(template, period, record_id is not None, record_id, period.end))
@@ -159,7 +162,11 @@ class InspectionBook:
         """Periods that ended in (since, until] without a record, oldest first."""
         found = []
         for template in self._templates.values():
-            periods = list(periods_ending(template.schedule, since, until, self._site.tz))
+            periods = list(
+                periods_ending(
+                    template.schedule, since, until, self._site.tz, self._site.calendar.assurance
+                )
+            )
             done = await self._done(template.id, [p.label for p in periods])
             found += [
                 DueStatus(template, p, False, None, p.end) for p in periods if p.label not in done
@@ -335,7 +342,8 @@ class InspectionBook:
         now = self._clock()
         original = await self.get(draft.amends_id) if draft.amends_id is not None else None
         period = original.period if original else None
-        period = period or period_of(draft.template.schedule, now, self._site.tz).label
+        assurance = self._site.calendar.assurance
+        period = period or period_of(draft.template.schedule, now, self._site.tz, assurance).label
         async with self._store.transaction():
             await self._store.write(
                 "UPDATE inspections SET submitted_at = ?, period = ? WHERE id = ?",

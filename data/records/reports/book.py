@@ -21,10 +21,12 @@ from data.calendar import ResponseStatus
 from data.checklists import Checklist
 from data.clock import Clock, utc_now
 from data.models import Device, Site
+from data.records.assets.reader import ending_within
 from data.records.checks.book import CheckRecords
 from data.records.hotline.stats import hotline_stats
 from data.records.incidents.model import CATEGORIES, SEVERITIES, Incident
 from data.records.incidents.reader import IncidentReader
+from data.records.reports.drills import drill_stats
 from data.records.reports.model import (
     IncidentStats,
     Period,
@@ -38,6 +40,7 @@ from data.records.reports.sources import (
     inspection_stats,
     visitor_stats,
 )
+from data.records.roster.stats import roster_stats
 from data.store import Store
 
 
@@ -94,11 +97,18 @@ async def monthly(
         devices=tuple(devices),
         alarms=await alarm_stats(store, start, end, ids),
         incidents=incident_stats(incidents, now),
-        inspections=await inspection_stats(store, templates, start, end, now, tz),
+        inspections=await inspection_stats(
+            store, templates, start, end, now, tz, site.site.calendar.assurance
+        ),
         visitors=await visitor_stats(store, start, end),
         actions=await action_stats(store, start, end, ids),
         # calls concern no device: counted, like phone-reported incidents, unfiltered only
         hotline=await hotline_stats(store, start, end) if ids is None else None,
+        drills=await drill_stats(store, site, start, end, now) if ids is None else None,
+        warranties=tuple(
+            await ending_within(store, site, counted_until.astimezone(tz).date(), devices=chosen)
+        ),
+        roster=await roster_stats(store, site.site, start, end) if ids is None else None,
     )
 
 

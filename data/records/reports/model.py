@@ -12,8 +12,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from data.errors import DutyDeskError
+from data.records.assets.model import AssetRecord
 from data.records.hotline.stats import HotlineStats
 from data.records.incidents.model import Incident
+from data.records.reports.drills import DrillStats
+from data.records.roster.stats import RosterStats
 
 Period = str | tuple[date, date] | tuple[datetime, datetime]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -171,6 +174,10 @@ class Report:
     visitors: VisitorStats | None  # None: no access records table
     actions: ActionStats
     hotline: HotlineStats | None = None  # None: a report filtered to some devices
+    drills: DrillStats | None = None  # None: a report filtered to some devices
+    # the report's devices whose support ends within 60 days of the last day counted
+    warranties: tuple[AssetRecord, ...] = ()
+    roster: RosterStats | None = None  # None: a report filtered to some devices
 
     @property
     def counted_until(self) -> datetime:

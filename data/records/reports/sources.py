@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 
 from data.checklists import Checklist, Schedule
 from data.clock import from_db, to_db
-from data.models import Device, MaintenanceWindow
+from data.models import AssurancePeriod, Device, MaintenanceWindow
 from data.records.checks.availability import Availability
 from data.records.checks.book import CheckRecords
-from data.records.inspections.schedule import period_of
+from data.records.inspections.schedule import period_of, periods_ending
 from data.records.reports.model import (
     ActionStats,
     AlarmStats,
@@ -179,9 +179,11 @@ async def inspection_stats(
     end: datetime,
     now: datetime,
     tz: ZoneInfo,
+    assurance: Sequence[AssurancePeriod] = (),
 ) -> tuple[InspectionStats, ...] | None:
     """Per template: periods that began in [start, min(end, now)) and how many of them
-    have a submitted record. Templates come from the site's checklists and from records
+    have a submitted record (a pre-holiday checklist: those due by then, one before each
+    of the ``assurance`` periods). Templates come from the site's checklists and from records
     in the table (a template removed from site.yaml still shows what was done)."""
     if not await has_table(store, "inspections"):
         return None
@@ -196,7 +198,7 @@ async def inspection_stats(
     horizon = min(end, max(start, now))
     found = []
     for template_id, (name, schedule) in sorted(known.items()):
-        labels = _labels(schedule, start, horizon, tz)
+        labels = _labels(schedule, start, horizon, tz, assurance)
         done = 0
         if labels:
             rows = await store.fetchall(
@@ -210,8 +212,17 @@ async def inspection_stats(
     return tuple(found)
 
 
-def _labels(schedule: str, start: datetime, until: datetime, tz: ZoneInfo) -> list[str]:
-    """Labels of the periods of ``schedule`` that begin in [start, until)."""
+def _labels(
+    schedule: str,
+    start: datetime,
+    until: datetime,
+    tz: ZoneInfo,
+    assurance: Sequence[AssurancePeriod] = (),
+) -> list[str]:
+    """Labels of the periods of ``schedule`` that begin in [start, until); for a
+    pre-holiday checklist, of those due in (start, until]."""
+    if schedule == "pre_assurance":
+        return [p.label for p in periods_ending("pre_assurance", start, until, tz, assurance)]
     if schedule not in ("daily", "weekly", "monthly"):
         return []
     labels, moment = [], start
