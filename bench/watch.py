@@ -218,7 +218,7 @@ def run(tmp: Path, farm: SnmpdFarm, args: argparse.Namespace) -> int:
         "DUTYDESK_SITE": str(site),
         "DUTYDESK_DB": str(db),
     }
-    cli("init", "--password-stdin", env=env, stdin="Bench#Admin2026\n")
+    cli("init", "--password-stdin", env=env, stdin="Watch#Bench-7k2\n")
     port = Port()
     port.open()
     site.write_text(yaml.safe_dump(site_document(farm, port.number)), encoding="utf-8")

@@ -75,9 +75,7 @@ async def test_a_stale_holder_cannot_write_after_losing(store: Store, audit: Aud
         await second.fence()  # the holder may write
 
 
-async def test_released_lease_goes_to_serve_at_once_to_a_console_after_failover(
-    store: Store, audit: AuditTrail
-) -> None:
+async def test_released_lease_goes_to_a_serve_at_once(store: Store, audit: AuditTrail) -> None:
     wall = Wall()
     holder = lease(store, audit, wall, "console-1", "console")
     assert await holder.try_acquire()
@@ -93,6 +91,24 @@ async def test_released_lease_goes_to_serve_at_once_to_a_console_after_failover(
     )
     assert outages == []  # handed over within a beat: no hole in the watch
     assert "watch.released" in await actions(audit)
+
+
+async def test_with_no_serve_waiting_a_console_takes_a_released_lease_after_a_grace(
+    store: Store, audit: AuditTrail
+) -> None:
+    wall = Wall()
+    holder = lease(store, audit, wall, "console-1", "console")
+    assert await holder.try_acquire()
+    await holder.release()
+    console = lease(store, audit, wall, "console-2", "console")
+    wall.now += 1
+    assert not await console.try_acquire()  # a serve trying each second gets it first
+    wall.now += 1.5
+    assert await console.try_acquire()
+    outages = await WatchBook(store).outages(
+        dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    )
+    assert outages == []  # within two beats: no hole recorded
 
 
 async def test_two_processes_racing_for_a_stale_lease_one_wins(db_path: Path) -> None:
