@@ -22,13 +22,11 @@ from data.clock import Clock, utc_now
 from data.config import SiteConfigError, load_site_config
 from data.crypto import open_cipher
 from data.emergency_plans import site_plans
-from data.emergency_plans import site_plans
 from data.models import Site
 from data.records.actions.book import ActionLog
 from data.records.alarms.book import AlarmBook
 from data.records.assets.book import AssetRegister
 from data.records.checks.book import CheckRecords
-from data.records.emergency.book import EmergencyBook
 from data.records.emergency.book import EmergencyBook
 from data.records.events.book import EventLog
 from data.records.handover.book import HandoverBook
@@ -154,12 +152,6 @@ class Desk:
         return HotlineBook(
             self.store, self.audit, open_cipher(self.db_path), self.incidents, self.clock
         )
-
-    @cached_property
-    def emergency(self) -> EmergencyBook:
-        """Emergency plan runs and drills, built on first use: it loads the site's plan
-        files (``emergency.plans``, else the shipped ones), which most commands never read."""
-        return EmergencyBook(self.store, self.audit, site_plans(self.site), self.clock)
 
     @cached_property
     def emergency(self) -> EmergencyBook:

@@ -434,20 +434,6 @@ class WatchSettings(Strict):
         return self
 
 
-class DrillDue(Strict):
-    """One entry of the year's drill plan (年度演练计划): a plan to drill by a month's end."""
-
-    plan: Ident  # an emergency plan's id (checked against the plans at load)
-    month: int = Field(ge=1, le=12)
-
-
-class Emergency(Strict):
-    """Emergency plans (data.emergency_plans): their files and the year's drill plan."""
-
-    plans: list[Path] = []  # plan files, resolved like inspections; none: the shipped ones
-    drills: list[DrillDue] = []
-
-
 class Site(Strict):
     site: SiteInfo
     credentials: dict[str, Credential] = {}
@@ -456,7 +442,6 @@ class Site(Strict):
     maintenance: list[MaintenanceWindow] = []
     traps: Traps = Traps()
     inspections: list[Path] = []  # resolved against the site file's folder at load
-    emergency: Emergency = Emergency()
     emergency: Emergency = Emergency()
     watch: WatchSettings = WatchSettings()
 

@@ -47,7 +47,8 @@ def site_path(tmp_path: Path) -> Path:
     target.write_text(text, encoding="utf-8")
     moved = re.sub(r"\bport: (\d+)", lambda m: f"port: {int(m[1]) + SHIFT}", text)
     target.with_name("probe-site.yaml").write_text(moved, encoding="utf-8")
-    shutil.copytree(DEMO_SITE.parent / "checklists", target.parent / "checklists")
+    for folder in ("checklists", "plans"):  # the files site.yaml names beside it
+        shutil.copytree(DEMO_SITE.parent / folder, target.parent / folder)
     return target
 
 
