@@ -50,7 +50,7 @@ devices:
     zone: core
     host: 127.0.0.1
     checks:
-      - {{id: http, type: tcp, port: {port}, interval: 0.3, retry_interval: 0.3,
+      - {{id: http, type: tcp, port: {port}, interval: {interval}, retry_interval: 0.3,
          max_attempts: 1, timeout: 1}}
 """
 
@@ -97,7 +97,7 @@ def port() -> Iterator[Port]:
 @pytest.fixture
 def site_file(tmp_path: Path, port: Port) -> Path:
     path = tmp_path / "site.yaml"
-    text = SITE.format(heartbeat=HEARTBEAT, failover=FAILOVER, port=port.number)
+    text = SITE.format(heartbeat=HEARTBEAT, failover=FAILOVER, port=port.number, interval=0.3)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -343,3 +343,23 @@ async def test_an_ack_at_one_console_shows_on_another(site_file: Path, seeded_db
             assert time.monotonic() - started < 1.0
     finally:
         await desk.close()
+
+
+async def test_a_restart_at_an_attached_console_has_the_watch_check_again_at_once(
+    tmp_path: Path, seeded_db: Path, port: Port
+) -> None:
+    """Checks every hour: only the console's request makes the serve see the port closed."""
+    site_file = tmp_path / "hourly.yaml"
+    text = SITE.format(heartbeat=HEARTBEAT, failover=FAILOVER, port=port.number, interval=3600)
+    site_file.write_text(text, encoding="utf-8")
+    site = load_site(site_file)
+    with serving(site_file, seeded_db, "a") as serve:
+        poll(lambda: held_by(seeded_db, serve), 30, "the serve watches")
+        poll(lambda: results(seeded_db), 30, "the first result recorded")
+        port.close()
+        desk = await open_desk(site, seeded_db)
+        try:
+            await desk.watch.request_recheck("web-1")  # what action.py does when attached
+        finally:
+            await desk.close()
+        poll(lambda: ("OK", "CRITICAL") in transitions(seeded_db), 10, "checked again")

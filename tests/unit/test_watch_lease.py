@@ -146,3 +146,12 @@ async def test_consoles_drop_out_when_they_stop_beating(store: Store) -> None:
     assert [c.user for c in await book.consoles()] == ["zhangsan"]
     wall.now += 60
     assert await book.consoles() == []
+
+
+async def test_a_recheck_asked_by_an_attached_console_is_taken_once(store: Store) -> None:
+    book = WatchBook(store)
+    await book.request_recheck("web-1")
+    await book.request_recheck("web-1")
+    await book.request_recheck("db-1")
+    assert await book.take_rechecks() == ["db-1", "web-1"]
+    assert await book.take_rechecks() == []
