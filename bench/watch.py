@@ -31,13 +31,11 @@ import json
 import os
 import resource
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,39 +48,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 from poll import bench_site_document  # noqa: E402
 from snmpd_farm import SnmpdFarm  # noqa: E402
 
+from tests.support.loopback_port import LoopbackPort  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 FLIP_DEVICES = 10  # TCP checks on the port this script closes and opens
 FLIP_SECONDS = 8.0  # each state held this long
-
-
-class Port:
-    """A loopback TCP port: open, the flip devices are OK; closed, CRITICAL."""
-
-    def __init__(self) -> None:
-        self.listener: socket.socket | None = None
-        self.number = 0
-
-    def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.number))
-        listener.listen(128)
-        self.number = listener.getsockname()[1]
-        self.listener = listener
-
-        def accept() -> None:
-            with contextlib.suppress(OSError):
-                while True:
-                    listener.accept()[0].close()
-
-        threading.Thread(target=accept, daemon=True).start()
-
-    def close(self) -> None:
-        if self.listener is not None:
-            with contextlib.suppress(OSError):
-                self.listener.shutdown(socket.SHUT_RDWR)
-            self.listener.close()
-            self.listener = None
 
 
 def site_document(farm: SnmpdFarm, port: int) -> dict[str, Any]:
@@ -219,7 +189,7 @@ def run(tmp: Path, farm: SnmpdFarm, args: argparse.Namespace) -> int:
         "DUTYDESK_DB": str(db),
     }
     cli("init", "--password-stdin", env=env, stdin="Watch#Bench-7k2\n")
-    port = Port()
+    port = LoopbackPort()
     port.open()
     site.write_text(yaml.safe_dump(site_document(farm, port.number)), encoding="utf-8")
     serve_cmd = [sys.executable, "-m", "console", "serve"]

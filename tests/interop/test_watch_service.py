@@ -10,11 +10,9 @@ import itertools
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -29,6 +27,7 @@ from data.config import load_site
 from data.desk import open_desk
 from data.models import Site
 from tests.support.console import wait_until
+from tests.support.loopback_port import LoopbackPort
 
 HEARTBEAT = 0.5
 FAILOVER = 3.0
@@ -55,47 +54,16 @@ devices:
 """
 
 
-class Port:
-    """A loopback TCP port the test opens (the check is OK) and closes (CRITICAL); a
-    thread accepts, so a test waiting synchronously never stalls it."""
-
-    def __init__(self) -> None:
-        self.listener: socket.socket | None = None
-        self.number = 0
-
-    def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.number))
-        listener.listen(64)
-        self.number = listener.getsockname()[1]
-        self.listener = listener
-
-        def accept() -> None:
-            with contextlib.suppress(OSError):  # closed by close()
-                while True:
-                    listener.accept()[0].close()
-
-        threading.Thread(target=accept, daemon=True).start()
-
-    def close(self) -> None:
-        if self.listener is not None:
-            with contextlib.suppress(OSError):
-                self.listener.shutdown(socket.SHUT_RDWR)
-            self.listener.close()
-            self.listener = None
-
-
 @pytest.fixture
-def port() -> Iterator[Port]:
-    opened = Port()
+def port() -> Iterator[LoopbackPort]:
+    opened = LoopbackPort()
     opened.open()
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def site_file(tmp_path: Path, port: Port) -> Path:
+def site_file(tmp_path: Path, port: LoopbackPort) -> Path:
     path = tmp_path / "site.yaml"
     text = SITE.format(heartbeat=HEARTBEAT, failover=FAILOVER, port=port.number, interval=0.3)
     path.write_text(text, encoding="utf-8")
@@ -195,7 +163,7 @@ async def running(app: DutyDeskApp) -> AsyncIterator[Any]:
 
 
 async def test_two_serves_and_a_console_record_every_transition_once(
-    site_file: Path, seeded_db: Path, port: Port
+    site_file: Path, seeded_db: Path, port: LoopbackPort
 ) -> None:
     site = load_site(site_file)
     with serving(site_file, seeded_db, "a") as first, serving(site_file, seeded_db, "b") as second:
@@ -346,7 +314,7 @@ async def test_an_ack_at_one_console_shows_on_another(site_file: Path, seeded_db
 
 
 async def test_a_restart_at_an_attached_console_has_the_watch_check_again_at_once(
-    tmp_path: Path, seeded_db: Path, port: Port
+    tmp_path: Path, seeded_db: Path, port: LoopbackPort
 ) -> None:
     """Checks every hour: only the console's request makes the serve see the port closed."""
     site_file = tmp_path / "hourly.yaml"
