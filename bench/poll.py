@@ -99,6 +99,13 @@ def reset_peak_rss() -> None:
 
 
 def bench_site(hosts: Sequence[str], port: int, version: str, c: FarmCredentials) -> Site:
+    return Site.model_validate(bench_site_document(hosts, port, version, c))
+
+
+def bench_site_document(
+    hosts: Sequence[str], port: int, version: str, c: FarmCredentials
+) -> dict[str, Any]:
+    """The site as a site.yaml would hold it (bench/watch.py writes it to a file)."""
     if version == "v2c":
         snmp: dict[str, Any] = {"version": "2c", "community": c.community}
     else:
@@ -139,17 +146,15 @@ def bench_site(hosts: Sequence[str], port: int, version: str, c: FarmCredentials
         }
         for i, host in enumerate(hosts)
     ]
-    return Site.model_validate(
-        {
-            "site": {
-                "name": "bench",
-                "shifts": [{"name": "day", "start": "08:00", "end": "20:00"}],
-            },
-            "zones": [{"id": "bench", "name": "bench"}],
-            "credentials": {"bench": {"snmp": snmp}},
-            "devices": devices,
-        }
-    )
+    return {
+        "site": {
+            "name": "bench",
+            "shifts": [{"name": "day", "start": "08:00", "end": "20:00"}],
+        },
+        "zones": [{"id": "bench", "name": "bench"}],
+        "credentials": {"bench": {"snmp": snmp}},
+        "devices": devices,
+    }
 
 
 def peer_argv(host: str, port: int, version: str, c: FarmCredentials, check: str) -> list[str]:

@@ -154,6 +154,10 @@ class Watch:
                         log.warning("the watch lease was taken over: this watch stops")
                         await self._stand_down()
                     else:
+                        if self.runtime is not None:  # quick restarts at attached consoles
+                            for device_id in await self.desk.watch.take_rechecks():
+                                with contextlib.suppress(KeyError):  # not in this site.yaml
+                                    self.runtime.scheduler.recheck(device_id)
                         now = time.monotonic()
                         if now - last_prune >= PRUNE_EVERY_SECONDS:
                             last_prune = now

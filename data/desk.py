@@ -36,8 +36,8 @@ from data.records.inspections.book import InspectionBook
 from data.records.reports.book import monthly
 from data.records.reports.model import Period, Report
 from data.records.roster.book import RosterBook
-from data.records.watch.book import WatchBook
 from data.records.visitors.book import AccessLog
+from data.records.watch.book import WatchBook
 from data.site_history import record_site_change
 from data.store import Store
 

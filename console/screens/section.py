@@ -20,8 +20,9 @@ class SectionScreen(Screen[None]):
     of the console."""
 
     SECTION = ""
-    # Audit action prefixes of the records this section shows: when another console
-    # writes one, ``records_changed`` reads them again.
+    # Audit action prefixes of the changes to the records this section shows: when a
+    # console writes one, ``records_changed`` reads them again. Never a read's action (a
+    # search, a reveal): a reload that audits a read would make every console reload again.
     RECORD_ACTIONS: tuple[str, ...] = ()
     BINDINGS = [
         Binding(key, f"app.section('{sid}')", label, id=f"nav.{sid}", show=False)

@@ -61,3 +61,11 @@ CREATE TABLE watch_consoles (
     attached_at REAL NOT NULL,
     seen_at     REAL NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- Devices a console asked the watch to check again now (after a quick restart): the
+-- watch takes them at its next beat.
+CREATE TABLE watch_rechecks (
+    id           INTEGER PRIMARY KEY,
+    device_id    TEXT NOT NULL,
+    requested_at REAL NOT NULL
+) STRICT;

@@ -123,7 +123,7 @@ class AlarmsScreen(SectionScreen, LiveView):
         tz, now = desk.site.site.tz, desk.clock()
         if self.history:
             text = t("alarms.history_summary", n=len(self.shown))
-        elif self.ctx.check_runtime is None:
+        elif self.ctx.live_state is None:  # no checks here nor a watch to attach to
             text = t("alarms.no_checks")
         else:
             unacked = sum(1 for alarm in self.shown.values() if not alarm.acknowledged)

@@ -43,7 +43,7 @@ async def show_asset(app: App[Any], device_id: str) -> None:
 
 class AssetsScreen(SectionScreen):
     SECTION = "assets"
-    RECORD_ACTIONS = ("asset.",)  # another console's change reloads the lists
+    RECORD_ACTIONS = ("asset.save", "asset.contract.")  # changes reload the lists
     BINDINGS = [
         Binding("e", "edit", "assets.key.edit", id="assets.edit"),
         Binding("c", "toggle_contracts", "assets.key.contracts", id="assets.contracts"),

@@ -218,10 +218,13 @@ class ActionDialog(Dialog[None]):
                     scheduler=scheduler,
                     context=context,
                 )
+            # The rest of the device's checks (e.g. the web port the service serves)
+            # follow at once instead of at their next interval: here, or by the watch
+            # this console is attached to.
             if runtime is not None:
-                # The rest of the device's checks (e.g. the web port the service serves)
-                # follow at once instead of at their next interval.
                 runtime.scheduler.recheck(self.device.id)
+            else:
+                await desk.watch.request_recheck(self.device.id)
         except Exception as exc:  # shown, and the run is still recorded below
             error = f"{type(exc).__name__}: {exc}"
         finally:

@@ -44,6 +44,13 @@ FILTERS = ("text", "phone")
 
 class HotlineScreen(SectionScreen):
     SECTION = "hotline"
+    RECORD_ACTIONS = (
+        "hotline.call",
+        "hotline.incident",
+        "hotline.link",
+        "hotline.followup",
+        "incident.",
+    )
     BINDINGS = [
         Binding("n", "new_call", "hotline.key.new", id="hotline.new"),
         Binding("i", "to_incident", "hotline.key.incident", id="hotline.incident"),

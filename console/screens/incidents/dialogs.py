@@ -53,6 +53,7 @@ CATEGORY_OF_KIND = {
     "storage": "hardware",
     "service": "application",
     "ups": "environment",
+    "pdu": "environment",
     "aircon": "environment",
     "sensor": "environment",
     "ids": "security",

@@ -41,6 +41,7 @@ def shift_month(first: dt.date, months: int) -> dt.date:
 
 class RosterScreen(SectionScreen):
     SECTION = "roster"
+    RECORD_ACTIONS = ("roster.",)
     BINDINGS = [
         Binding("enter,e", "edit_day", "roster.key.edit", id="roster.edit"),
         Binding("w", "swap", "roster.key.swap", id="roster.swap"),

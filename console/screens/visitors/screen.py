@@ -58,7 +58,7 @@ class SearchTerms:
 
 class VisitorsScreen(SectionScreen):
     SECTION = "visitors"
-    RECORD_ACTIONS = ("visit",)
+    RECORD_ACTIONS = ("access.enter", "access.exit", "access.purge", "door.import")
     BINDINGS = [
         Binding("n", "new_visitor", "visitors.key.new", id="visitors.new"),
         Binding("s", "new_staff", "visitors.key.staff", id="visitors.staff"),

@@ -5,7 +5,7 @@ Kept apart from the check book so the arithmetic can be read (and tested) on its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -23,8 +23,9 @@ class TimedState(NamedTuple):
 @dataclass(frozen=True)
 class Availability:
     """Seconds spent in each state over [start, end). ``unmonitored`` is time nothing is
-    known about: before monitoring began and after now. ``ratio`` leaves UNKNOWN time out
-    (the probe could not tell); ``ratio_monitored`` counts it as not available."""
+    known about: before monitoring began, after now, and while no watch ran (outages).
+    ``ratio`` leaves UNKNOWN time out (the probe could not tell); ``ratio_monitored``
+    counts it as not available."""
 
     start: datetime
     end: datetime
@@ -58,9 +59,11 @@ def tally(
     began: datetime | None,
     initial: str,
     changes: Iterable[TimedState],
+    outages: Sequence[tuple[datetime, datetime]] = (),
 ) -> Availability:
     """Walk the state from ``initial`` (the state when monitoring began, or at ``start``)
-    through ``changes`` (oldest first, all after ``start``)."""
+    through ``changes`` (oldest first, all after ``start``). Time inside ``outages`` (no
+    watch ran: data.records.watch) is unmonitored, not the state held before it."""
     seconds = dict.fromkeys(STATES, 0.0)
     horizon = min(end, max(start, now))  # nothing is known about the future
     if began is None or began >= horizon:
@@ -68,12 +71,25 @@ def tally(
     cursor = max(start, began)
     unmonitored = (cursor - start).total_seconds() + (end - horizon).total_seconds()
     state = initial
+
+    def spend(until: datetime) -> None:
+        nonlocal unmonitored
+        span = (until - cursor).total_seconds()
+        unwatched = sum(_overlap(cursor, until, *outage) for outage in outages)
+        seconds[state] += span - unwatched
+        unmonitored += unwatched
+
     for change in changes:
         if change.at >= horizon:
             break
         if change.at > cursor:
-            seconds[state] += (change.at - cursor).total_seconds()
+            spend(change.at)
             cursor = change.at
         state = change.state
-    seconds[state] += (horizon - cursor).total_seconds()
+    spend(horizon)
     return Availability(start, end, seconds, unmonitored)
+
+
+def _overlap(a: datetime, b: datetime, start: datetime, end: datetime) -> float:
+    """Seconds [a, b) and [start, end) share (outages never overlap each other)."""
+    return max(0.0, (min(b, end) - max(a, start)).total_seconds())

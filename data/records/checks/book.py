@@ -163,8 +163,9 @@ class CheckRecords:
             (*key, to_db(start), to_db(end)),
         )
         changes = [TimedState(from_db(row["at"]), row["to_state"]) for row in rows]
+        outages = await self._watch_outages(start, end)
         if prior is not None:
-            return tally(start, end, self._clock(), start, prior["to_state"], changes)
+            return tally(start, end, self._clock(), start, prior["to_state"], changes, outages)
         began = await self._monitoring_began(device_id, check_id)
         after = (
             rows[0]
@@ -181,7 +182,17 @@ class CheckRecords:
             )
             known = latest is not None and (latest["hard"] or not hard_only)
             initial = str(latest["state"]) if latest is not None and known else "OK"
-        return tally(start, end, self._clock(), began, initial, changes)
+        return tally(start, end, self._clock(), began, initial, changes, outages)
+
+    async def _watch_outages(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """When no watch ran (data.records.watch): unmonitored time, whatever the state."""
+        rows = await self._store.fetchall(
+            "SELECT started_at, ended_at FROM watch_outages WHERE started_at < ? AND ended_at > ?",
+            (to_db(end), to_db(start)),
+        )
+        return [(from_db(row["started_at"]), from_db(row["ended_at"])) for row in rows]
 
     async def _monitoring_began(self, device_id: str, check_id: str) -> datetime | None:
         row = await self._store.fetchone(

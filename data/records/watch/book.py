@@ -65,3 +65,15 @@ class WatchBook:
             ConsoleRow(r["id"], r["host"], r["pid"], r["user_name"], r["attached_at"], r["seen_at"])
             for r in rows
         ]
+
+    async def request_recheck(self, device_id: str) -> None:
+        """Ask the watch (another process) to check ``device_id`` again at its next beat."""
+        await self.store.write(
+            "INSERT INTO watch_rechecks (device_id, requested_at) VALUES (?, ?)",
+            (device_id, self.wall()),
+        )
+
+    async def take_rechecks(self) -> list[str]:
+        """The devices asked for since the last call (the watch's side), each once."""
+        rows = await self.store.write("DELETE FROM watch_rechecks RETURNING device_id")
+        return sorted({row["device_id"] for row in rows})

@@ -3,7 +3,8 @@ and the consoles"; FACTS.md: 0 double wins in 34 kills with this scheme).
 
 The holder beats every ``heartbeat_seconds``. A standby takes the lease when the beat is
 older than ``failover_seconds``, or at once when the holder released it on quit (a console
-waits ``failover_seconds`` even then, so a waiting ``serve`` is preferred). Taking it is
+waits ``RELEASED_GRACE_SECONDS`` even then: standbys try every second, so a waiting
+``serve`` is preferred). Taking it is
 one ``BEGIN IMMEDIATE`` transaction that reads the row and writes the new holder with the
 next epoch, so two standbys cannot both win. The gap between the last beat (or the release)
 and the takeover is recorded as a watch outage and audited. A beat that finds the row no
@@ -31,6 +32,7 @@ from data.records.watch.model import Holder, LeaseRow
 from data.store import Store
 
 Wall = Callable[[], float]
+RELEASED_GRACE_SECONDS = 2.0
 
 
 class LeaseLost(DutyDeskError):
@@ -100,7 +102,7 @@ class WatchLease:
     def _free(self, row: LeaseRow, now: float) -> bool:
         failover = self.settings.failover_seconds
         if row.released_at is not None:
-            return self.me.kind == "serve" or now - row.released_at >= failover
+            return self.me.kind == "serve" or now - row.released_at >= RELEASED_GRACE_SECONDS
         return now - row.beat >= failover
 
     async def try_acquire(self) -> bool:
