@@ -273,3 +273,37 @@ async def test_postgres_refuses_sqlite_only_sql_before_the_server_sees_it(
         with pytest.raises(DialectError, match="SQLite-only"):
             await store.ensure_function("f", 1, len)
         assert await store.get_meta("app") == "dutydesk"  # still usable
+
+
+async def test_postgres_tables_have_the_columns_of_their_sqlite_twins(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    """Each table a ported migration number creates exists on PostgreSQL with the columns
+    SQLite has after every migration: a SQLite change to a ported table must reach its
+    PostgreSQL file too."""
+    import re
+
+    ported = {m.version for m in load_migrations("data.migrations.postgresql", gaps=True)}
+    created = {
+        name
+        for m in load_migrations()
+        if m.version in ported
+        for name in re.findall(r"CREATE TABLE (\w+)", m.sql)
+    }
+    lite = await Store.open(tmp_path / "twin.db")
+    try:
+        sqlite_columns = {
+            table: {row["name"] for row in await lite.fetchall(f"PRAGMA table_info({table})")}
+            for table in created
+        }
+    finally:
+        await lite.close()
+    async with await PgStore.open(pg_dsn, key_dir=tmp_path) as pg:
+        rows = await pg.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema()"
+        )
+    pg_columns: dict[str, set[str]] = {}
+    for row in rows:
+        pg_columns.setdefault(row["table_name"], set()).add(row["column_name"])
+    assert {table: pg_columns.get(table) for table in created} == sqlite_columns

@@ -165,6 +165,15 @@ async def test_consoles_beat_and_leave(stores: list[Any], wall: Wall) -> None:
     assert await book.consoles() == []
 
 
+async def test_a_console_asks_the_watch_for_rechecks(stores: list[Any], wall: Wall) -> None:
+    console, watch = WatchBook(stores[1], wall=wall), WatchBook(stores[0], wall=wall)
+    await console.request_recheck("sw-2")
+    await console.request_recheck("sw-1")
+    await WatchBook(stores[2], wall=wall).request_recheck("sw-2")
+    assert await watch.take_rechecks() == ["sw-1", "sw-2"]
+    assert await watch.take_rechecks() == []
+
+
 async def test_postgres_an_attached_console_is_notified_of_the_feed_within_a_deadline(
     pg_dsn: str, tmp_path: Path, wall: Wall, clock: ManualClock
 ) -> None:
