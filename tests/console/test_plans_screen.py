@@ -109,7 +109,8 @@ async def test_a_drill_is_started_logged_and_finished_with_its_findings(seeded_d
         assert drill is not None and drill.is_drill and drill.started_by == OPERATOR.name
         for step in drill.steps:
             await app.desk.emergency.log_step(OPERATOR, drill.id, step.id)
-        plans.reload()
+        plans.reload()  # a worker: "f" must not race it to the run's logged steps
+        await wait_until(pilot, lambda: plans.selected is not None and not plans.selected.pending)
 
         await pilot.press("f")
         await wait_until(pilot, lambda: isinstance(app.screen, PlanForm))
