@@ -224,6 +224,9 @@ async def test_kill_9_of_the_holder_hands_the_watch_to_the_standby_and_reports_t
         start = outages[0].started_at.replace(microsecond=0)
         availability = await desk.checks.availability("web-1", "http", start, end)
         assert availability.unmonitored >= outages[0].seconds - 1  # not counted as OK
+        report = await desk.reports.monthly((start, end))  # and so in the monthly report
+        (device,) = report.devices
+        assert device.checks[0].unmonitored >= outages[0].seconds - 1
         actions = [row.action for row in await desk.audit.query(limit=100)]
         assert "watch.takeover" in actions and "watch.released" in actions
     finally:
