@@ -307,3 +307,28 @@ async def test_postgres_tables_have_the_columns_of_their_sqlite_twins(
     for row in rows:
         pg_columns.setdefault(row["table_name"], set()).add(row["column_name"])
     assert {table: pg_columns.get(table) for table in created} == sqlite_columns
+
+
+async def test_postgres_a_lost_connection_is_a_fault_naming_the_store(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    import asyncpg
+
+    from data.store import DatabaseFault
+
+    store = await PgStore.open(pg_dsn, key_dir=tmp_path)
+    try:
+        killer = await asyncpg.connect(pg_dsn)
+        try:
+            await killer.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await killer.close()
+        with pytest.raises(DatabaseFault) as caught:
+            await store.fetchall("SELECT 1")
+        assert caught.value.code == "db_unreachable"
+        assert store.label in str(caught.value)
+    finally:
+        await store.close()
