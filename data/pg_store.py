@@ -58,6 +58,10 @@ _LOCK_CLASS = 0x44555459
 _WRITER_LOCK = 1
 _MIGRATION_LOCK = 2
 CONNECT_TIMEOUT_S = 10.0
+# A lost connection is opened again at the next use, at most once per backoff step: the
+# first at once, then after 0.25 s, doubling up to 5 s while the server stays away.
+RECONNECT_FIRST_S = 0.25
+RECONNECT_MAX_S = 5.0
 _PASSWORD_IN_URL = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
 _PASSWORD_PARAM = re.compile(r"((?:^|[?&\s])password=)([^&\s]*)", re.IGNORECASE)
 
@@ -130,6 +134,7 @@ class PgStore:
         path: Path,
     ) -> None:
         self.label = mask_dsn(dsn)
+        self._dsn = dsn
         self.path = path  # local: the audit and field keys and the backup log sit beside it
         self.schema_version = schema_version
         self._conn = conn
@@ -141,6 +146,12 @@ class PgStore:
         self._changed = asyncio.Event()
         self._db = PgConnection(self)
         self._closed = False
+        # reconnecting: the channels listened to, when to try next, False while unreachable
+        self._channels: list[tuple[str, Callable[..., None]]] = [(CHANGE_CHANNEL, self._on_change)]
+        self._listen_lock = asyncio.Lock()
+        self._retry_at = 0.0
+        self._retry_delay = 0.0
+        self.reachable = True
 
     def __str__(self) -> str:
         return self.label
@@ -210,6 +221,7 @@ class PgStore:
             self._owner = asyncio.current_task()
             try:
                 with self._faults():
+                    await self._ensure_connected()
                     await self._conn.execute(
                         f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_WRITER_LOCK})"
                     )
@@ -244,10 +256,69 @@ class PgStore:
             yield
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise StoreIntegrityError(mask_dsn(str(exc)), sqlstate=exc.sqlstate) from exc
-        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
-            if isinstance(exc, asyncpg.InterfaceError) and not self._conn.is_closed():
+        except (
+            OSError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,  # a connection killed while idle in a transaction
+            asyncpg.PostgresError,
+        ) as exc:
+            lost = isinstance(
+                exc, (OSError, asyncpg.PostgresConnectionError, asyncpg.InternalClientError)
+            ) or (
+                isinstance(exc, asyncpg.PostgresError)
+                and str(exc.sqlstate or "").startswith(("08", "57P"))  # connection, shutdown
+            )
+            if not lost and not self._conn.is_closed():
                 raise
+            self.reachable = False
+            if not self._conn.is_closed():
+                self._conn.terminate()  # reopened at the next use
             raise _fault(self.label, exc) from exc
+
+    async def _ensure_connected(self) -> None:
+        """Open the connection again if it was lost (the caller holds the store's lock);
+        a ``DatabaseFault`` while the server stays away, tried again after a backoff."""
+        if not self._conn.is_closed() or self._closed:
+            return
+        self._conn = await self._reopen()
+        await self._ensure_listening()
+
+    async def _reopen(self) -> asyncpg.Connection:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._retry_at:
+            self.reachable = False
+            raise _fault(self.label, ConnectionError("the connection was lost; retrying soon"))
+        try:
+            conn = await _connect(self._dsn, self.label)
+        except DatabaseFault:
+            self.reachable = False
+            self._retry_delay = min(max(self._retry_delay * 2, RECONNECT_FIRST_S), RECONNECT_MAX_S)
+            self._retry_at = loop.time() + self._retry_delay
+            raise
+        self._retry_delay = 0.0
+        self._retry_at = 0.0
+        self.reachable = True
+        return conn
+
+    async def _ensure_listening(self) -> None:
+        """Listen again after the listening connection was lost. Notifications sent
+        meanwhile are gone, so the change signal moves: a console reads everything again."""
+        if not self._listener.is_closed() or self._closed:
+            return
+        async with self._listen_lock:
+            if not self._listener.is_closed():
+                return
+            listener = await self._reopen()
+            try:
+                for channel, callback in self._channels:
+                    await listener.add_listener(channel, callback)
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
+                listener.terminate()
+                self.reachable = False
+                raise _fault(self.label, exc) from exc
+            self._listener = listener
+            self._version += 1
+            self._changed.set()
 
     async def _run(self, sql: str, params: Params) -> list[asyncpg.Record]:
         statement = to_postgres(sql)
@@ -266,6 +337,8 @@ class PgStore:
         if self.owns_transaction():
             return await self._run(sql, params)
         async with self._lock:
+            with self._faults():
+                await self._ensure_connected()
             return await self._run(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> asyncpg.Record | None:
@@ -286,11 +359,15 @@ class PgStore:
 
     async def data_version(self) -> int:
         """A number that grows when another session commits a write to the database (its
-        NOTIFY on ``dutydesk_change``); this store's own writes do not move it."""
+        NOTIFY on ``dutydesk_change``); this store's own writes do not move it. After the
+        listening connection was lost it listens again (a ``DatabaseFault`` while the server
+        is away) and the number moves, since what was sent meanwhile is lost."""
+        await self._ensure_listening()
         return self._version
 
     async def wait_changed(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for another session's commit; True when one came."""
+        await self._ensure_listening()
         self._changed.clear()
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
@@ -304,6 +381,7 @@ class PgStore:
         def deliver(_conn: object, _pid: int, _channel: str, payload: object) -> None:
             callback(str(payload))
 
+        self._channels.append((channel, deliver))
         await self._listener.add_listener(channel, deliver)
 
     def _on_change(self, _conn: object, pid: int, _channel: str, _payload: object) -> None:

@@ -243,6 +243,8 @@ def test_dialect_translates_placeholders_and_sqlite_spellings() -> None:
     assert positional.sql == "UPDATE t SET a = $1 WHERE b IS DISTINCT FROM $2 RETURNING id"
     with pytest.raises(DialectError, match="2 placeholders but 1"):
         positional.args((1,))
+    like = to_postgres("SELECT id FROM t WHERE name LIKE ? ESCAPE '\\' AND note NOT like 'LIKE'")
+    assert like.sql == "SELECT id FROM t WHERE name ILIKE $1 ESCAPE '\\' AND note NOT ILIKE 'LIKE'"
 
 
 @pytest.mark.parametrize(
@@ -316,8 +318,7 @@ async def test_postgres_a_lost_connection_is_a_fault_naming_the_store(
 
     from data.store import DatabaseFault
 
-    store = await PgStore.open(pg_dsn, key_dir=tmp_path)
-    try:
+    async def kill() -> None:
         killer = await asyncpg.connect(pg_dsn)
         try:
             await killer.execute(
@@ -326,9 +327,18 @@ async def test_postgres_a_lost_connection_is_a_fault_naming_the_store(
             )
         finally:
             await killer.close()
-        with pytest.raises(DatabaseFault) as caught:
-            await store.fetchall("SELECT 1")
+
+    store = await PgStore.open(pg_dsn, key_dir=tmp_path)
+    try:
+        with pytest.raises(DatabaseFault) as caught:  # lost inside a transaction
+            async with store.transaction() as db:
+                await db.execute("SELECT 1")
+                await kill()
+                await db.execute("SELECT 1")
         assert caught.value.code == "db_unreachable"
         assert store.label in str(caught.value)
+        # the server is still there: the connection is opened again at the next use
+        row = await store.fetchone("SELECT 1")
+        assert row is not None and row[0] == 1
     finally:
         await store.close()
