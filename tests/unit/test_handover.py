@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,12 @@ ROUND = Checklist.model_validate(
         "sections": [{"title": "环境", "items": [{"id": "clean", "text": "卫生整洁"}]}],
     }
 )
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests over both backends: SQLite and PostgreSQL (issue 14)."""
+    return any_store
 
 
 @dataclass
@@ -275,7 +282,12 @@ async def test_summary_is_compiled_from_the_records(
     [visitor] = summary.visitors_inside
     assert (visitor.organisation, visitor.badge, visitor.escort) == ("某厂商", "V-07", "alice")
     assert "110105" not in summary.model_dump_json()  # no ID number in a handover
-    has_incidents = await store.fetchone("SELECT 1 FROM sqlite_master WHERE name = 'incidents'")
+    has_incidents = await store.fetchone(
+        "SELECT 1 FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_name = 'incidents'"
+        if getattr(store, "dialect", "sqlite") == "postgresql"
+        else "SELECT 1 FROM sqlite_master WHERE name = 'incidents'"
+    )
     assert (summary.incidents is None) == (has_incidents is None)
     assert [(i.template_id, i.state) for i in summary.inspections] == [("round", "due")]
     assert summary.notes == "UPS-1 市电中断，已电池供电"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from data.records.inspections.model import InspectionError, LiveReading, live_re
 from data.records.sealing import SealedRecordError, verify_seal
 from data.roles import PermissionDenied
 from data.store import Store
+from data.stores import open_store
 from tests.unit.test_sealing import SITE, speaking
 
 PASSWORD = "Insp3ct-pw"
@@ -58,6 +60,12 @@ LIVE = Checklist.model_validate(
         ],
     }
 )
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests over both backends: SQLite and PostgreSQL (issue 14)."""
+    return any_store
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -102,7 +110,8 @@ def test_shipped_templates_load_with_the_checklist_loader() -> None:
 
 async def test_drafts_survive_closing_and_reopening_the_store(
     store: Store,
-    db_path: Path,
+    store_target: str,
+    tmp_path: Path,
     audit: AuditTrail,
     accounts: Accounts,
     inspector: User,
@@ -113,7 +122,7 @@ async def test_drafts_survive_closing_and_reopening_the_store(
     await book.save_answer(inspector, draft, "temp", "23.5", note="测于冷通道")
     await store.close()
 
-    reopened = await Store.open(db_path)
+    reopened: Any = await open_store(store_target, key_dir=tmp_path / "keys")
     try:
         again = InspectionBook(reopened, AuditTrail(reopened, "t", clock), accounts, SITE, [LIVE])
         restored = await again.draft(draft)

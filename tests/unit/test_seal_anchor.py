@@ -7,6 +7,10 @@ that row, and a seal whose audit row was replaced no longer checks in the chain.
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from data.accounts import Accounts, User
 from data.audit import AuditTrail, ChainHead
 from data.clock import ManualClock
@@ -15,9 +19,15 @@ from data.exports.inspection_doc import inspection_document
 from data.records.sealing import seal_in_chain
 from data.store import Store
 from tests.unit.test_handover import Desk, desk, handed_over
-from tests.unit.test_sealing import sealed_record, speaking
+from tests.unit.test_sealing import drop_trigger, sealed_record, speaking
 
 __all__ = ["desk"]  # the fixture, shared with the handover tests
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests over both backends: SQLite and PostgreSQL (issue 14)."""
+    return any_store
 
 
 async def _audit_row(store: Store, row_id: int) -> ChainHead:
@@ -59,7 +69,7 @@ async def test_a_seal_whose_anchor_no_longer_matches_its_audit_row_fails(
     obj = f"inspection:{record_id}"
     assert await seal_in_chain(store, await book.get(record_id), obj)
     async with store.transaction() as db:  # what only someone editing the file can do
-        await db.execute("DROP TRIGGER inspections_sealed_no_update")
+        await db.execute(drop_trigger(store, "inspections_sealed_no_update", "inspections"))
         await db.execute(
             "UPDATE inspections SET seal_anchor = ? WHERE id = ?", ("0" * 64, record_id)
         )
@@ -71,7 +81,7 @@ async def test_a_record_sealed_before_anchors_were_stored_reads_its_seal_row(
 ) -> None:
     book, record_id = await sealed_record(store, audit, accounts, admin, clock)
     async with store.transaction() as db:  # as migration 0007 leaves an older seal
-        await db.execute("DROP TRIGGER inspections_sealed_no_update")
+        await db.execute(drop_trigger(store, "inspections_sealed_no_update", "inspections"))
         await db.execute("UPDATE inspections SET seal_anchor = NULL WHERE id = ?", (record_id,))
     record = await book.get(record_id)
     assert record.seal is not None

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,12 @@ ROUND = Checklist.model_validate(
 )
 
 
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests over both backends: SQLite and PostgreSQL (issue 14)."""
+    return any_store
+
+
 @contextlib.contextmanager
 def speaking(language: str) -> Iterator[None]:
     previous = i18n.language()
@@ -66,6 +73,13 @@ def words_of(document: Document) -> list[str]:
         if section.table is not None:
             words += section.table.columns + [cell for row in section.table.rows for cell in row]
     return words
+
+
+def drop_trigger(store: Any, name: str, table: str) -> str:
+    """``DROP TRIGGER`` as the store's backend spells it (PostgreSQL names the table)."""
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        return f"DROP TRIGGER {name} ON {table}"
+    return f"DROP TRIGGER {name}"
 
 
 async def sealed_record(
@@ -117,7 +131,9 @@ async def test_a_change_behind_the_triggers_back_is_detected(
     before = await book.get(record_id)
     assert await seal_in_chain(store, before, f"inspection:{record_id}")
     async with store.transaction() as db:  # what only someone editing the file can do
-        await db.execute("DROP TRIGGER inspection_answers_sealed_no_update")
+        await db.execute(
+            drop_trigger(store, "inspection_answers_sealed_no_update", "inspection_answers")
+        )
         await db.execute(
             "UPDATE inspection_answers SET note = '改过' WHERE inspection_id = ?", (record_id,)
         )

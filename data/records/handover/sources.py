@@ -96,5 +96,13 @@ async def incident_summary(
 
 
 async def _columns(store: Store, table: str) -> set[str]:
-    rows = await store.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
+    """The table's column names (empty when it is not there), on either backend."""
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        rows = await store.fetchall(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+    else:
+        rows = await store.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
     return {str(row[0]) for row in rows}
