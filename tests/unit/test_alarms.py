@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,12 @@ from data.store import Store
 OPERATOR = User(2, "wang", "Wang Wei", Role.OPERATOR)
 SUPERVISOR = User(3, "li", "Li Na", Role.SUPERVISOR)
 AUDITOR = User(4, "zhao", "Zhao Min", Role.AUDITOR)
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests run over both backends: SQLite and PostgreSQL."""
+    return any_store
 
 
 @pytest.fixture
@@ -171,6 +178,9 @@ async def test_a_worse_severity_withdraws_a_plain_ack(
     assert row.user is None and row.detail["to_severity"] == "CRITICAL"
 
 
+# Counts the BEGINs through aiosqlite's trace hook, which PostgreSQL's driver has no twin of:
+# SQLite only (the same acknowledgement's all-or-none is over both backends just below).
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_mass_acknowledge_is_one_transaction_with_one_audit_row_per_alarm(
     book: AlarmBook, clock: ManualClock, audit: AuditTrail, store: Store
 ) -> None:

@@ -158,7 +158,7 @@ class AlarmBook:
         limit: int = 500,
     ) -> list[Alarm]:
         """Alarms raised in [since, until), active or cleared, newest first."""
-        where, params = ["1"], list[Any]()
+        where, params = ["1 = 1"], list[Any]()
         for clause, value in (
             ("raised_at >= ?", to_db(since) if since else None),
             ("raised_at < ?", to_db(until) if until else None),

@@ -43,20 +43,26 @@ INSERT INTO check_transitions (at, device_id, check_id, from_state, to_state, ha
                                value, suppressed_reason)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-# Scalar min()/max() return NULL if either side is NULL: coalesce keeps the known value.
+# The stored row's columns are named with the table (a bare name is ambiguous beside
+# excluded on PostgreSQL). A NULL min/max on either side keeps the other, known one (CASE:
+# SQLite's scalar min()/max() are PostgreSQL's LEAST()/GREATEST(), which SQLite lacks).
 _MERGE_ROLLUP = """
 INSERT INTO check_rollups (device_id, check_id, bucket, n_values, min_value, max_value,
                            sum_value, n_ok, n_warning, n_unknown, n_critical)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (device_id, check_id, bucket) DO UPDATE SET
-    n_values = n_values + excluded.n_values,
-    min_value = min(coalesce(min_value, excluded.min_value),
-                    coalesce(excluded.min_value, min_value)),
-    max_value = max(coalesce(max_value, excluded.max_value),
-                    coalesce(excluded.max_value, max_value)),
-    sum_value = sum_value + excluded.sum_value,
-    n_ok = n_ok + excluded.n_ok, n_warning = n_warning + excluded.n_warning,
-    n_unknown = n_unknown + excluded.n_unknown, n_critical = n_critical + excluded.n_critical
+    n_values = check_rollups.n_values + excluded.n_values,
+    min_value = CASE WHEN excluded.min_value IS NULL
+                       OR check_rollups.min_value < excluded.min_value
+                     THEN check_rollups.min_value ELSE excluded.min_value END,
+    max_value = CASE WHEN excluded.max_value IS NULL
+                       OR check_rollups.max_value > excluded.max_value
+                     THEN check_rollups.max_value ELSE excluded.max_value END,
+    sum_value = check_rollups.sum_value + excluded.sum_value,
+    n_ok = check_rollups.n_ok + excluded.n_ok,
+    n_warning = check_rollups.n_warning + excluded.n_warning,
+    n_unknown = check_rollups.n_unknown + excluded.n_unknown,
+    n_critical = check_rollups.n_critical + excluded.n_critical
 """
 
 
@@ -95,7 +101,7 @@ class CheckRecords:
         limit: int = 200,
     ) -> list[TransitionRow]:
         """Newest first."""
-        where, params = ["1"], list[Any]()
+        where, params = ["1 = 1"], list[Any]()
         for clause, value in (("device_id = ?", device_id), ("check_id = ?", check_id)):
             if value is not None:
                 where.append(clause)
@@ -130,8 +136,8 @@ class CheckRecords:
             " GROUP BY start ORDER BY start",
             (device_id, check_id, to_db(first)),
         )
-        return [
-            SeriesPoint(from_db(row[0]), row[4] / row[1] if row[1] else None, row[2], row[3])
+        return [  # int(): PostgreSQL's sum() of a BIGINT is a NUMERIC (a Decimal)
+            SeriesPoint(from_db(row[0]), row[4] / int(row[1]) if row[1] else None, row[2], row[3])
             for row in rows
         ]
 
@@ -199,7 +205,8 @@ class CheckRecords:
             "SELECT min(first) FROM ("
             " SELECT min(bucket) AS first FROM check_rollups WHERE device_id = ? AND check_id = ?"
             " UNION ALL"
-            " SELECT min(at) FROM check_transitions WHERE device_id = ? AND check_id = ?)",
+            " SELECT min(at) FROM check_transitions WHERE device_id = ? AND check_id = ?)"
+            " AS firsts",
             (device_id, check_id, device_id, check_id),
         )
         return from_db(row[0]) if row is not None and row[0] is not None else None

@@ -67,7 +67,7 @@ class EventLog:
         source: str | None = None,
     ) -> list[Event]:
         """Events at or after ``since`` and before ``until``, newest first."""
-        where, params = ["1"], list[Any]()
+        where, params = ["1 = 1"], list[Any]()
         for clause, value in (
             ("device_id = ?", device_id),
             ("at >= ?", to_db(since) if since else None),
