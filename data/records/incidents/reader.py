@@ -98,7 +98,7 @@ class IncidentReader:
         limit: int = 10_000,
     ) -> list[Incident]:
         """Incidents reported in [since, until), any status, newest first."""
-        where, params = ["1"], list[Any]()
+        where, params = ["1 = 1"], list[Any]()
         for clause, value in (
             ("reported_at >= ?", to_db(since) if since else None),
             ("reported_at < ?", to_db(until) if until else None),

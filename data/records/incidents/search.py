@@ -5,6 +5,12 @@ matches any text that contains it, which is what Chinese needs (no spaces betwee
 words: "数据库连接" finds "数据库连接池耗尽"). A trigram index cannot look up a term shorter
 than three characters, so a query with such a term is answered with LIKE instead (a
 scan, fine for the thousands of incidents a machine room collects in years).
+
+On PostgreSQL the index is pg_trgm's GIN index over the four text columns joined by spaces
+(``PG_TEXT``, the expression of the PostgreSQL migration 0005), which serves ``ILIKE
+'%term%'`` for any term: a search is every term ILIKE the text, best trigram similarity
+first; past fixes rank by how many of the alarm message's trigrams they contain. Terms hold
+no white space, so none matches across two columns.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ TRIGRAM = 3
 MAX_SIMILAR_TERMS = 64  # trigrams of an alarm message OR'd together; more only adds noise
 _FIXED = "status IN ('resolved', 'closed')"  # those that carry a cause and a solution
 _TEXT_COLUMNS = ("title", "description", "cause", "solution")
+# The expression pg_trgm's index is built on (PostgreSQL migration 0005): keep them equal.
+PG_TEXT = (
+    "(coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(cause, '')"
+    " || ' ' || coalesce(solution, ''))"
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +56,24 @@ def _prefixed(columns: str, alias: str) -> str:
     return ", ".join(f"{alias}.{name.strip()}" for name in columns.split(","))
 
 
+def _on_postgres(store: Store) -> bool:
+    return getattr(store, "dialect", "sqlite") == "postgresql"
+
+
 async def search(store: Store, text: str, limit: int = 50) -> list[Incident]:
     """Incidents whose title, description, cause or solution contain every word of
     ``text`` (split on white space), best matches first (newest first under LIKE)."""
     terms = text.split()
     if not terms:
         return []
+    if _on_postgres(store):
+        where = " AND ".join(f"{PG_TEXT} ILIKE ? ESCAPE '\\'" for _ in terms)
+        rows = await store.fetchall(
+            f"SELECT {COLUMNS} FROM incidents WHERE {where}"
+            f" ORDER BY similarity({PG_TEXT}, ?) DESC, reported_at DESC, id DESC LIMIT ?",
+            (*(_like_pattern(term) for term in terms), " ".join(terms), limit),
+        )
+        return [incident_from_row(row) for row in rows]
     if all(len(term) >= TRIGRAM for term in terms):
         match = " AND ".join(_quoted(term) for term in terms)
         rows = await store.fetchall(
@@ -121,7 +144,18 @@ async def similar(
         params = (check_id, *same_kind, limit + len(seen))
         take(await store.fetchall(f"{sql} {newest}", params), "same_kind")
     pieces = trigrams(text)
-    if pieces and len(found) < limit:
+    if pieces and len(found) < limit and _on_postgres(store):
+        hits = " + ".join(f"({PG_TEXT} ILIKE ? ESCAPE '\\')::int" for _ in pieces)
+        any_piece = " OR ".join(f"{PG_TEXT} ILIKE ? ESCAPE '\\'" for _ in pieces)
+        patterns = [_like_pattern(piece) for piece in pieces]
+        rows = await store.fetchall(
+            f"SELECT {COLUMNS} FROM incidents WHERE {_FIXED} AND ({any_piece})"
+            f" ORDER BY {hits} DESC, reported_at DESC, id DESC LIMIT ?",
+            (*patterns, *patterns, limit + len(seen)),
+        )
+        kin = {device_id, *same_kind}
+        take(sorted(rows, key=lambda row: row["device_id"] not in kin), "text")  # stable
+    elif pieces and len(found) < limit:
         rows = await store.fetchall(
             f"SELECT {_prefixed(COLUMNS, 'i')} FROM incidents_fts"
             " JOIN incidents AS i ON i.id = incidents_fts.rowid"
