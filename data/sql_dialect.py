@@ -6,6 +6,8 @@
   string literal, a quoted identifier or a comment, and never a PostgreSQL ``::`` cast;
 - ``user``, a column of the audit trail and a reserved word (``CURRENT_USER``) in
   PostgreSQL, is quoted wherever it stands as a bare word;
+- ``LIKE`` ignores case on SQLite (ASCII letters; ``ESCAPE`` as written), so it becomes
+  ``ILIKE``;
 - ``INSERT ... ON CONFLICT (...) DO UPDATE SET x = excluded.x`` and ``RETURNING`` are the
   same in both and pass unchanged.
 
@@ -143,6 +145,8 @@ def to_postgres(sql: str) -> PgStatement:
                 blanked.append(text)
                 continue
             quoted = word.lower() in _QUOTED_WORDS and not _is_call(sql, match.end())
+            if word.lower() == "like":  # SQLite's LIKE ignores case (ASCII): ILIKE
+                word = "ILIKE"
             out.append(f'"{word.lower()}"' if quoted else word)
             blanked.append(word)
             i = match.end()

@@ -1,5 +1,6 @@
 """Door-controller CSV import: encodings and headers, matching events to access records
-by card and time window, unmatched and malformed lines, no duplicates on re-import."""
+by card and time window, unmatched and malformed lines, no duplicates on re-import. Over
+both backends (``any_store``: SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,11 @@ not a time,V-01,机房A门,进
 class Room:
     visitor: int
     staff: int
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    return any_store
 
 
 @pytest.fixture

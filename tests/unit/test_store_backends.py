@@ -243,6 +243,8 @@ def test_dialect_translates_placeholders_and_sqlite_spellings() -> None:
     assert positional.sql == "UPDATE t SET a = $1 WHERE b IS DISTINCT FROM $2 RETURNING id"
     with pytest.raises(DialectError, match="2 placeholders but 1"):
         positional.args((1,))
+    like = to_postgres("SELECT id FROM t WHERE name LIKE ? ESCAPE '\\' AND note NOT like 'LIKE'")
+    assert like.sql == "SELECT id FROM t WHERE name ILIKE $1 ESCAPE '\\' AND note NOT ILIKE 'LIKE'"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,11 @@ the commit, a ``wal_checkpoint(TRUNCATE)`` moves the zeroed pages into the datab
 empties the write-ahead log, which would otherwise still hold the old page images. The
 audit trail itself is never purged. Records of people still inside are kept whatever
 their age (they have not left yet).
+
+On PostgreSQL the same rows go in the same transaction, but the server has no
+``secure_delete``: the deleted rows cannot be read through SQL, while the space they held
+in the server's files (until VACUUM reuses it), its WAL and its backups are the site's DBA's
+to manage (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ async def purge_exited_before(
 ) -> PurgeReport:
     """Delete records that exited before ``cutoff`` and door events before it."""
     moment = to_db(cutoff)
-    previous = await store.fetchone("PRAGMA secure_delete")
+    sqlite = getattr(store, "dialect", "sqlite") == "sqlite"
+    previous = await store.fetchone("PRAGMA secure_delete") if sqlite else None
     try:
         async with store.transaction() as db:
-            await db.execute("PRAGMA secure_delete = ON")
+            if sqlite:
+                await db.execute("PRAGMA secure_delete = ON")
             doomed = "SELECT id FROM access_records WHERE exited_at IS NOT NULL AND exited_at < ?"
             counted = await store.fetchone(
                 f"SELECT count(*) FROM access_items WHERE record_id IN ({doomed})", (moment,)
@@ -65,7 +72,8 @@ async def purge_exited_before(
                     "door_events": report.door_events,
                 },
             )
-        await store.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        if sqlite:
+            await store.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         if previous is not None:
             await store.fetchall(f"PRAGMA secure_delete = {int(previous[0])}")

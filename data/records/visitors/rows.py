@@ -25,6 +25,9 @@ from data.records.visitors.model import (
 )
 from data.store import Store
 
+# Names compare without case on both backends: users.name is COLLATE NOCASE on SQLite and
+# CITEXT on PostgreSQL, so ``name = ?`` does; other columns compare through lower(), which
+# folds what NOCASE folds on SQLite.
 T = TypeVar("T")
 ESCORT_ROLES = ("operator", "supervisor")
 _INSERT = (
@@ -131,9 +134,7 @@ def clean_badge(badge: str | None) -> str | None:
 async def escort_account(store: Store, name: str) -> str:
     """The escort's account name as stored, if it may escort: an active operator or
     supervisor; else AccessError."""
-    row = await store.fetchone(
-        "SELECT name, role, disabled FROM users WHERE name = ? COLLATE NOCASE", (name,)
-    )
+    row = await store.fetchone("SELECT name, role, disabled FROM users WHERE name = ?", (name,))
     if row is None:
         raise AccessError("the escort is not a known account", code="escort_unknown", escort=name)
     if row["role"] not in ESCORT_ROLES:
@@ -157,9 +158,9 @@ async def refuse_absent_escort(store: Store, escort: str, registered_by: str) ->
         return
     found = await store.fetchone(
         "SELECT 1 FROM handovers WHERE kind = 'shift' AND status != 'sealed'"
-        " AND operator = ? COLLATE NOCASE"
+        " AND lower(operator) = lower(?)"
         " UNION ALL SELECT 1 FROM access_records WHERE kind = 'staff' AND exited_at IS NULL"
-        " AND account = ? COLLATE NOCASE",
+        " AND lower(account) = lower(?)",
         (escort, escort),
     )
     if found is None:
@@ -169,7 +170,7 @@ async def refuse_absent_escort(store: Store, escort: str, registered_by: str) ->
 
 
 async def account_named(store: Store, name: str) -> str | None:
-    row = await store.fetchone("SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,))
+    row = await store.fetchone("SELECT name FROM users WHERE name = ?", (name,))
     return None if row is None else str(row["name"])
 
 
@@ -201,7 +202,7 @@ async def refuse_if_inside(
     checks = (
         ("badge = ?", badge, "badge_inside", "someone inside holds that badge"),
         ("id_index = ?", id_index, "id_inside", "that ID document is already inside"),
-        ("account = ? COLLATE NOCASE", account, "person_inside", "that person is inside"),
+        ("lower(account) = lower(?)", account, "person_inside", "that person is inside"),
     )
     for clause, value, code, message in checks:
         if value is None:
