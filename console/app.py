@@ -84,7 +84,7 @@ def utc_now() -> dt.datetime:
 @dataclass
 class AppConfig:
     site: Site
-    db_path: Path
+    db_path: Path | str  # a SQLite file or a PostgreSQL DSN (data.stores)
     login_hint: str | None = None  # demo accounts shown on the login screen (demo only)
     background: list[Background] = field(default_factory=list)  # e.g. the demo lab
     run_checks: bool = True
@@ -221,7 +221,7 @@ class DutyDeskApp(App[int]):
         # The visitors' field key, beside the database (mode 0600) when missing; an
         # unusable one is refused by the visitors section when it is opened.
         with contextlib.suppress(KeyFileError):
-            ensure_key(self.config.db_path)
+            ensure_key(self._desk.db_path)
         self._figures = header_figures(
             self._desk,
             monotonic=self.config.monotonic,
@@ -231,7 +231,7 @@ class DutyDeskApp(App[int]):
         self._bell = AlarmBell(
             self, self._desk.alarms, redraw=self.refresh_header, expired=self.alarms_changed
         )
-        for path, mode in exposed_store_files(self.config.db_path):
+        for path, mode in exposed_store_files(self._desk.db_path):
             warning = t("store.exposed", path=path, mode=f"{mode:04o}")
             self.notify(warning, severity="warning", timeout=60)
         try:

@@ -11,12 +11,14 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from console.commands import common
 from data.errors import DutyDeskError
 from data.i18n import explain, resolve_language, set_language, t
 from data.paths import PROCESS_UMASK
 from data.store import database_fault
+from data.stores import mask_dsn
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,7 +27,7 @@ def _global_options(parser: argparse.ArgumentParser, *, root: bool) -> None:
     # Subparsers get SUPPRESS defaults so an option given before the subcommand survives.
     default = None if root else argparse.SUPPRESS
     parser.add_argument("--site", metavar="PATH", default=default, help=t("cli.opt.site"))
-    parser.add_argument("--db", metavar="PATH", default=default, help=t("cli.opt.db"))
+    parser.add_argument("--db", metavar="PATH|DSN", default=default, help=t("cli.opt.db"))
     parser.add_argument("--user", metavar="NAME", default=default, help=t("cli.opt.user"))
     parser.add_argument(
         "--password-stdin",
@@ -45,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         config_cmd,
         console_cmd,
         export_cmd,
+        migrate_cmd,
         probe_cmd,
         serve_cmd,
     )
@@ -81,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_cmd.add_parsers(sub, _global_options)
     serve_cmd.add_parsers(sub, _global_options)
     assets_cmd.add_parser(sub, _global_options)
+    migrate_cmd.add_parser(sub, _global_options)
     return parser
 
 
@@ -108,9 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         common.fail(explain(error))
         return 2
     except sqlite3.Error as error:  # the database failed where no Store named it: one line
-        path = common.db_path(args)
-        fault = database_fault(path, error)
-        common.fail(explain(fault) if fault is not None else f"{path}: {error}")
+        target = common.db_path(args)
+        path = Path(target) if isinstance(target, Path) else None
+        fault = database_fault(path, error) if path is not None else None
+        path_text = path if path is not None else mask_dsn(str(target))
+        common.fail(explain(fault) if fault is not None else f"{path_text}: {error}")
         return 2
     except OSError as error:  # e.g. an export to a full disk or a folder not ours
         where = f"{error.filename}: " if error.filename else ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 from data.accounts import Accounts
 from data.audit import AuditTrail
@@ -40,6 +41,7 @@ from data.records.visitors.book import AccessLog
 from data.records.watch.book import WatchBook
 from data.site_history import record_site_change
 from data.store import Store
+from data.stores import open_store
 
 __all__ = ["Desk", "Reports", "open_desk", "site_checklists"]
 
@@ -175,11 +177,19 @@ class Desk:
 
 
 async def open_desk(
-    site: Site, db_path: Path, *, terminal: str | None = None, clock: Clock = utc_now
+    site: Site,
+    db_path: Path | str,
+    *,
+    terminal: str | None = None,
+    clock: Clock = utc_now,
+    key_dir: Path | str | None = None,
 ) -> Desk:
     """Open the store at ``db_path`` (created and migrated as needed) and every book over
-    it; a site.yaml changed since the last start is audited first."""
-    desk = Desk(site, await Store.open(db_path), terminal=terminal, clock=clock)
+    it; a site.yaml changed since the last start is audited first. ``db_path`` may be a
+    PostgreSQL DSN (``data.stores``), whose key files live under ``key_dir``."""
+    # PgStore offers the Store API the books call (data.stores), hence the cast.
+    store = cast(Store, await open_store(db_path, key_dir=key_dir))
+    desk = Desk(site, store, terminal=terminal, clock=clock)
     try:
         await record_site_change(desk.store, desk.audit, site.source)
     except BaseException:

@@ -25,11 +25,12 @@ import logging
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from data.audit import AuditTrail
 from data.crypto import KeyFileError, key_path_for, load_key
 from data.store import Store, StoreError
+from data.stores import open_store, store_label
 from data.yaml_source import SECRET_KEYS, KeyPath, MarkedDoc, read_limited, read_yaml
 
 log = logging.getLogger(__name__)
@@ -149,15 +150,15 @@ async def record_site_change(store: Store, audit: AuditTrail, site_file: Path | 
         log.warning("could not record the site file's fingerprint: %s", error)
 
 
-async def record_site_change_at(db_path: Path, site_file: Path | None) -> None:
+async def record_site_change_at(db_path: Path | str, site_file: Path | None) -> None:
     """``record_site_change`` for a command that keeps no store (``dutydesk check``): only
-    into a store that exists, never creating one."""
-    if site_file is None or not db_path.exists():
+    into a store that exists, never creating one (a DSN's database exists on its server)."""
+    if site_file is None or (isinstance(db_path, Path) and not db_path.exists()):
         return
     try:
-        store = await Store.open(db_path)
+        store = cast(Store, await open_store(db_path))
     except StoreError as error:
-        log.warning("could not open %s to record site changes: %s", db_path, error)
+        log.warning("could not open %s to record site changes: %s", store_label(db_path), error)
         return
     try:
         await record_site_change(store, AuditTrail(store), site_file)

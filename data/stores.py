@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data.pg_store import PgStore, is_dsn, mask_dsn
+from data.pg_store import PgStore, is_dsn, mask_dsn, store_file_stem
+from data.pg_store import _default_key_dir as default_key_dir
 from data.store import Store
 
 AnyStore = Store | PgStore
+DbTarget = Path | str  # a SQLite file's path or a PostgreSQL DSN
 
-__all__ = ["AnyStore", "is_dsn", "mask_dsn", "open_store", "store_label"]
+__all__ = [
+    "AnyStore",
+    "DbTarget",
+    "db_target",
+    "is_dsn",
+    "local_path",
+    "mask_dsn",
+    "open_store",
+    "store_label",
+]
 
 
 async def open_store(target: str | Path, *, key_dir: Path | str | None = None) -> AnyStore:
@@ -30,3 +41,19 @@ async def open_store(target: str | Path, *, key_dir: Path | str | None = None) -
 def store_label(target: str | Path) -> str:
     """How messages name the store: the path, or the DSN without its password."""
     return mask_dsn(str(target)) if is_dsn(target) else str(target)
+
+
+def db_target(text: str | Path) -> DbTarget:
+    """``--db``/``DUTYDESK_DB`` as given: a DSN stays text (``Path`` would fold its ``//``),
+    anything else is a path (``~`` expanded)."""
+    return str(text) if is_dsn(text) else Path(text).expanduser()
+
+
+def local_path(target: DbTarget, *, key_dir: Path | str | None = None) -> Path:
+    """Where a store's local files are named from: the SQLite file itself, or for a DSN
+    ``<key_dir>/<dbname>_<host>_<port>.pg`` (key_dir: ``$XDG_DATA_HOME/dutydesk/postgresql``),
+    so ``<db>.audit-key``, ``<db>.key`` and ``<db>.backups.json`` sit beside that name."""
+    if is_dsn(target):
+        folder = Path(key_dir) if key_dir is not None else default_key_dir()
+        return folder / store_file_stem(str(target))
+    return Path(target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from data.models import Site
 from data.paths import default_db_path, default_site_path
 from data.roles import Permission, PermissionDenied, require
 from data.store import StoreError
+from data.stores import db_target, is_dsn
 
 T = TypeVar("T")
 
@@ -36,8 +38,13 @@ def site_path(args: argparse.Namespace) -> Path:
     return Path(args.site).expanduser() if getattr(args, "site", None) else default_site_path()
 
 
-def db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+def db_path(args: argparse.Namespace) -> Path | str:
+    """``--db``, else ``$DUTYDESK_DB``, else the default file: a path or a PostgreSQL DSN."""
+    if getattr(args, "db", None):
+        return db_target(args.db)
+    if is_dsn(os.environ.get("DUTYDESK_DB", "")):
+        return os.environ["DUTYDESK_DB"]
+    return default_db_path()
 
 
 def load_site_config_or_fail(args: argparse.Namespace) -> LoadedSite:
@@ -88,7 +95,7 @@ def passwords(args: argparse.Namespace) -> PasswordSource:
     return PasswordSource(bool(getattr(args, "password_stdin", False)))
 
 
-async def open_or_fail(site: Site, path: Path) -> Desk:
+async def open_or_fail(site: Site, path: Path | str) -> Desk:
     try:
         return await open_desk(site, path)
     except StoreError as error:

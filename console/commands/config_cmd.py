@@ -14,6 +14,7 @@ from data.i18n import t
 from data.models import Site
 from data.passwords import check_policy
 from data.paths import exposed_store_files, private_dir, write_private
+from data.stores import is_dsn, local_path, store_label
 
 
 def run_config_check(args: argparse.Namespace) -> int:
@@ -61,8 +62,9 @@ def run_init(args: argparse.Namespace) -> int:
     """Write a commented site.yaml, create the database and the first admin; never overwrite."""
     site_file = common.site_path(args)
     db_file = common.db_path(args)
-    warn_exposed_store(db_file)
-    for existing in (site_file, db_file):
+    key_base = local_path(db_file)  # a DSN's key files: data.stores.local_path
+    warn_exposed_store(key_base)
+    for existing in (site_file, *([] if is_dsn(db_file) else [key_base])):
         if existing.exists():
             raise common.CliError(t("init.exists", path=existing))
     source = common.passwords(args)
@@ -79,10 +81,10 @@ def run_init(args: argparse.Namespace) -> int:
         finally:
             await desk.close()
 
-    ensure_audit_key(db_file)  # keys the audit chain; readable by this user only
+    ensure_audit_key(key_base)  # keys the audit chain; readable by this user only
     common.run(create)
-    ensure_key(db_file)  # encrypts visitors' ID and phone numbers; readable by this user only
-    print(t("init.done", site=site_file, db=db_file, admin=args.admin))
+    ensure_key(key_base)  # encrypts visitors' ID and phone numbers; readable by this user only
+    print(t("init.done", site=site_file, db=store_label(db_file), admin=args.admin))
     return 0
 
 

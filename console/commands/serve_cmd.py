@@ -55,7 +55,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return common.run(lambda: _serve(site, path))
 
 
-async def _serve(site: Site, path: Path) -> int:
+async def _serve(site: Site, path: Path | str) -> int:
     desk = await common.open_or_fail(site, path)
     try:
         try:
@@ -91,7 +91,7 @@ def run_status(args: argparse.Namespace) -> int:
     return 0 if report["watch"]["state"] == "active" else 1
 
 
-async def _status(site: Site, path: Path) -> dict[str, Any]:
+async def _status(site: Site, path: Path | str) -> dict[str, Any]:
     desk = await common.open_or_fail(site, path)
     try:
         return await status_report(desk)

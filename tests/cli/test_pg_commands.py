@@ -1,0 +1,148 @@
+"""The command line over a PostgreSQL DSN on the private server (tests.support.postgres):
+``--db postgresql://...`` and ``DUTYDESK_DB`` for init, user add, audit verify and export,
+and ``dutydesk migrate --from sqlite:PATH --to postgresql://...`` of a seeded store."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from data.crypto import audit_key_path_for, key_path_for
+from data.stores import local_path
+from tests.support.cli import Cli, add_user, initialise
+from tests.support.seed import seed_db
+
+
+@pytest.fixture
+def pg_cli(cli: Cli, pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """``cli`` with ``--db`` a fresh database's DSN; key files under a private XDG folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    cli.db = pg_dsn  # type: ignore[assignment]  # Cli passes str(self.db)
+    return cli
+
+
+def test_init_user_add_audit_verify_and_export_over_a_dsn(
+    pg_cli: Cli, pg_dsn: str, tmp_path: Path, fast_scrypt: None
+) -> None:
+    initialise(pg_cli)
+    base = local_path(pg_dsn)
+    assert base.parent == tmp_path / "xdg" / "dutydesk" / "postgresql"
+    for key in (audit_key_path_for(base), key_path_for(base)):
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    add_user(pg_cli, "zhangsan", "operator", "Op3rator#pass")
+    add_user(pg_cli, "qianqi", "auditor", "Aud1tor#pass")
+    code, out, err = pg_cli("audit", "verify")
+    assert code == 0, err
+    assert "audit chain OK" in out
+    out_file = tmp_path / "audit.csv"
+    code, _, err = pg_cli(
+        "export",
+        "audit",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--format",
+        "csv",
+        "--out",
+        str(out_file),
+        "--user",
+        "qianqi",
+        "--password-stdin",
+        stdin="Aud1tor#pass\n",
+    )
+    assert code == 0, err
+    text = out_file.read_text("utf-8")
+    assert "zhangsan" in text
+
+
+def test_dutydesk_db_may_hold_the_dsn(
+    pg_cli: Cli, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, fast_scrypt: None
+) -> None:
+    initialise(pg_cli)
+    monkeypatch.setenv("DUTYDESK_DB", pg_dsn)
+    from console.cli import main
+
+    assert main(["--site", str(pg_cli.site), "audit", "verify"]) == 0
+    out, _ = pg_cli.capsys.readouterr()
+    assert "audit chain OK" in out
+
+
+def test_a_password_in_the_dsn_is_never_printed(
+    cli: Cli, postgres_server: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    initialise_site_only(cli, tmp_path)
+    # a port nobody listens on: the failure names the store by its masked DSN
+    cli.db = "postgresql://duty:Sekr3t-pw@127.0.0.1:1/nothing"  # type: ignore[assignment]
+    code, out, err = cli("audit", "verify")
+    assert code == 2
+    assert "Sekr3t-pw" not in out + err
+    assert "***" in err
+
+
+def test_migrate_copies_a_seeded_sqlite_store_and_the_chain_verifies(
+    cli: Cli, pg_cli: Cli, pg_dsn: str, tmp_path: Path, fast_scrypt: None
+) -> None:
+    sqlite_db = tmp_path / "old" / "dutydesk.db"
+    sqlite_db.parent.mkdir()
+    import asyncio
+
+    from data.crypto import ensure_audit_key, ensure_key
+
+    ensure_audit_key(sqlite_db)
+    ensure_key(sqlite_db)
+    asyncio.run(seed_db(sqlite_db))
+    code, out, err = cli("migrate", "--from", f"sqlite:{sqlite_db}", "--to", pg_dsn)
+    assert code == 0, err
+    with contextlib.closing(sqlite3.connect(sqlite_db)) as db:
+        users, audit = (
+            db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("users", "audit")
+        )
+    assert f"users: {users} rows" in out
+    assert f"audit: {audit} rows" in out
+    assert "audit chain OK" in out
+    base = local_path(pg_dsn)
+    assert audit_key_path_for(base).read_bytes() == audit_key_path_for(sqlite_db).read_bytes()
+    # the copy is a working store: log in, add a user (ids go on past the copied ones)
+    pg_cli.site.write_text("", encoding="utf-8")  # replaced by a real site below
+    initialise_site_only(pg_cli, tmp_path)
+    add_user(pg_cli, "zhaoliu", "operator", "Op3rator#pass")
+    code, out, err = pg_cli("audit", "verify")
+    assert code == 0, err
+    # a second migrate into the same (now not empty) database is refused
+    code, _, err = cli("migrate", "--from", f"sqlite:{sqlite_db}", "--to", pg_dsn)
+    assert code == 2
+    assert "not empty" in err
+
+
+def initialise_site_only(cli: Cli, tmp_path: Path) -> None:
+    """A site.yaml for ``cli`` without touching its database (``init`` refuses a store
+    that already has an admin): the template, in English."""
+    from data.config import site_template
+
+    cli.site.write_text(site_template().replace("language: zh_CN", "language: en"), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("/tmp/x.db", "postgresql://u@127.0.0.1:1/x"),
+        ("sqlite:", "postgresql://u@127.0.0.1:1/x"),
+        ("sqlite:/nonexistent/x.db", "/tmp/not-a-dsn"),
+    ],
+)
+def test_migrate_refuses_bad_input_with_exit_2(cli: Cli, source: str, target: str) -> None:
+    code, _, err = cli("migrate", "--from", source, "--to", target)
+    assert code == 2
+    assert "dutydesk:" in err
+
+
+def test_migrate_of_a_missing_file_exits_2(cli: Cli, pg_dsn: str, tmp_path: Path) -> None:
+    code, _, err = cli("migrate", "--from", f"sqlite:{tmp_path / 'none.db'}", "--to", pg_dsn)
+    assert code == 2
+    assert "none.db" in err
