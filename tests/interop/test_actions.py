@@ -1,5 +1,6 @@
 """Remote actions: who may run them and their record (data.records.actions), and running
-them over SSH against the real OpenSSH sshd of the interop fixtures (checks.actions)."""
+them over SSH against the real OpenSSH sshd of the interop fixtures (checks.actions). The
+tests that record runs do it over both backends (``any_store``: SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,11 @@ def restart_site(
 def target(site: Site) -> tuple[Device, Action]:
     device = site.devices[0]
     return device, device.actions[0]
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    return any_store
 
 
 @pytest.fixture
