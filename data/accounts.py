@@ -374,6 +374,8 @@ class Accounts:
             raise
 
     async def _row(self, name: str) -> Any:
+        if "\x00" in name:  # no stored name holds a NUL (PostgreSQL refuses one in a query)
+            return None
         return await self._store.fetchone(
             f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?", (name,)
         )
@@ -411,7 +413,9 @@ class Accounts:
 
 
 def _obj(name: str) -> str:
-    return f"user:{name}"
+    # A refused name is audited too; a NUL in it is written as text (PostgreSQL's text
+    # holds no NUL, and no valid name has one).
+    return "user:" + name.replace("\x00", "\\x00")
 
 
 def _user(row: Any) -> User:

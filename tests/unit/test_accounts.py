@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,12 @@ from data.store import Store
 from tests.conftest import ADMIN_PASSWORD
 
 OP_PASSWORD = "Op3rator-pw"
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The book's tests run over both backends: SQLite and PostgreSQL."""
+    return any_store
 
 
 async def _operator(accounts: Accounts, admin: User, name: str = "op1") -> User:
@@ -350,6 +357,20 @@ async def test_user_names_refuse_control_characters(
     with pytest.raises(AccountError) as caught:
         await accounts.add(admin, name, OP_PASSWORD, Role.OPERATOR)
     assert caught.value.code == "bad_user_name"
+
+
+async def test_a_nul_in_a_name_is_refused_audited_and_nobody_at_login(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    """PostgreSQL's text holds no NUL: the refusal is audited with the NUL written as text,
+    and a login by such a name is an unknown user, as on SQLite."""
+    with pytest.raises(AccountError):
+        await accounts.add(admin, "op\x001", OP_PASSWORD, Role.OPERATOR)
+    (failed,) = await audit.query(action="account.add")
+    assert (failed.object, failed.outcome) == ("user:op\\x001", "failed")
+    with pytest.raises(AuthError) as refused:
+        await accounts.authenticate("admin\x00", ADMIN_PASSWORD)
+    assert refused.value.reason == "unknown_user"
 
 
 async def test_unknown_names_cost_the_same_scrypt_work_as_known_ones(
