@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -70,6 +71,11 @@ class Staff:
     alice: User
     bob: User
     carol: User
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    return any_store
 
 
 @pytest.fixture
@@ -285,6 +291,9 @@ async def test_the_rostered_operator_signs_in_without_a_reason(
     assert "off_roster" not in signed.detail
 
 
+# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
+# only until the reports book runs over both backends.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
     staff: Staff, store: Store
 ) -> None:
@@ -366,6 +375,9 @@ def test_a_bad_assurance_period_is_reported_at_its_line_in_site_yaml(tmp_path: P
     )
 
 
+# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
+# only until the reports book runs over both backends.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_report_counts_the_pre_holiday_inspection_in_the_month_it_was_due(
     staff: Staff, store: Store
 ) -> None:
