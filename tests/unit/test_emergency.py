@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,11 @@ OPERATOR = User(2, "wang", "王伟", Role.OPERATOR)
 SUPERVISOR = User(3, "li", "李强", Role.SUPERVISOR)
 ADMIN = User(1, "admin", "管理员", Role.ADMIN)
 AUDITOR = User(4, "zhao", "赵敏", Role.AUDITOR)
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    return any_store
 
 
 @pytest.fixture
@@ -280,6 +286,9 @@ async def test_the_step_log_cannot_be_rewritten(book: EmergencyBook, store: Stor
 # The monthly report.
 
 
+# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
+# only until the reports book runs over both backends.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_report_lists_the_drills_against_the_years_drill_plan(
     store: Store, audit: AuditTrail, clock: ManualClock, incidents: IncidentBook
 ) -> None:
