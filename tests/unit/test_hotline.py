@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,11 @@ ADMIN = User(1, "admin", "", Role.ADMIN)
 PHONE = "138-7712-3456"
 PHONE_DIGITS = "13877123456"
 CALLER = "陈秀英"
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    return any_store
 
 
 @pytest.fixture
@@ -286,6 +292,9 @@ async def test_roles_read_write_and_reveal(
     ]
 
 
+# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
+# only until the reports book runs over both backends.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_monthly_report_counts_calls_and_follow_ups(
     book: HotlineBook, incidents: IncidentBook, store: Store, clock: ManualClock
 ) -> None:

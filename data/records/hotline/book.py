@@ -315,7 +315,10 @@ class HotlineBook:
         )
 
     async def _due(self, row: sqlite3.Row) -> FollowUpDue:
-        ids = sorted(int(x) for x in str(row["call_ids"] or "").split(",") if x)
+        calls = await self._store.fetchall(
+            "SELECT id FROM hotline_calls WHERE incident_id = ? ORDER BY id", (row["id"],)
+        )
+        ids = [int(call[0]) for call in calls]
         first = await self._load(ids[0]) if ids else None
         return FollowUpDue(
             incident_id=int(row["id"]),
@@ -342,7 +345,7 @@ def _escape_like(text: str) -> str:
 
 def _between(column: str, since: datetime | None, until: datetime | None) -> tuple[str, list[str]]:
     """The SQL condition (and its parameters) of ``column`` in [since, until)."""
-    clauses, params = ["1"], []
+    clauses, params = ["1 = 1"], []
     if since is not None:
         clauses.append(f"{column} >= ?")
         params.append(to_db(since))

@@ -14,8 +14,7 @@ from data.store import Store
 # Closed incidents someone reported (linked to a call, or opened with a caller) with no
 # follow-up since they closed: the one definition the book, the header and the report use.
 DUE_SQL = """
-SELECT i.id, i.title, i.closed_at, i.caller AS incident_caller, i.department,
-       (SELECT group_concat(c.id) FROM hotline_calls c WHERE c.incident_id = i.id) AS call_ids
+SELECT i.id, i.title, i.closed_at, i.caller AS incident_caller, i.department
 FROM incidents i
 WHERE i.status = 'closed'
   AND (i.caller IS NOT NULL OR EXISTS (SELECT 1 FROM hotline_calls c WHERE c.incident_id = i.id))
@@ -44,7 +43,7 @@ class HotlineStats:
 
 
 async def count_due(store: Store) -> int:
-    row = await store.fetchone(f"SELECT count(*) FROM ({DUE_SQL})")
+    row = await store.fetchone(f"SELECT count(*) FROM ({DUE_SQL}) AS due")
     return int(row[0]) if row is not None else 0
 
 
