@@ -166,9 +166,17 @@ async def action_stats(
 
 
 async def has_table(store: Store, name: str) -> bool:
-    row = await store.fetchone(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)
-    )
+    """Whether the table is there, on either backend."""
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        row = await store.fetchone(
+            "SELECT 1 FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (name,),
+        )
+    else:
+        row = await store.fetchone(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)
+        )
     return row is not None
 
 
