@@ -12,7 +12,14 @@ It prints:
   App's 0.2 s poll, in its own process: the path an attached console runs, minus drawing);
 - takeover time after ``kill -9`` of the holder, with a second ``serve`` standing by
   (target < 15 s with the default 10 s failover);
-- duplicate transitions in the store (must be 0).
+- duplicate transitions in the store (must be 0);
+- the recorder's inserts per second: whole sweeps of 2,000 devices (a latest row and an
+  hourly rollup each, one transaction a sweep) written by ``CheckRecords.persist``, the
+  recorder's write, after the run.
+
+``--db postgresql://user@host:port/dbname`` runs it all on PostgreSQL (an empty database;
+the password from ``PGPASSWORD`` or ``~/.pgpass``): the PostgreSQL column. Without it, a
+SQLite file in a temporary folder.
 
 There is no peer to run beside it: before this change every console was its own watch and
 recorded every transition once per open console (FACTS.md: two consoles, each twice).
@@ -20,6 +27,7 @@ Zabbix's documented HA failover is at least 10 s (default 60 s) after a 5 s hear
 
     .venv/bin/python bench/watch.py                  # 2,000 devices, 5 consoles, ~3 min
     .venv/bin/python bench/watch.py --devices 200 --consoles 2 --cycles 2
+    .venv/bin/python bench/watch.py --db postgresql://dutydesk@127.0.0.1:5432/bench
 """
 
 from __future__ import annotations
@@ -88,11 +96,32 @@ def cli(*args: str, env: dict[str, str], stdin: str = "") -> None:
         raise SystemExit(f"dutydesk {args[0]} failed: {done.stderr.decode()[-500:]}")
 
 
-def lease(db: Path) -> dict[str, Any] | None:
+def is_dsn(db: str) -> bool:
+    return db.lower().startswith(("postgresql://", "postgres://"))
+
+
+def query(db: str, sql: str) -> list[dict[str, Any]]:
+    """Rows of one read, from the SQLite file or the PostgreSQL database ``db``."""
+    if is_dsn(db):
+        return asyncio.run(_pg_query(db, sql))
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM watch_lease").fetchone()
-    return dict(row) if row is not None else None
+        return [dict(row) for row in conn.execute(sql).fetchall()]
+
+
+async def _pg_query(dsn: str, sql: str) -> list[dict[str, Any]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [dict(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+def lease(db: str) -> dict[str, Any] | None:
+    rows = query(db, "SELECT * FROM watch_lease")
+    return rows[0] if rows else None
 
 
 def wait(condition: Callable[[], object], timeout: float, what: str) -> float:
@@ -104,13 +133,16 @@ def wait(condition: Callable[[], object], timeout: float, what: str) -> float:
     return time.monotonic() - start
 
 
-def duplicates(db: Path) -> tuple[int, int]:
+def duplicates(db: str) -> tuple[int, int]:
     """Hard transitions, and how many repeat the state their check was already in."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
+    rows = [
+        (r["device_id"], r["check_id"], r["from_state"], r["to_state"])
+        for r in query(
+            db,
             "SELECT device_id, check_id, from_state, to_state FROM check_transitions"
-            " WHERE hard = 1 ORDER BY id"
-        ).fetchall()
+            " WHERE hard = 1 ORDER BY id",
+        )
+    ]
     last: dict[tuple[str, str], str] = {}
     repeated = 0
     for device, check, from_state, to_state in rows:
@@ -129,14 +161,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 # -- an attached console's store reader, in its own process ---------------------------------
 
 
-async def attached(site_path: Path, db: Path, seconds: float) -> None:
+async def attached(site_path: Path, db: str, seconds: float) -> None:
     from checks.feed import Transition
     from console.app import STORE_POLL_SECONDS
     from console.store_tail import StoreTail
     from data.config import load_site
     from data.desk import open_desk
 
-    desk = await open_desk(load_site(site_path), db)
+    desk = await open_desk(load_site(site_path), db if is_dsn(db) else Path(db))
     tail = StoreTail(desk)
     await tail.start(await desk.alarms.active())
     await tail.attach()
@@ -166,11 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--consoles", type=int, default=5)
     parser.add_argument("--cycles", type=int, default=3, help="close/open cycles of the port")
+    parser.add_argument("--db", help="a PostgreSQL DSN (an empty database): the PostgreSQL column")
     parser.add_argument("--attached", nargs=3, metavar=("SITE", "DB", "SECONDS"), help="internal")
     args = parser.parse_args(argv)
     if args.attached:
         site, db, seconds = args.attached
-        asyncio.run(attached(Path(site), Path(db), float(seconds)))
+        asyncio.run(attached(Path(site), db, float(seconds)))
         return 0
     with (
         tempfile.TemporaryDirectory(prefix="dutydesk-watch-") as tmp,
@@ -180,9 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(tmp: Path, farm: SnmpdFarm, args: argparse.Namespace) -> int:
-    site, db = tmp / "site.yaml", tmp / "dutydesk.db"
+    site = tmp / "site.yaml"
+    db = args.db or str(tmp / "dutydesk.db")
     env = os.environ | {
         "XDG_STATE_HOME": str(tmp / "state"),
+        "XDG_DATA_HOME": str(tmp / "share"),  # a PostgreSQL store's key files
         "LANG": "en_US.UTF-8",
         "PYTHONPATH": str(ROOT),
         "DUTYDESK_SITE": str(site),
@@ -207,7 +242,7 @@ def run(tmp: Path, farm: SnmpdFarm, args: argparse.Namespace) -> int:
         for _ in range(args.consoles):
             consoles.append(
                 subprocess.Popen(
-                    [sys.executable, __file__, "--attached", str(site), str(db), str(observe)],
+                    [sys.executable, __file__, "--attached", str(site), db, str(observe)],
                     stdout=subprocess.PIPE,
                     env=env,
                 )
@@ -250,12 +285,53 @@ def run(tmp: Path, farm: SnmpdFarm, args: argparse.Namespace) -> int:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=30)
         port.close()
+    # after the processes are gone: the sweeps alone on the store
+    rate = asyncio.run(recorder_rate(db, tmp / "share", args.devices))
+    print(f"recorder inserts: {rate:,.0f} rows/s (sweeps of {args.devices} devices)")
     return 0
 
 
-def _results(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(DISTINCT device_id) FROM check_latest").fetchone()[0])
+def _results(db: str) -> int:
+    rows = query(db, "SELECT count(DISTINCT device_id) AS n FROM check_latest")
+    return int(rows[0]["n"])
+
+
+async def recorder_rate(db: str, key_dir: Path, devices: int, sweeps: int = 10) -> float:
+    """Rows per second ``CheckRecords.persist`` writes: whole sweeps of ``devices`` results
+    (each a latest row and an hourly rollup), one transaction a sweep, as the recorder
+    flushes them; on checks of their own, beside the bench's."""
+    from datetime import UTC, datetime, timedelta
+
+    from data.records.checks.batch import CheckBatch
+    from data.records.checks.book import CheckRecords
+    from data.stores import open_store
+
+    store: Any = await open_store(db, key_dir=key_dir / "dutydesk" / "postgresql")
+    try:
+        records = CheckRecords(store)
+        start, rows = datetime.now(UTC), 0
+        began = time.perf_counter()
+        for sweep in range(sweeps):
+            batch = CheckBatch()
+            at = start + timedelta(seconds=sweep)
+            for i in range(devices):
+                state = "CRITICAL" if (i + sweep) % 50 == 0 else "OK"
+                batch.add_result(
+                    f"rate-{i}",
+                    "cpu",
+                    state=state,
+                    hard=True,
+                    attempt=1,
+                    value=float(i % 100),
+                    unit="%",
+                    message="",
+                    at=at,
+                )
+            rows += len(batch)
+            await records.persist(batch)
+        return rows / (time.perf_counter() - began)
+    finally:
+        await store.close()
 
 
 if __name__ == "__main__":
