@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +27,12 @@ TZ = ZoneInfo("Asia/Shanghai")
 HOUR = 3600.0
 OPERATOR = User(2, "wang", "王伟", Role.OPERATOR)
 REPORT_TIME = datetime(2026, 4, 5, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(any_store: Any) -> Any:
+    """The report's tests run over both backends: SQLite and PostgreSQL."""
+    return any_store
 
 
 def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

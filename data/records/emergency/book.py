@@ -78,9 +78,10 @@ class RunReader:
         self, since: datetime, until: datetime, kind: RunKind | None = None
     ) -> list[PlanRun]:
         """Runs started in [since, until), oldest first; ``kind`` keeps one kind."""
+        # CAST: PostgreSQL must know the type of a parameter that is only tested for NULL.
         rows = await self._store.fetchall(
             f"SELECT {COLUMNS} FROM plan_runs WHERE started_at >= ? AND started_at < ?"
-            " AND (? IS NULL OR kind = ?) ORDER BY started_at, id",
+            " AND (CAST(? AS TEXT) IS NULL OR kind = ?) ORDER BY started_at, id",
             (to_db(since), to_db(until), kind, kind),
         )
         return await self._with_steps(rows)
