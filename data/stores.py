@@ -8,19 +8,24 @@ offer the API the record books use (``AnyStore``); the password of a DSN comes f
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from data.pg_store import PgStore, is_dsn, mask_dsn, store_file_stem
 from data.pg_store import _default_key_dir as default_key_dir
-from data.store import Store
+from data.store import Store, StoreError
 
 AnyStore = Store | PgStore
 DbTarget = Path | str  # a SQLite file's path or a PostgreSQL DSN
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 __all__ = [
     "AnyStore",
     "DbTarget",
     "db_target",
+    "expand_dsn",
     "is_dsn",
     "local_path",
     "mask_dsn",
@@ -43,10 +48,23 @@ def store_label(target: str | Path) -> str:
     return mask_dsn(str(target)) if is_dsn(target) else str(target)
 
 
+def expand_dsn(dsn: str) -> str:
+    """``${NAME}`` in a DSN replaced by that environment variable (e.g. the password:
+    ``postgresql://duty:${DUTYDESK_PG_PASSWORD}@db1/dutydesk``); a missing one is refused."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise StoreError(f"{mask_dsn(dsn)} names ${{{name}}}, which is not set")
+        return quote(os.environ[name], safe="")
+
+    return _ENV_REF.sub(value, dsn)
+
+
 def db_target(text: str | Path) -> DbTarget:
-    """``--db``/``DUTYDESK_DB`` as given: a DSN stays text (``Path`` would fold its ``//``),
-    anything else is a path (``~`` expanded)."""
-    return str(text) if is_dsn(text) else Path(text).expanduser()
+    """``--db``/``DUTYDESK_DB`` as given: a DSN stays text (``Path`` would fold its ``//``)
+    with its ``${ENV}`` references filled in, anything else is a path (``~`` expanded)."""
+    return expand_dsn(str(text)) if is_dsn(text) else Path(text).expanduser()
 
 
 def local_path(target: DbTarget, *, key_dir: Path | str | None = None) -> Path:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from console.commands import common
 from data import backup as backups
+from data import pg_backup
 from data.accounts import User
 from data.crypto import KeyFileError
 from data.desk import Desk, open_desk
 from data.i18n import explain, t
+from data.models import Site
+from data.pg_store import PgStore
 from data.roles import Permission
-from data.store import CorruptDatabaseError, StoreError
+from data.store import BackupRecord, CorruptDatabaseError, StoreError, record_backup
+from data.stores import local_path, mask_dsn
 
 
 def add_parsers(sub: Any, global_options: Callable[..., None]) -> None:
@@ -33,11 +37,16 @@ def run_backup(args: argparse.Namespace) -> int:
     site = common.load_site_or_fail(args)
     source = common.passwords(args)
 
+    target = common.db_path(args)
+
     async def go() -> None:
-        desk = await common.open_or_fail(site, common.db_path(args))
+        desk = await common.open_or_fail(site, target)
         try:
             user = await common.login(desk, args, source, Permission.BACKUP)
-            await backups.backup(desk.store, args.path, desk.audit, actor=user)
+            if isinstance(target, str):  # a PostgreSQL DSN: pg_dump -Fc (data.pg_backup)
+                await _pg_backup(desk, target, args.path, user)
+            else:
+                await backups.backup(desk.store, args.path, desk.audit, actor=user)
         except (StoreError, KeyFileError) as error:  # e.g. the audit key is missing
             raise common.CliError(explain(error)) from None
         finally:
@@ -54,6 +63,8 @@ def run_restore(args: argparse.Namespace) -> int:
     site = common.load_site_or_fail(args)
     source = common.passwords(args)
     db_file = common.db_path(args)
+    if isinstance(db_file, str):  # a PostgreSQL DSN: pg_restore into a fresh database
+        return _pg_restore(args, site, source, db_file)
 
     async def authenticate() -> User:
         try:
@@ -90,4 +101,52 @@ def run_restore(args: argparse.Namespace) -> int:
                 previous=result.previous,
             )
         )
+    return 0
+
+
+async def _pg_backup(desk: Desk, dsn: str, dest: Path, user: User) -> None:
+    """``pg_dump -Fc`` of the store, checked, logged and audited like a SQLite backup."""
+    dest = dest.absolute()
+    try:
+        version = await pg_backup.dump(cast(PgStore, desk.store), dsn, dest)
+    except StoreError as error:
+        await desk.audit.record(
+            user.name, "backup", str(dest), "failed", detail={"error": error.code}
+        )
+        raise
+    record_backup(desk.store.path, BackupRecord(dest, desk.clock(), version))
+    await desk.audit.record(
+        user.name,
+        "backup",
+        str(dest),
+        detail={"size": dest.stat().st_size, "schema_version": version, "format": "pg_dump"},
+    )
+
+
+def _pg_restore(
+    args: argparse.Namespace, site: Site, source: common.PasswordSource, dsn: str
+) -> int:
+    """Load the dump into the fresh database, verify it, then log the restorer in against
+    the restored accounts and append the restore row."""
+    backup_path = Path(args.path).absolute()
+
+    async def go() -> None:
+        try:
+            rows = await pg_backup.fresh_restore(backup_path, dsn, local_path(dsn))
+            desk = await open_desk(site, dsn)
+        except (StoreError, KeyFileError) as error:
+            raise common.CliError(explain(error)) from None
+        try:
+            user = await common.login(desk, args, source, Permission.RESTORE)
+            await desk.audit.record(
+                user.name,
+                "restore",
+                mask_dsn(dsn),
+                detail={"from": str(backup_path), "format": "pg_dump", "audit_rows": rows},
+            )
+        finally:
+            await desk.close()
+
+    common.run(go)
+    print(t("restore.done", path=args.path, db=mask_dsn(dsn)))
     return 0

@@ -43,7 +43,7 @@ def db_path(args: argparse.Namespace) -> Path | str:
     if getattr(args, "db", None):
         return db_target(args.db)
     if is_dsn(os.environ.get("DUTYDESK_DB", "")):
-        return os.environ["DUTYDESK_DB"]
+        return db_target(os.environ["DUTYDESK_DB"])
     return default_db_path()
 
 

@@ -15,7 +15,7 @@ from data.crypto import KeyFileError
 from data.i18n import explain, t
 from data.store import StoreError
 from data.store_copy import CopyResult, copy_sqlite_to_postgres
-from data.stores import is_dsn, mask_dsn
+from data.stores import expand_dsn, is_dsn, mask_dsn
 
 SQLITE_PREFIX = "sqlite:"
 
@@ -39,7 +39,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     async def go() -> CopyResult:
         try:
-            return await copy_sqlite_to_postgres(path, target)
+            return await copy_sqlite_to_postgres(path, expand_dsn(target))
         except (StoreError, KeyFileError) as error:
             raise common.CliError(explain(error)) from None
 

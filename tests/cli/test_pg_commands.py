@@ -4,16 +4,22 @@ and ``dutydesk migrate --from sqlite:PATH --to postgresql://...`` of a seeded st
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import shutil
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from data.crypto import audit_key_path_for, key_path_for
 from data.stores import local_path
-from tests.support.cli import Cli, add_user, initialise
+from tests.support.cli import ADMIN_PW, Cli, add_user, initialise
+from tests.support.postgres import PgServer
 from tests.support.seed import seed_db
 
 
@@ -146,3 +152,81 @@ def test_migrate_of_a_missing_file_exits_2(cli: Cli, pg_dsn: str, tmp_path: Path
     code, _, err = cli("migrate", "--from", f"sqlite:{tmp_path / 'none.db'}", "--to", pg_dsn)
     assert code == 2
     assert "none.db" in err
+
+
+@pytest.fixture
+def second_dsn(postgres_server: PgServer) -> Iterator[str]:
+    """Another fresh database on the private server (the restore's target)."""
+    name = f"restored_{os.getpid()}_{id(postgres_server) % 10_000}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(postgres_server.dsn())
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
+    yield postgres_server.dsn(name)
+    asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def test_backup_then_restore_into_a_fresh_database(
+    pg_cli: Cli, pg_dsn: str, second_dsn: str, tmp_path: Path, fast_scrypt: None
+) -> None:
+    initialise(pg_cli)
+    add_user(pg_cli, "zhangsan", "operator", "Op3rator#pass")
+    dump = tmp_path / "backups" / "monday.dump"
+    login = ("--user", "admin", "--password-stdin")
+    code, out, err = pg_cli("backup", str(dump), *login, stdin=ADMIN_PW + "\n")
+    assert code == 0, err
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    # the same file again is refused, the first dump untouched
+    code, _, err = pg_cli("backup", str(dump), *login, stdin=ADMIN_PW + "\n")
+    assert code == 2 and "already exists" in err
+
+    # without the audit key beside the new database's local name: refused, nothing loaded
+    pg_cli.db = second_dsn  # type: ignore[assignment]
+    code, _, err = pg_cli("restore", str(dump), *login, stdin=ADMIN_PW + "\n")
+    assert code == 2, err
+    source, target = local_path(pg_dsn), local_path(second_dsn)
+    for key_of in (audit_key_path_for, key_path_for):
+        shutil.copyfile(key_of(source), key_of(target))
+        key_of(target).chmod(0o600)
+    code, out, err = pg_cli("restore", str(dump), *login, stdin=ADMIN_PW + "\n")
+    assert code == 0, err
+    assert "restored" in out
+    code, out, err = pg_cli("audit", "verify")
+    assert code == 0, err
+    users, actions = asyncio.run(_names_and_actions(second_dsn))
+    assert users == ["admin", "zhangsan"]
+    assert actions[-1] == "restore" and "backup" not in actions  # the dump predates its row
+    # a database that is not fresh is never restored over
+    code, _, err = pg_cli("restore", str(dump), *login, stdin=ADMIN_PW + "\n")
+    assert code == 2
+    assert "not a fresh database" in err
+
+
+async def _names_and_actions(dsn: str) -> tuple[list[str], list[str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        users = [r[0] for r in await conn.fetch("SELECT name FROM users ORDER BY id")]
+        actions = [r[0] for r in await conn.fetch("SELECT action FROM audit ORDER BY id")]
+    finally:
+        await conn.close()
+    return users, actions
+
+
+def test_an_env_reference_in_the_dsn_is_filled_in_and_never_printed(
+    pg_cli: Cli, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, fast_scrypt: None
+) -> None:
+    initialise(pg_cli)
+    with_ref = pg_dsn.replace("postgres@", "postgres:${DUTYDESK_TEST_PW}@", 1)
+    pg_cli.db = with_ref  # type: ignore[assignment]
+    code, _, err = pg_cli("audit", "verify")
+    assert code == 2
+    assert "DUTYDESK_TEST_PW" in err  # unset: named, refused
+    monkeypatch.setenv("DUTYDESK_TEST_PW", "Sekr3t/pw")  # trust on loopback: any password
+    code, out, err = pg_cli("audit", "verify")
+    assert code == 0, err
+    assert "Sekr3t" not in out + err
