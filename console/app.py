@@ -56,6 +56,7 @@ from data.records.alarms.model import Alarm
 from data.records.watch.book import CONSOLE_BEAT_SECONDS
 from data.records.watch.model import LeaseRow
 from data.shifts import shift_at
+from data.store import DatabaseFault
 from widgets.duty_header import DutyHeader
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class DutyDeskApp(App[int]):
         self._drawn_counts: Counter[str] | None = None
         self._last_activity = config.monotonic()
         self.records_unsaved = False  # the recorder cannot write: the header says so on red
+        self.store_unreachable = False  # the database server is away (PostgreSQL): likewise
         self.lease: LeaseRow | None = None  # the store's watch lease, as last read
         self._lease_read_at = -1e9
         self._console_seen_at = -1e9
@@ -364,8 +366,20 @@ class DutyDeskApp(App[int]):
                     await self.alarm_bell.ring()
                 if news.actions:
                     self._records_changed(news.actions)
+        except DatabaseFault as fault:  # the next poll tries again (the store reconnects)
+            if fault.code != "db_unreachable":
+                log.exception("could not read the store's news")
+            elif not self.store_unreachable:
+                log.warning("the store cannot be reached, retrying: %s", fault)
+                self.store_unreachable = True
+                self.refresh_header()
+            return
         except Exception:  # a failed read is logged; the next poll tries again
             log.exception("could not read the store's news")
+            return
+        if self.store_unreachable:
+            self.store_unreachable = False
+            self.refresh_header()
 
     async def _read_lease(self) -> None:
         """Every heartbeat: who holds the watch, for the header; and this console's beat."""
@@ -492,7 +506,13 @@ class DutyDeskApp(App[int]):
             header.operator = self.duty_operator or user  # the duty operator, once on duty
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
-            header.alert = t("store.not_saving") if self.records_unsaved else self.watch_alert()
+            header.alert = (
+                t("store.unreachable")
+                if self.store_unreachable
+                else t("store.not_saving")
+                if self.records_unsaved
+                else self.watch_alert()
+            )
             header.set_class(self._bell is not None and self._bell.flashing, FLASH_CLASS)
 
     def status_text(self) -> str:

@@ -20,6 +20,7 @@ from widgets.duty_header import DutyHeader
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
 NOT_SAVING = "⚠ Records are not being saved: the database cannot be written; retrying"
+UNREACHABLE = "⚠ Store unreachable: the database server cannot be reached; reconnecting"
 
 
 async def test_the_header_turns_red_while_records_are_not_saved(seeded_db: Path) -> None:
@@ -60,3 +61,25 @@ async def test_the_console_names_a_store_others_can_read(seeded_db: Path) -> Non
             and f"chmod 600 {seeded_db}" in text
             for text in texts
         ), texts
+
+
+async def test_the_header_says_store_unreachable_while_the_server_is_away(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from data.pg_store import _fault
+
+    app = make_app(seeded_db, language="en", start_checks=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await log_in(pilot, "zhangsan", ACCOUNTS["zhangsan"][0])
+        await wait_until(pilot, lambda: app.screen.id == "section-wall")
+        header = app.screen.query_one(DutyHeader)
+        assert header.alert == ""
+
+        async def away() -> int:  # what PgStore.data_version raises while it reconnects
+            raise _fault("postgresql://duty@db.example:5432/room", ConnectionError("refused"))
+
+        monkeypatch.setattr(app.desk.store, "data_version", away)
+        await wait_until(pilot, lambda: header.alert == UNREACHABLE)
+        assert header.has_class("-alert")
+        monkeypatch.undo()  # the server is back
+        await wait_until(pilot, lambda: header.alert == "")
