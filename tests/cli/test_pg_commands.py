@@ -19,6 +19,7 @@ import pytest
 from data.crypto import audit_key_path_for, key_path_for
 from data.stores import local_path
 from tests.support.cli import ADMIN_PW, Cli, add_user, initialise
+from tests.support.inspections import seed_live_values
 from tests.support.postgres import PgServer
 from tests.support.seed import seed_db
 
@@ -102,7 +103,7 @@ def test_migrate_copies_a_seeded_sqlite_store_and_the_chain_verifies(
 
     ensure_audit_key(sqlite_db)
     ensure_key(sqlite_db)
-    asyncio.run(seed_db(sqlite_db))
+    asyncio.run(seed_db(sqlite_db, [seed_live_values]))  # accounts, audit, check rows
     code, out, err = cli("migrate", "--from", f"sqlite:{sqlite_db}", "--to", pg_dsn)
     assert code == 0, err
     with contextlib.closing(sqlite3.connect(sqlite_db)) as db:
@@ -111,6 +112,7 @@ def test_migrate_copies_a_seeded_sqlite_store_and_the_chain_verifies(
         )
     assert f"users: {users} rows" in out
     assert f"audit: {audit} rows" in out
+    assert "check_latest: 3 rows" in out
     assert "audit chain OK" in out
     base = local_path(pg_dsn)
     assert audit_key_path_for(base).read_bytes() == audit_key_path_for(sqlite_db).read_bytes()
@@ -118,6 +120,8 @@ def test_migrate_copies_a_seeded_sqlite_store_and_the_chain_verifies(
     pg_cli.site.write_text("", encoding="utf-8")  # replaced by a real site below
     initialise_site_only(pg_cli, tmp_path)
     add_user(pg_cli, "zhaoliu", "operator", "Op3rator#pass")
+    names, _ = asyncio.run(_names_and_actions(pg_dsn))
+    assert names[-1] == "zhaoliu" and len(names) == users + 1  # the identity went on
     code, out, err = pg_cli("audit", "verify")
     assert code == 0, err
     # a second migrate into the same (now not empty) database is refused
@@ -210,7 +214,9 @@ def test_backup_then_restore_into_a_fresh_database(
 async def _names_and_actions(dsn: str) -> tuple[list[str], list[str]]:
     conn = await asyncpg.connect(dsn)
     try:
-        users = [r[0] for r in await conn.fetch("SELECT name FROM users ORDER BY id")]
+        rows = await conn.fetch("SELECT id, name FROM users ORDER BY id")
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))  # ids kept, no gap
+        users = [r[1] for r in rows]
         actions = [r[0] for r in await conn.fetch("SELECT action FROM audit ORDER BY id")]
     finally:
         await conn.close()
