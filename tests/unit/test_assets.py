@@ -238,9 +238,6 @@ async def test_escalation_uses_the_contracts_hotline_and_support_level(
     assert await register.vendor_contact(None) is None
 
 
-# The monthly report reads every book (incidents: PostgreSQL 0005, not ported yet): SQLite
-# only until the reports book runs over both backends.
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_monthly_report_lists_warranties_ending_within_60_days(
     register: AssetRegister, store: Store, clock: ManualClock
 ) -> None:

@@ -286,9 +286,6 @@ async def test_the_step_log_cannot_be_rewritten(book: EmergencyBook, store: Stor
 # The monthly report.
 
 
-# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
-# only until the reports book runs over both backends.
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_report_lists_the_drills_against_the_years_drill_plan(
     store: Store, audit: AuditTrail, clock: ManualClock, incidents: IncidentBook
 ) -> None:

@@ -292,9 +292,6 @@ async def test_roles_read_write_and_reveal(
     ]
 
 
-# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
-# only until the reports book runs over both backends.
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_monthly_report_counts_calls_and_follow_ups(
     book: HotlineBook, incidents: IncidentBook, store: Store, clock: ManualClock
 ) -> None:

@@ -291,9 +291,6 @@ async def test_the_rostered_operator_signs_in_without_a_reason(
     assert "off_roster" not in signed.detail
 
 
-# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
-# only until the reports book runs over both backends.
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
     staff: Staff, store: Store
 ) -> None:
@@ -375,9 +372,6 @@ def test_a_bad_assurance_period_is_reported_at_its_line_in_site_yaml(tmp_path: P
     )
 
 
-# The monthly report reads every book (data/records/reports/, not ported yet): SQLite
-# only until the reports book runs over both backends.
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_report_counts_the_pre_holiday_inspection_in_the_month_it_was_due(
     staff: Staff, store: Store
 ) -> None:

@@ -113,6 +113,8 @@ async def device_availability(
 def _in(column: str, values: Sequence[str] | None) -> tuple[str, list[str]]:
     if values is None:
         return "", []
+    if not values:  # SQLite's empty IN () is false; PostgreSQL refuses it
+        return " AND 1 = 0", []
     return f" AND {column} IN ({', '.join('?' * len(values))})", list(values)
 
 
