@@ -7,7 +7,9 @@ in one PostgreSQL transaction, every table is copied in the SQLite schema's crea
 (a referenced table before those that refer to it), its rows in id order with their ids
 kept, and each identity sequence is advanced past the highest id copied. The audit rows go
 through the PostgreSQL triggers like any append (genesis first, each extending the chain,
-the head kept in ``meta``), so a chain that copies is a chain those rules accept. The key
+the head kept in ``meta``), so a chain that copies is a chain those rules accept; the other
+tables' guard triggers (sealed records, append-only timelines) are off for the copy only,
+inside its transaction: their rows were judged by the same rules on SQLite. The key
 files (``<db>.audit-key``, ``<db>.key``) are copied beside the DSN's local name
 (``data.stores.local_path``), and the audit chain is verified on PostgreSQL with that key.
 Any failure rolls the copy back: the target is left empty.
@@ -34,6 +36,8 @@ BATCH = 1000
 # Kept by the PostgreSQL store itself (its migrations and the audit triggers), never copied.
 _OWN_META = frozenset({"app", "schema_version", "audit.head", "audit.genesis"})
 _SKIPPED = frozenset({"meta", "schema_migrations"})
+# Copied through their triggers: each audit row must extend the chain, the head in meta.
+_CHAINED = frozenset({"audit"})
 
 
 class CopyError(StoreError):
@@ -159,7 +163,12 @@ async def _copy(
                     (row["key"], row["value"]),
                 )
         for table, names in plan:
+            guards = [] if table in _CHAINED else await _guard_triggers(db, table)
+            for name in guards:  # e.g. a sealed inspection refusing its answers' inserts
+                await db.execute(f"ALTER TABLE {_q(table)} DISABLE TRIGGER {_q(name)}")
             result.counts[table] = await _copy_table(source, db, table, names)
+            for name in guards:
+                await db.execute(f"ALTER TABLE {_q(table)} ENABLE TRIGGER {_q(name)}")
             for column in names:
                 if columns[table].get(column):
                     await db.execute(
@@ -169,6 +178,18 @@ async def _copy(
                     )
     result.verdict = await AuditTrail(cast(Store, target)).verify()
     return result
+
+
+async def _guard_triggers(db: Any, table: str) -> list[str]:
+    """The table's own triggers (not the foreign keys'). Their rules held in the SQLite
+    store the rows come from; re-judging them row by row would refuse e.g. the answers of
+    an inspection copied sealed. They are off only for the copy, inside its transaction."""
+    rows = await db.execute_fetchall(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = ?::regclass AND NOT tgisinternal"
+        " ORDER BY tgname",
+        (_q(table),),
+    )
+    return [str(r[0]) for r in rows]
 
 
 async def _copy_table(source: Store, db: Any, table: str, names: Sequence[str]) -> int:

@@ -236,3 +236,32 @@ def test_an_env_reference_in_the_dsn_is_filled_in_and_never_printed(
     code, out, err = pg_cli("audit", "verify")
     assert code == 0, err
     assert "Sekr3t" not in out + err
+
+
+def test_migrate_of_the_demo_store_copies_every_book_and_they_read_back(
+    cli: Cli, pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo seeds every book (sealed inspections, timelines, rosters, plans, assets):
+    the whole history copies, the chain verifies, and the books read it over the DSN."""
+    from demo import setup
+
+    demo_pw = dict((n, p) for n, p, _ in setup.DEMO_ACCOUNTS)["wangwu"] + "\n"
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    demo_db = tmp_path / "demo" / "demo.db"
+    prepared = asyncio.run(setup.prepare(None, demo_db))
+    code, out, err = cli("migrate", "--from", f"sqlite:{demo_db}", "--to", pg_dsn)
+    assert code == 0, err
+    with contextlib.closing(sqlite3.connect(demo_db)) as db:
+        for table in ("inspection_answers", "incident_entries", "plan_run_steps", "assets"):
+            rows = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert rows > 0 and f"{table}: {rows} rows" in out
+    cli.site = prepared.site_path
+    cli.db = pg_dsn  # type: ignore[assignment]
+    code, out, err = cli("audit", "verify")
+    assert code == 0, err
+    report = tmp_path / "report.md"
+    login = ("--user", "wangwu", "--password-stdin")  # a demo supervisor
+    code, _, err = cli("report", "--format", "md", "--out", str(report), *login, stdin=demo_pw)
+    assert code == 0, err
+    assert report.stat().st_size > 0
