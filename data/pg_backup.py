@@ -13,7 +13,8 @@ target DSN's local name (``data.stores.local_path``), as a SQLite restore onto a
 needs. Then ``pg_restore --single-transaction --exit-on-error --no-owner`` loads the dump,
 the store is opened (its schema version checked and migrated forward) and the audit chain
 verified with that key; the restore row is appended by the caller once the restorer has
-logged in against the restored accounts.
+logged in against the restored accounts (a failed login empties the database again:
+``wipe_restored``).
 
 The password is never put on a command line: one written in the DSN (or ``${ENV}``) is
 taken out and handed to the tools as ``PGPASSWORD``; otherwise they read ``PGPASSWORD`` or
@@ -36,7 +37,7 @@ from data.backup import BackupError
 from data.paths import PRIVATE_FILE, create_private, private_dir
 from data.pg_store import PgStore, mask_dsn
 
-__all__ = ["dump", "fresh_restore", "tool"]
+__all__ = ["dump", "fresh_restore", "tool", "wipe_restored"]
 
 PG_BIN = Path(os.environ.get("DUTYDESK_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -114,6 +115,31 @@ async def _tables(dsn: str) -> int:
     finally:
         await conn.close()
     return int(count)
+
+
+async def wipe_restored(dsn: str) -> None:
+    """Undo a restore into a fresh database (the restorer could not log in): drop what the
+    dump created in the current schema, its extensions included, so the database is fresh
+    again. Only for a database ``fresh_restore`` filled: it held no tables before."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            for (name,) in await conn.fetch(
+                "SELECT e.extname FROM pg_extension e JOIN pg_namespace n"
+                " ON n.oid = e.extnamespace WHERE n.nspname = current_schema()"
+            ):
+                await conn.execute(f'DROP EXTENSION IF EXISTS "{name}" CASCADE')
+            for (name,) in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            ):
+                await conn.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')
+            for (signature,) in await conn.fetch(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
+                " ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"
+            ):
+                await conn.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+    finally:
+        await conn.close()
 
 
 async def fresh_restore(backup_path: Path, dsn: str, local: Path) -> int:

@@ -137,7 +137,12 @@ def _pg_restore(
         except (StoreError, KeyFileError) as error:
             raise common.CliError(explain(error)) from None
         try:
-            user = await common.login(desk, args, source, Permission.RESTORE)
+            try:
+                user = await common.login(desk, args, source, Permission.RESTORE)
+            except BaseException:  # not the restorer: the database is left fresh again
+                await desk.close()
+                await pg_backup.wipe_restored(dsn)
+                raise
             await desk.audit.record(
                 user.name,
                 "restore",

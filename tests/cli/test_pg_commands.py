@@ -197,6 +197,10 @@ def test_backup_then_restore_into_a_fresh_database(
     for key_of in (audit_key_path_for, key_path_for):
         shutil.copyfile(key_of(source), key_of(target))
         key_of(target).chmod(0o600)
+    # a wrong password: not the restorer, and the database is left fresh again
+    code, _, err = pg_cli("restore", str(dump), *login, stdin="wrong-Pass#1\n")
+    assert code == 2
+    assert asyncio.run(_table_count(second_dsn)) == 0
     code, out, err = pg_cli("restore", str(dump), *login, stdin=ADMIN_PW + "\n")
     assert code == 0, err
     assert "restored" in out
@@ -265,3 +269,14 @@ def test_migrate_of_the_demo_store_copies_every_book_and_they_read_back(
     code, _, err = cli("report", "--format", "md", "--out", str(report), *login, stdin=demo_pw)
     assert code == 0, err
     assert report.stat().st_size > 0
+
+
+async def _table_count(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        )
+    finally:
+        await conn.close()
+    return int(found)
