@@ -9,7 +9,8 @@ It prints:
   store, against the transition's own time;
 - CPU of an attached console per minute, while the watch polls the farm and the operator
   types nothing (each console is the App's store reader, ``console/store_tail.py``, at the
-  App's 0.2 s poll, in its own process: the path an attached console runs, minus drawing);
+  App's 0.2 s poll, woken at once by NOTIFY on PostgreSQL, in its own process: the path an
+  attached console runs, minus drawing);
 - takeover time after ``kill -9`` of the holder, with a second ``serve`` standing by
   (target < 15 s with the default 10 s failover);
 - duplicate transitions in the store (must be 0);
@@ -183,7 +184,7 @@ async def attached(site_path: Path, db: str, seconds: float) -> None:
                     latencies.append(seen - event.at.timestamp())
             if news.resync:
                 await tail.attach()
-        await asyncio.sleep(STORE_POLL_SECONDS)
+        await tail.wait(STORE_POLL_SECONDS)  # as the App: a NOTIFY wakes it on PostgreSQL
     cpu = time.process_time() - cpu0
     await desk.close()
     minutes = (time.monotonic() - wall0) / 60

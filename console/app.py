@@ -341,8 +341,18 @@ class DutyDeskApp(App[int]):
         self.refresh_header()
 
     def _poll_store_later(self) -> None:
+        if hasattr(self.desk.store, "wait_changed"):  # PostgreSQL: woken by NOTIFY
+            self.run_worker(self._poll_store_on_notice(), group="store-news")
+            return
         # an interval timer awaits each poll before the next: a slow store never stacks them
         self.set_interval(STORE_POLL_SECONDS, self._poll_store)
+
+    async def _poll_store_on_notice(self) -> None:
+        """The poll, as soon as another session's commit is announced, and at least every
+        ``STORE_POLL_SECONDS`` (the lease and the console's beat are read in it)."""
+        while self.live is not None:
+            await self._poll_store()
+            await self.live.tail.wait(STORE_POLL_SECONDS)
 
     async def _poll_store(self) -> None:
         """What other processes wrote: the watch's events (while attached), alarms

@@ -3,12 +3,15 @@ lease needs it: the watch's events (the live feed), alarms acknowledged or raise
 and records changed at other consoles (their audit rows).
 
 Polled a few times a second: each poll first asks the store whether anything was written
-by another connection (``Store.data_version``, ~0.2 ms) and reads only then. No Textual
+by another connection (``Store.data_version``, ~0.2 ms) and reads only then. On PostgreSQL
+that is a count of the other sessions' NOTIFYs, and ``wait`` wakes at the next one, so a
+console polls as soon as something was written instead of at the next tick. No Textual
 here: the App turns what it returns into messages and redraws.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +22,7 @@ from data.clock import from_db
 from data.desk import Desk
 from data.records.alarms.model import Alarm
 from data.records.watch.feed import LiveFeed
+from data.store import DatabaseFault
 
 Key = tuple[str, str]
 
@@ -59,6 +63,19 @@ class StoreTail:
         row = await self.desk.store.fetchone("SELECT coalesce(max(id), 0) AS id FROM audit")
         self.last_audit = int(row["id"]) if row is not None else 0
         self._alarms = {alarm.id: alarm for alarm in alarms}
+
+    async def wait(self, timeout: float) -> None:
+        """Until another connection may have written, ``timeout`` s at most: on PostgreSQL
+        its commit's NOTIFY ends the wait (``PgStore.wait_changed``); on SQLite, and while
+        the server is away, it is a sleep (the next poll asks the store)."""
+        wait_changed = getattr(self.desk.store, "wait_changed", None)
+        if wait_changed is None:
+            await asyncio.sleep(timeout)
+            return
+        try:
+            await wait_changed(timeout)
+        except DatabaseFault:
+            await asyncio.sleep(timeout)
 
     async def attach(self) -> Attached:
         """The watch's latest snapshot; the feed is tailed from it."""
