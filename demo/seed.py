@@ -21,10 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from data.clock import utc_now
 from data.config import load_site_config
 from data.store import Store
+from data.stores import open_store
 from demo.seed_assets import plan_assets
 from demo.seed_checks import CheckHistory
 from demo.seed_desk import SeedDesk
@@ -78,13 +80,15 @@ class SeedSummary:
     authentications: int  # password checks made while seeding
 
 
-async def seed_history(site_path: Path, db_path: Path, now: datetime | None = None) -> SeedSummary:
+async def seed_history(
+    site_path: Path, db_path: Path | str, now: datetime | None = None
+) -> SeedSummary:
     """Seed the fresh demo database at ``db_path`` (its accounts and field key made by
     ``demo.setup.prepare``) with the history of the site at ``site_path`` up to
     ``now`` (default: the current time)."""
     loaded = load_site_config(site_path)
     moment = now or utc_now()
-    store = await Store.open(db_path)
+    store = cast(Store, await open_store(db_path))  # a file or a PostgreSQL DSN
     try:
         before = await _password_checks(store)
         desk = SeedDesk(store, loaded, moment)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import platformdirs
 
@@ -22,7 +23,10 @@ from data.crypto import audit_key_path_for, ensure_audit_key, ensure_key
 from data.desk import open_desk
 from data.i18n import t
 from data.models import Site
+from data.pg_backup import wipe_restored
+from data.pg_store import PgStore
 from data.store import Store
+from data.stores import is_dsn, local_path, mask_dsn, open_store
 from demo.errors import DemoRefused
 
 # Demo only: these are printed on the demo login screen.
@@ -77,7 +81,7 @@ ACCOUNTS_AGE = dt.timedelta(days=4)  # the seeded history covers about the last 
 class DemoPaths:
     site: Site
     site_path: Path
-    db_path: Path
+    db_path: Path | str  # a file, or a PostgreSQL DSN (``--db postgresql://...``)
 
 
 def _demo_home() -> Path:
@@ -133,34 +137,62 @@ def _seed_scrypt_cost() -> Iterator[None]:
         passwords.SCRYPT_N = full
 
 
-async def _give_accounts_full_cost_hashes(db_path: Path) -> None:
-    store = await Store.open(db_path)
+DEMO_META = "demo"  # in meta of a PostgreSQL demo database: recreated by every demo
+
+
+async def _fresh_pg(dsn: str) -> None:
+    """A DSN's database made fresh for the demo: one that holds tables is emptied only when
+    an earlier demo made it (its meta says so), else refused; its local keys go too."""
+    store = await PgStore.open(dsn)
+    try:
+        users = await store.fetchone("SELECT count(*) FROM users")
+        marked = await store.get_meta(DEMO_META)
+    finally:
+        await store.close()
+    if users is not None and int(users[0]) > 0 and marked is None:
+        raise DemoRefused(t("demo.not_demo_db", path=mask_dsn(dsn)))
+    await wipe_restored(dsn)
+    base = local_path(dsn)
+    for stale in (base.with_name(base.name + ".key"), audit_key_path_for(base)):
+        stale.unlink(missing_ok=True)
+    base.with_name(base.name + ".backups.json").unlink(missing_ok=True)
+
+
+async def _give_accounts_full_cost_hashes(db_path: Path | str) -> None:
+    store = cast(Store, await open_store(db_path))
     try:
         await store.write_many(
             "UPDATE users SET pw_hash = ? WHERE name = ?",
             [(DEMO_HASHES[name], name) for name, _, _ in DEMO_ACCOUNTS],
         )
+        if is_dsn(db_path):
+            await store.set_meta(DEMO_META, "dutydesk demo database: recreated by every demo")
     finally:
         await store.close()
 
 
-async def prepare(site_path: Path | None, db_path: Path | None) -> DemoPaths:
+async def prepare(site_path: Path | None, db_path: Path | str | None) -> DemoPaths:
     site_path = site_path or _demo_home() / "site" / "site.yaml"
     db_path = db_path or default_db_path()
     copy_demo_site(site_path)
     site = load_site(site_path)
-    _fresh_db(db_path)
-    ensure_audit_key(db_path)  # keys the audit chain from its genesis row on
+    if isinstance(db_path, str):
+        await _fresh_pg(db_path)
+    else:
+        _fresh_db(db_path)
+    ensure_audit_key(local_path(db_path))  # keys the audit chain from its genesis row on
     with _seed_scrypt_cost():
         await _accounts_and_history(site, site_path, db_path)
     await _give_accounts_full_cost_hashes(db_path)
     return DemoPaths(site=site, site_path=site_path, db_path=db_path)
 
 
-async def _accounts_and_history(site: Site, site_path: Path, db_path: Path) -> None:
+async def _accounts_and_history(site: Site, site_path: Path, db_path: Path | str) -> None:
     # The accounts exist before the seeded history begins, so the audit trail reads in time
     # order: they are created on a clock set back before the first seeded watch.
-    ensure_key(db_path)  # encrypts visitors' numbers; the site's fingerprint reads it too
+    ensure_key(
+        local_path(db_path)
+    )  # encrypts visitors' numbers; the site's fingerprint reads it too
     clock = ManualClock(utc_now() - ACCOUNTS_AGE)
     async with await open_desk(site, db_path, terminal="demo", clock=clock) as desk:
         accounts = desk.accounts

@@ -13,6 +13,7 @@ from console.app import AppConfig, create_app
 from console.commands import common
 from console.logs import log_to_file
 from data.i18n import resolve_language, set_language, t
+from data.stores import db_target, local_path, store_label
 
 if TYPE_CHECKING:
     from demo.lab import Lab
@@ -46,16 +47,17 @@ def run_demo(args: argparse.Namespace) -> int:
         raise common.CliError(t("demo.not_installed")) from None
 
     site_file = Path(args.site) if getattr(args, "site", None) else None
-    db_file = Path(args.db) if getattr(args, "db", None) else default_db_path()
+    db_file = db_target(args.db) if getattr(args, "db", None) else default_db_path()
     try:
-        # Held until the demo ends: a second demo on the folder refuses before wiping anything.
-        with DemoLock(db_file.parent):
+        # Held until the demo ends: a second demo on the folder refuses before wiping anything
+        # (for a DSN, the folder of its local files: data.stores.local_path).
+        with DemoLock(local_path(db_file).parent):
             return _run_demo(args, site_file, db_file)
     except DemoRefused as refused:
         raise common.CliError(str(refused)) from None
 
 
-def _run_demo(args: argparse.Namespace, site_file: Path | None, db_file: Path) -> int:
+def _run_demo(args: argparse.Namespace, site_file: Path | None, db_file: Path | str) -> int:
     from demo import setup
     from demo.lab import Lab
 
@@ -93,7 +95,7 @@ async def _lab_only(lab: Lab, prepared: DemoPaths) -> int:
     except OSError as error:
         raise common.CliError(str(error)) from None
     try:
-        print(t("demo.paths", site=prepared.site_path, db=prepared.db_path))
+        print(t("demo.paths", site=prepared.site_path, db=store_label(prepared.db_path)))
         for line in lab.describe():
             print("  " + line)
         print(t("demo.lab_running"), flush=True)

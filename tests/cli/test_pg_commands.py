@@ -280,3 +280,31 @@ async def _table_count(dsn: str) -> int:
     finally:
         await conn.close()
     return int(found)
+
+
+def test_the_demo_seeds_a_dsn_again_and_again_but_never_another_database(
+    pg_cli: Cli, pg_dsn: str, second_dsn: str, tmp_path: Path, fast_scrypt: None
+) -> None:
+    """``dutydesk demo --db postgresql://...``'s setup: every book seeded over the DSN,
+    recreated by the next demo; a database the demo did not make is refused untouched."""
+    from demo import setup
+    from demo.errors import DemoRefused
+
+    site = tmp_path / "demo-site" / "site.yaml"
+    prepared = asyncio.run(setup.prepare(site, pg_dsn))
+    assert prepared.db_path == pg_dsn
+    first_users, first_actions = asyncio.run(_names_and_actions(pg_dsn))
+    assert len(first_users) == len(setup.DEMO_ACCOUNTS) and len(first_actions) > 100
+    asyncio.run(setup.prepare(site, pg_dsn))  # again: recreated, not appended to
+    users, actions = asyncio.run(_names_and_actions(pg_dsn))
+    assert users == first_users and len(actions) < 2 * len(first_actions)
+    pg_cli.site = prepared.site_path
+    code, _, err = pg_cli("audit", "verify")
+    assert code == 0, err
+
+    pg_cli.site = tmp_path / "site.yaml"
+    pg_cli.db = second_dsn  # type: ignore[assignment]
+    initialise(pg_cli)  # a real room's database
+    with pytest.raises(DemoRefused):
+        asyncio.run(setup.prepare(site, second_dsn))
+    assert asyncio.run(_names_and_actions(second_dsn))[0] == ["admin"]
