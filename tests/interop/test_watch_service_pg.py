@@ -1,7 +1,9 @@
 """The watch as a service on PostgreSQL: the SQLite tests' helpers (test_watch_service.py)
-over a database of the private server. Two ``dutydesk serve`` and a console record every
-transition once; a crash of the server under a recording serve (``pg_ctl stop -m
-immediate``, then start) loses nothing committed, and the serve reconnects and records on."""
+over a database of the private server. Two ``dutydesk serve`` and two attached consoles
+(two Pilot apps in one process) record every transition once, both consoles show it, and
+an acknowledgement at one shows on the other within a second; a crash of the server under
+a recording serve (``pg_ctl stop -m immediate``, then start) loses nothing committed, and
+the serve reconnects and records on."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import asyncpg
 import pytest
 
 from checks.result import DeviceState
-from console.app import AppConfig, create_app
+from console.app import AppConfig, DutyDeskApp, create_app
+from console.live_state import LiveState
 from data.config import load_site
 from data.pg_store import PgStore
 from tests.interop import test_watch_service as on_sqlite
@@ -98,9 +101,12 @@ async def until(condition: Callable[[], Any], timeout: float, what: str) -> None
         await asyncio.sleep(0.1)
 
 
-async def test_two_serves_and_a_console_on_postgresql_record_every_transition_once(
+async def test_two_serves_and_two_consoles_on_postgresql_record_every_transition_once(
     site_file: Path, pg_dsn: str, keys: Path, port: LoopbackPort, tmp_path: Path
 ) -> None:
+    """Two attached consoles at once (two Pilot apps in this process, nested ``run_test``):
+    both show the device going down and up; an acknowledgement written at one (its desk's
+    alarm book) shows on the other within a second."""
     await seed(pg_dsn, keys)
     site = load_site(site_file)
     with (
@@ -121,32 +127,55 @@ async def test_two_serves_and_a_console_on_postgresql_record_every_transition_on
             return bool(await rows(pg_dsn, "SELECT 1 FROM check_latest"))
 
         await until(recorded, 30, "the first result recorded")
-        app = create_app(AppConfig(site=site, db_path=pg_dsn, terminal="test"))
-        async with running(app):
-            assert app.live is not None and not app.live.active  # attached
-            state = app.live_state
-            assert state is not None
-            for _ in range(2):
+        one = create_app(AppConfig(site=site, db_path=pg_dsn, terminal="test:one"))
+        other = create_app(AppConfig(site=site, db_path=pg_dsn, terminal="test:other"))
+        async with running(one), running(other):
+            states = []
+            for app in (one, other):
+                assert app.live is not None and not app.live.active  # attached, both
+                assert app.live_state is not None
+                states.append(app.live_state)
+
+            async def attached() -> bool:
+                return len(await rows(pg_dsn, "SELECT id FROM watch_consoles")) == 2
+
+            await until(attached, 5, "both consoles beat in watch_consoles")
+
+            def everywhere(state: DeviceState) -> Callable[[], Any]:
+                return lambda: _true(all(s.device_states.get("web-1") is state for s in states))
+
+            for cycle in range(2):
                 port.close()
-                await until(
-                    lambda: _true(state.device_states.get("web-1") is DeviceState.CRITICAL),
-                    15,
-                    "the console shows the device down",
-                )
+                await until(everywhere(DeviceState.CRITICAL), 15, "both show the device down")
+                if cycle == 0:
+                    await acknowledged_at_one_shows_on_the_other(one, other)
                 port.open()
-                await until(
-                    lambda: _true(state.device_states.get("web-1") is DeviceState.UP),
-                    15,
-                    "the console shows the device up",
-                )
-            assert "serve" in app.status_text()
+                await until(everywhere(DeviceState.UP), 15, "both show the device up")
+            assert "serve" in one.status_text() and "serve" in other.status_text()
         assert await holder_pid(pg_dsn) == holder.pid and holder.process.poll() is None
         assert standby.process.poll() is None
     recorded_rows = await transitions(pg_dsn)
     changes = [(a, b) for a, b in recorded_rows if a != "UNKNOWN"]
-    assert changes == [("OK", "CRITICAL"), ("CRITICAL", "OK")] * 2
+    assert changes == [("OK", "CRITICAL"), ("CRITICAL", "OK")] * 2  # each once, in order
     for (_, to_state), (from_state, _) in itertools.pairwise(recorded_rows):
-        assert from_state == to_state
+        assert from_state == to_state  # one chain: no transition recorded twice
+    acks = await rows(pg_dsn, "SELECT 1 FROM audit WHERE action = 'alarm.ack'")
+    assert len(acks) == 1
+
+
+async def acknowledged_at_one_shows_on_the_other(one: DutyDeskApp, other: DutyDeskApp) -> None:
+    """The serve's alarm reaches both consoles; ``one`` acknowledges it through its desk's
+    alarm book (what its dialog calls), ``other`` shows the acknowledgement within 1 s."""
+    key = ("web-1", "http")
+    mine, theirs = cast(LiveState, one.live_state), cast(LiveState, other.live_state)
+    await until(lambda: _true(key in mine.alarms and key in theirs.alarms), 15, "the alarm")
+    assert theirs.alarms[key].ack_by is None
+    operator = await one.desk.accounts.authenticate("zhangsan", ACCOUNTS["zhangsan"][0])
+    started = time.monotonic()
+    await one.desk.alarms.acknowledge(operator, [mine.alarms[key].id], "looking at it")
+    while theirs.alarms[key].ack_by != "zhangsan":
+        assert time.monotonic() - started < 1.0, "the acknowledgement not shown within 1 s"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
