@@ -11,6 +11,7 @@ States are the names of ``checks.result.CheckState`` ("OK", "WARNING", "UNKNOWN"
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,6 +150,7 @@ class CheckRecords:
         end: datetime,
         *,
         hard_only: bool = True,
+        outages: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> Availability:
         """Time per state over [start, end) from the transitions. The state at ``start`` is
         that of the last transition at or before it; with none, the ``from_state`` of the
@@ -169,7 +171,8 @@ class CheckRecords:
             (*key, to_db(start), to_db(end)),
         )
         changes = [TimedState(from_db(row["at"]), row["to_state"]) for row in rows]
-        outages = await self._watch_outages(start, end)
+        if outages is None:  # a report reads them once for all its checks (watch_outages)
+            outages = await self.watch_outages(start, end)
         if prior is not None:
             return tally(start, end, self._clock(), start, prior["to_state"], changes, outages)
         began = await self._monitoring_began(device_id, check_id)
@@ -190,7 +193,7 @@ class CheckRecords:
             initial = str(latest["state"]) if latest is not None and known else "OK"
         return tally(start, end, self._clock(), began, initial, changes, outages)
 
-    async def _watch_outages(
+    async def watch_outages(
         self, start: datetime, end: datetime
     ) -> list[tuple[datetime, datetime]]:
         """When no watch ran (data.records.watch): unmonitored time, whatever the state."""

@@ -79,8 +79,11 @@ async def monthly(
     # Time is counted up to now: the rest of a month in progress has not happened, so it
     # is neither unmonitored nor maintenance.
     counted_until = min(end, max(start, now))
+    outages = await checks.watch_outages(start, counted_until)  # once, not once per check
     devices = [
-        await device_availability(checks, device, site.maintenance, start, counted_until, tz)
+        await device_availability(
+            checks, device, site.maintenance, start, counted_until, tz, outages
+        )
         for device in chosen
     ]
     incidents = await IncidentReader(store, site, clock).history(start, end)

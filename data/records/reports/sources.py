@@ -91,13 +91,14 @@ async def device_availability(
     start: datetime,
     end: datetime,
     tz: ZoneInfo,
+    outages: Sequence[tuple[datetime, datetime]] | None = None,
 ) -> DeviceAvailability:
     spans = maintenance_spans(device.id, windows, start, end, tz)
     maintenance = sum((hi - lo).total_seconds() for lo, hi in spans)
     rows = []
     for check in device.checks:
         parts: list[Availability] = [
-            await checks.availability(device.id, check.id, lo, hi)
+            await checks.availability(device.id, check.id, lo, hi, outages=outages)
             for lo, hi in outside(spans, start, end)
         ]
         seconds = {state: sum(part.seconds[state] for part in parts) for state in STATES}
