@@ -18,16 +18,29 @@ lock. Use is serialised on one connection by an ``asyncio.Lock``, as on SQLite:
   ``wait_changed(timeout)`` waits for the next one; ``listen(channel, callback)`` for others
   (``dutydesk_live``: the live feed's new head).
 
+At open, after migrating, the store is checked as SQLite's ``integrity_check`` checks a
+file: the session must keep every acknowledged commit (``synchronous_commit`` is set on for
+our sessions; a server or pooler that leaves it off is refused), and the audit chain head
+must be whole (``meta`` ``audit.head`` names the last row, which links to the row before it
+and hashes as ``data.audit`` computes it: keyed when the audit key is at hand). A failure is
+a ``CorruptDatabaseError`` (chain head) or a ``StoreError`` (``synchronous_commit``): one
+line naming the store. Only the head is checked: ``dutydesk audit verify`` walks the rest.
+
 Errors: a constraint (PostgreSQL class 23, which the audit triggers raise too) is a
 ``StoreIntegrityError``, also an ``sqlite3.IntegrityError`` so the books' handlers hold; a
 lost connection or an unreachable server is a ``DatabaseFault`` naming the store by its
-masked DSN. A password never appears in a message: ``mask_dsn``.
+masked DSN, and so is a statement that outlives ``STATEMENT_TIMEOUT_S`` (the server cancels
+it) or a server that does not answer within ``COMMAND_TIMEOUT_S`` (the connection is
+dropped and opened again at the next use): a hung server is an error, not a hang. Text
+holding a NUL character, which PostgreSQL cannot store, is refused before it is sent
+(``NulInTextError``). A password never appears in a message: ``mask_dsn``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -38,16 +51,20 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
+from data import audit
+from data.crypto import KeyFileError, audit_key_path_for, load_key
 from data.migrations import Migration, load_migrations
 from data.paths import private_dir
 from data.sql_dialect import DialectError, to_postgres
 from data.store import (
+    CorruptDatabaseError,
     DatabaseFault,
     MigrationError,
     NotDutyDeskError,
     Params,
     SchemaTooNewError,
     StoreError,
+    known_backups,
 )
 
 PG_MIGRATIONS = "data.migrations.postgresql"
@@ -58,6 +75,12 @@ _LOCK_CLASS = 0x44555459
 _WRITER_LOCK = 1
 _MIGRATION_LOCK = 2
 CONNECT_TIMEOUT_S = 10.0
+# The server cancels a statement of ours after this long (a lock wait included): a
+# DatabaseFault, not a hang. Migrations at open are exempt (an index over a long history).
+STATEMENT_TIMEOUT_S = 30.0
+# A server that does not answer at all (hung, but its socket open) cannot cancel anything
+# itself: after this long the client gives up, drops the connection and reports a fault.
+COMMAND_TIMEOUT_S = STATEMENT_TIMEOUT_S + 5.0
 # A lost connection is opened again at the next use, at most once per backoff step: the
 # first at once, then after 0.25 s, doubling up to 5 s while the server stays away.
 RECONNECT_FIRST_S = 0.25
@@ -98,6 +121,22 @@ class StoreIntegrityError(StoreError, sqlite3.IntegrityError):
     """A constraint or a trigger refused the write (PostgreSQL SQLSTATE class 23)."""
 
     code = "integrity"
+
+
+class NulInTextError(StoreError, ValueError):
+    """Text with a NUL character: SQLite stores it, PostgreSQL's text cannot hold one."""
+
+    code = "nul_in_text"
+
+
+def _refuse_nul(args: Sequence[Any]) -> None:
+    for position, value in enumerate(args, 1):
+        if isinstance(value, str) and "\x00" in value:
+            raise NulInTextError(
+                f"text value {position} holds a NUL character (\\x00), which PostgreSQL"
+                " cannot store: nothing was written",
+                position=position,
+            )
 
 
 class PgConnection:
@@ -175,14 +214,17 @@ class PgStore:
         except BaseException:
             await conn.close()
             raise
+        local = folder / store_file_stem(dsn)
         try:
+            await _check_durable(conn, label)
             chosen = load_migrations(PG_MIGRATIONS, gaps=True) if migrations is None else migrations
             version = await _migrate(conn, label, list(chosen))
+            await _check_chain_head(conn, label, local)
         except BaseException:
             await conn.close()
             await listener.close()
             raise
-        store = cls(dsn, conn, listener, version, folder / store_file_stem(dsn))
+        store = cls(dsn, conn, listener, version, local)
         await listener.add_listener(CHANGE_CHANNEL, store._on_change)
         return store
 
@@ -222,15 +264,21 @@ class PgStore:
             try:
                 with self._faults():
                     await self._ensure_connected()
-                    await self._conn.execute(
-                        f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_WRITER_LOCK})"
-                    )
+                    with self._answered():
+                        await self._conn.execute(
+                            f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_WRITER_LOCK})",
+                            timeout=COMMAND_TIMEOUT_S,
+                        )
                     try:
                         yield self._db
-                        await self._conn.execute(f"NOTIFY {CHANGE_CHANNEL}; COMMIT")
+                        with self._answered():
+                            await self._conn.execute(
+                                f"NOTIFY {CHANGE_CHANNEL}; COMMIT", timeout=COMMAND_TIMEOUT_S
+                            )
                     except BaseException:
                         if not self._conn.is_closed() and self._conn.is_in_transaction():
-                            await self._conn.execute("ROLLBACK")
+                            with self._answered():
+                                await self._conn.execute("ROLLBACK", timeout=COMMAND_TIMEOUT_S)
                         raise
             finally:
                 self._owner = None
@@ -256,6 +304,15 @@ class PgStore:
             yield
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise StoreIntegrityError(mask_dsn(str(exc)), sqlstate=exc.sqlstate) from exc
+        except asyncpg.CharacterNotInRepertoireError as exc:  # a NUL the check did not see
+            raise NulInTextError(
+                f"a text value holds a NUL character (\\x00), which PostgreSQL cannot store:"
+                f" nothing was written ({exc})"
+            ) from exc
+        except asyncpg.QueryCanceledError as exc:  # statement_timeout: the server is alive
+            timed_out = "statement timeout" in str(exc)
+            why = f"a statement ran longer than {STATEMENT_TIMEOUT_S:g} s and was cancelled"
+            raise _fault(self.label, exc, why if timed_out else None) from exc
         except (
             OSError,
             asyncpg.InterfaceError,
@@ -274,6 +331,20 @@ class PgStore:
             if not self._conn.is_closed():
                 self._conn.terminate()  # reopened at the next use
             raise _fault(self.label, exc) from exc
+
+    @contextlib.contextmanager
+    def _answered(self) -> Iterator[None]:
+        """Around one call of the driver: no answer within ``COMMAND_TIMEOUT_S`` (a hung
+        server or network) drops the connection, reopened at the next use."""
+        try:
+            yield
+        except TimeoutError as exc:
+            self.reachable = False
+            if not self._conn.is_closed():
+                self._conn.terminate()
+            raise _fault(
+                self.label, exc, f"the server did not answer within {COMMAND_TIMEOUT_S:g} s"
+            ) from exc
 
     async def _ensure_connected(self) -> None:
         """Open the connection again if it was lost (the caller holds the store's lock);
@@ -323,15 +394,16 @@ class PgStore:
     async def _run(self, sql: str, params: Params) -> list[asyncpg.Record]:
         statement = to_postgres(sql)
         args = statement.args(params)
-        with self._faults():
-            return list(await self._conn.fetch(statement.sql, *args))
+        _refuse_nul(args)
+        with self._faults(), self._answered():
+            return list(await self._conn.fetch(statement.sql, *args, timeout=COMMAND_TIMEOUT_S))
 
     async def _run_many(self, sql: str, rows: Iterable[Params]) -> None:
         statement = to_postgres(sql)
         batch = statement.many(rows)
         if batch:
-            with self._faults():
-                await self._conn.executemany(statement.sql, batch)
+            with self._faults(), self._answered():
+                await self._conn.executemany(statement.sql, batch, timeout=COMMAND_TIMEOUT_S)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
         if self.owns_transaction():
@@ -415,8 +487,8 @@ def _default_key_dir() -> Path:
     return Path(platformdirs.user_data_dir("dutydesk")) / "postgresql"
 
 
-def _fault(label: str, exc: BaseException) -> DatabaseFault:
-    detail = mask_dsn(str(exc) or type(exc).__name__)
+def _fault(label: str, exc: BaseException, detail: str | None = None) -> DatabaseFault:
+    detail = mask_dsn(detail or str(exc) or type(exc).__name__)
     text = f"The database {label} cannot be reached: {detail}"
     fault = DatabaseFault(text, code="db_unreachable", path=label, detail=detail)
     fault.sqlite_errorcode = -1
@@ -425,8 +497,13 @@ def _fault(label: str, exc: BaseException) -> DatabaseFault:
 
 
 async def _connect(dsn: str, label: str) -> asyncpg.Connection:
-    """A connection with every acknowledged commit durable (``synchronous_commit`` on)."""
-    settings = {"synchronous_commit": "on", "application_name": "dutydesk"}
+    """A connection with every acknowledged commit durable (``synchronous_commit`` on) and
+    a statement timeout (``STATEMENT_TIMEOUT_S``)."""
+    settings = {
+        "synchronous_commit": "on",
+        "statement_timeout": f"{int(STATEMENT_TIMEOUT_S * 1000)}",
+        "application_name": "dutydesk",
+    }
     try:
         conn: asyncpg.Connection = await asyncpg.connect(
             dsn, timeout=CONNECT_TIMEOUT_S, server_settings=settings
@@ -447,6 +524,7 @@ async def _migrate(conn: asyncpg.Connection, label: str, migrations: list[Migrat
     later is applied when it arrives, so every file is applied exactly once."""
     latest = migrations[-1].version if migrations else 0
     async with conn.transaction():
+        await conn.execute("SET LOCAL statement_timeout = 0")  # an index over a long history
         await conn.execute(f"SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_MIGRATION_LOCK})")
         applied = await _applied(conn, label)
         current = max(applied, default=0)
@@ -506,3 +584,98 @@ async def _applied(conn: asyncpg.Connection, label: str) -> set[int]:
     return {
         int(row["version"]) for row in await conn.fetch("SELECT version FROM schema_migrations")
     }
+
+
+async def _check_durable(conn: asyncpg.Connection, label: str) -> None:
+    """Refuse a session that would acknowledge a commit before it is on disk: our sessions
+    ask for ``synchronous_commit`` on, but a pooler may not pass it on."""
+    setting = str(await conn.fetchval("SHOW synchronous_commit"))
+    if setting == "off":
+        raise StoreError(
+            f"The database {label} was not opened: its session runs with synchronous_commit"
+            " off, so a write could be acknowledged and then lost; connect to the server"
+            " directly or have the DBA allow synchronous_commit on",
+            code="not_durable",
+            path=label,
+        )
+
+
+# The chain head as one row: what meta records, the last row, and the hash of the row
+# before it (an index lookup each, whatever the trail's length).
+_CHAIN_HEAD = """
+SELECT (SELECT value FROM meta WHERE key = 'audit.head') AS recorded,
+       (SELECT value FROM meta WHERE key = 'audit.genesis') AS genesis,
+       (SELECT hash FROM audit WHERE id = last.id - 1) AS before_hash,
+       last.*
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (SELECT * FROM audit ORDER BY id DESC LIMIT 1) AS last ON true
+"""
+
+
+_HASHED = ("prev_hash", "id", "ts", "user", "terminal", "action", "object", "outcome", "detail")
+
+
+async def _check_chain_head(conn: asyncpg.Connection, label: str, local: Path) -> None:
+    """The audit chain's head at open: meta ``audit.head`` names the last row, which links
+    to the row before it and hashes as ``data.audit`` computes it (keyed from the genesis
+    row on, when the audit key is beside ``local``; without it the key is asked for at the
+    first append). A ``CorruptDatabaseError`` naming the store otherwise."""
+    row = await conn.fetchrow(_CHAIN_HEAD)
+    if row is None:
+        return
+    problem = _chain_head_problem(row, local)
+    if problem is None:
+        return
+    backups = known_backups(local)
+    advice = (
+        f" The newest known backup is {backups[0].path}: restore it into a fresh database."
+        if backups
+        else " Restore a backup into a fresh database."
+    )
+    raise CorruptDatabaseError(
+        f"The database {label} failed its check at open and was not opened: {problem}."
+        f" Run dutydesk audit verify for the whole chain.{advice}",
+        path=label,
+        problems=[problem],
+        newest_backup=str(backups[0].path) if backups else None,
+    )
+
+
+def _chain_head_problem(row: asyncpg.Record, local: Path) -> str | None:
+    recorded, marker = row["recorded"], row["genesis"]
+    if row["id"] is None:
+        if recorded is not None or marker not in (None, audit.GENESIS_PENDING):
+            return "the audit trail is empty but its head or genesis record names rows"
+        return None
+    last_id, last_hash = int(row["id"]), str(row["hash"])
+    if recorded is None:
+        return "the audit chain head record (meta audit.head) is missing"
+    try:
+        head = json.loads(recorded)
+        head_id, head_hash = int(head["id"]), str(head["hash"])
+    except (ValueError, TypeError, KeyError):
+        return "the audit chain head record (meta audit.head) cannot be read"
+    if head_id > last_id:
+        return f"audit rows {last_id + 1}..{head_id} were deleted from the end of the trail"
+    if head_id != last_id or head_hash != last_hash:
+        return f"the last audit row {last_id} does not match the recorded chain head"
+    before = audit.GENESIS_HASH if last_id == 1 else row["before_hash"]
+    if before is None:
+        return f"audit row {last_id - 1} is missing"
+    if row["prev_hash"] != before:
+        return f"the last audit row {last_id} does not link to row {last_id - 1}"
+    genesis_id = None if marker in (None, audit.GENESIS_PENDING) else str(marker)
+    if genesis_id is not None and not (genesis_id.isdigit() and 0 < int(genesis_id) <= last_id):
+        return f"the audit genesis row {genesis_id} is missing"
+    key = None
+    if genesis_id is not None:
+        try:
+            key = load_key(audit_key_path_for(local))
+        except KeyFileError:
+            return None  # the link holds; the key is asked for when the trail is used
+    fields = [row[name] for name in _HASHED]
+    digest = audit.row_hash(*fields) if key is None else audit.keyed_row_hash(key, *fields)
+    if digest != last_hash:
+        keyed = ", or written without this database's audit key" if key else ""
+        return f"the last audit row {last_id} was changed after it was written{keyed}"
+    return None

@@ -342,3 +342,165 @@ async def test_postgres_a_lost_connection_is_a_fault_naming_the_store(
         assert row is not None and row[0] == 1
     finally:
         await store.close()
+
+
+async def test_postgres_sessions_keep_every_acknowledged_write_and_refuse_otherwise(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from data import pg_store
+    from data.store import StoreError
+
+    await _behind_the_triggers(
+        pg_dsn,
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off',"
+        " current_database()); END $$",
+    )  # a database set to off: our startup setting wins
+    import asyncpg
+
+    plain = await asyncpg.connect(pg_dsn)
+    try:
+        assert await plain.fetchval("SHOW synchronous_commit") == "off"
+    finally:
+        await plain.close()
+    async with await PgStore.open(pg_dsn, key_dir=tmp_path) as store:
+        assert await store.fetchall("SHOW synchronous_commit") == [("on",)]
+        assert await store.fetchall("SHOW statement_timeout") == [("30s",)]
+    connect = pg_store._connect
+
+    async def pooled(dsn: str, label: str) -> Any:  # a pooler that drops the startup setting
+        conn = await connect(dsn, label)
+        await conn.execute("SET synchronous_commit = off")
+        return conn
+
+    monkeypatch.setattr(pg_store, "_connect", pooled)
+    with pytest.raises(StoreError, match="synchronous_commit off") as caught:
+        await PgStore.open(pg_dsn, key_dir=tmp_path)
+    assert caught.value.code == "not_durable" and mask_dsn(pg_dsn) in str(caught.value)
+
+
+async def _audited_store(dsn: str, key_dir: Path, rows: int = 3) -> None:
+    from data.audit import AuditTrail
+
+    store: Any = await PgStore.open(dsn, key_dir=key_dir)
+    async with store:
+        trail = AuditTrail(store, terminal="test")
+        for n in range(rows):
+            await trail.record("admin", "test.row", f"row {n}")
+
+
+async def _behind_the_triggers(dsn: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:  # a superuser with the triggers off: what dutydesk itself can never do
+        await conn.execute(f"SET session_replication_role = replica; {sql}")
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (
+            "UPDATE audit SET object = 'changed' WHERE id = (SELECT max(id) FROM audit)",
+            "was changed",
+        ),
+        ("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)", "deleted from the end"),
+        ("DELETE FROM meta WHERE key = 'audit.head'", "head record"),
+        (
+            "DELETE FROM audit WHERE id = (SELECT max(id) - 1 FROM audit)",
+            "row 3 is missing",
+        ),
+        (
+            "UPDATE audit SET prev_hash = repeat('1', 64) WHERE id = (SELECT max(id) FROM audit)",
+            "does not link",
+        ),
+        ("DELETE FROM audit", "trail is empty"),
+    ],
+)
+async def test_postgres_open_checks_the_audit_chain_head(
+    pg_dsn: str, tmp_path: Path, tamper: str, problem: str
+) -> None:
+    from data.store import CorruptDatabaseError
+
+    await _audited_store(pg_dsn, tmp_path)  # the genesis row and 3 more: rows 1..4
+    await _behind_the_triggers(pg_dsn, tamper)
+    with pytest.raises(CorruptDatabaseError, match=problem) as caught:
+        await PgStore.open(pg_dsn, key_dir=tmp_path)
+    assert mask_dsn(pg_dsn) in str(caught.value) and "was not opened" in str(caught.value)
+
+
+async def test_postgres_open_checks_the_head_row_under_the_audit_key(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    from data.crypto import audit_key_path_for
+    from data.store import CorruptDatabaseError
+
+    await _audited_store(pg_dsn, tmp_path)
+    key = audit_key_path_for(tmp_path / store_file_stem(pg_dsn))
+    key.unlink()  # without the key only the links are checked: it opens
+    await (await PgStore.open(pg_dsn, key_dir=tmp_path)).close()
+    key.write_bytes(b"k" * 32)
+    key.chmod(0o600)  # another database's key: the head row does not verify under it
+    with pytest.raises(CorruptDatabaseError, match="without this database's audit key"):
+        await PgStore.open(pg_dsn, key_dir=tmp_path)
+
+
+async def test_postgres_a_statement_past_the_timeout_is_a_fault_and_the_store_goes_on(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from data import pg_store
+    from data.store import DatabaseFault
+
+    monkeypatch.setattr(pg_store, "STATEMENT_TIMEOUT_S", 0.3)
+    async with await PgStore.open(pg_dsn, key_dir=tmp_path) as store:
+        with pytest.raises(DatabaseFault, match=r"longer than 0\.3 s") as caught:
+            async with store.transaction() as db:
+                await db.execute(_NOTE, ("t", "lost", "m"))
+                await db.execute("SELECT pg_sleep(2)")
+        assert caught.value.code == "db_unreachable" and store.label in str(caught.value)
+        await store.write(_NOTE, ("t", "kept", "m"))
+        assert await _kinds(store) == ["kept"]
+
+
+async def test_postgres_a_hung_server_is_a_fault_not_a_hang(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import time
+
+    from data import pg_store
+    from data.store import DatabaseFault
+
+    monkeypatch.setattr(pg_store, "COMMAND_TIMEOUT_S", 1.0)
+    async with await PgStore.open(pg_dsn, key_dir=tmp_path) as store:
+        pid = int((await store.fetchall("SELECT pg_backend_pid()"))[0][0])
+        os.kill(pid, signal.SIGSTOP)  # connected, but it never answers
+        try:
+            started = time.monotonic()
+            with pytest.raises(DatabaseFault, match="did not answer within 1 s") as caught:
+                await store.write(_NOTE, ("t", "hung", "m"))
+            assert time.monotonic() - started < 10
+            assert caught.value.code == "db_unreachable" and not store.reachable
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await store.write(_NOTE, ("t", "after", "m"))  # a new connection at the next use
+        assert await _kinds(store) == ["after"]
+
+
+async def test_postgres_text_with_a_nul_is_refused_as_a_dutydesk_error(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    from data.errors import DutyDeskError
+    from data.pg_store import NulInTextError
+
+    async with await PgStore.open(pg_dsn, key_dir=tmp_path) as store:
+        async with store.transaction() as db:
+            with pytest.raises(NulInTextError, match="NUL") as caught:
+                await db.execute(_NOTE, ("t", "nul", "a\x00b"))
+            assert isinstance(caught.value, DutyDeskError) and caught.value.code == "nul_in_text"
+            await db.execute(_NOTE, ("t", "same transaction", "m"))  # checked before sending
+        with pytest.raises(NulInTextError):
+            await store.write_many(_NOTE, [("t", "a", "m"), ("t", "b", "x\x00")])
+        assert await _kinds(store) == ["same transaction"]
