@@ -102,7 +102,6 @@ async def _status(site: Site, path: Path | str) -> dict[str, Any]:
 async def status_report(desk: Desk) -> dict[str, Any]:
     lease = await desk.watch.lease()
     consoles = await desk.watch.consoles()
-    store = desk.store
     return {
         "watch": watch_report(lease, desk.site.watch.failover_seconds),
         "consoles": [
@@ -115,12 +114,20 @@ async def status_report(desk: Desk) -> dict[str, Any]:
             }
             for c in consoles
         ],
-        "store": {
-            "path": str(store.path),
-            "schema_version": store.schema_version,
-            "size_bytes": store.path.stat().st_size if store.path.exists() else None,
-        },
+        "store": store_report(desk),
     }
+
+
+def store_report(desk: Desk) -> dict[str, Any]:
+    """The store by what names it: a SQLite file (with its size) or a PostgreSQL DSN, its
+    password masked."""
+    store = desk.store
+    label = getattr(store, "label", None)  # PostgreSQL: the masked DSN
+    if label is not None:
+        return {"path": label, "schema_version": store.schema_version, "size_bytes": None}
+    path = store.path
+    size = path.stat().st_size if path.exists() else None
+    return {"path": str(path), "schema_version": store.schema_version, "size_bytes": size}
 
 
 def watch_report(lease: LeaseRow | None, failover_seconds: float) -> dict[str, Any]:
