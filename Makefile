@@ -52,8 +52,10 @@ layers: $(VENV)/.installed-test
 
 check: lint typecheck layers
 
+# -n 2: one worker per core; loadfile keeps a module's tests (and its module-scoped
+# servers, the demo lab's fixed ports) in one worker.
 test: $(VENV)/.installed-test peers check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Everything the offline duty terminal needs, as wheels in one folder.
 wheelhouse: $(VENV)/.installed
