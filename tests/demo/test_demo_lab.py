@@ -1,13 +1,16 @@
 """The demo lab: every demo device answers on loopback, and the scenario's faults show.
 
-Each test runs the lab on a copy of the demo site whose ports are all moved up by 20000
-(SNMP 21161, SSH 22222, ...), so a demo already running on this machine is not disturbed,
-and talks to it with the console's own SNMP client and probes, and asyncssh.
+Each test runs the lab on a copy of the demo site whose ports are all moved up by one
+offset, chosen per test process among offsets whose lab ports are free (SNMP 1161 + offset,
+SSH 2222 + offset, ...), so neither a demo running on this machine nor another suite or
+test worker running the lab at the same time is disturbed. It talks to the lab with the
+console's own SNMP client and probes, and asyncssh.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import shutil
 import socket
@@ -34,7 +37,40 @@ from demo.lab.traps import LINK_DOWN
 from demo.lab.world import World
 
 DEMO_SITE = Path(demo.__file__).parent / "site.yaml"
-SHIFT = 20000
+# The demo site's ports that the checks below bind or reach (more move with them).
+LAB_PORTS = [
+    (socket.SOCK_DGRAM, ("127.0.10.1", 1161)),
+    (socket.SOCK_STREAM, ("127.0.10.31", 2222)),
+    (socket.SOCK_STREAM, ("127.0.10.3", 8443)),
+    (socket.SOCK_STREAM, ("127.0.20.31", 8081)),
+    (socket.SOCK_DGRAM, ("127.0.0.1", 1162)),
+]
+
+
+def can_bind(kind: int, address: tuple[str, int]) -> bool:
+    """Whether a server could take the address now (TIME_WAIT leftovers do not count)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            return False
+        return True
+
+
+def free_shift() -> int:
+    """An offset whose lab ports are free now, below the ephemeral range (32768): two
+    suites at once (or two workers) each draw their own."""
+    chooser = random.SystemRandom()
+    for _ in range(500):
+        shift = chooser.randrange(10_000, 24_000)
+        if all(can_bind(kind, (host, port + shift)) for kind, (host, port) in LAB_PORTS):
+            return shift
+    raise RuntimeError("no free port offset for the demo lab")
+
+
+SHIFT = free_shift()
 SNMP, SSH = 1161 + SHIFT, 2222 + SHIFT
 
 
@@ -87,18 +123,6 @@ async def ssh_run(lab: Lab, host: str, command: str) -> asyncssh.SSHCompletedPro
         connect_timeout=5,
     ) as conn:
         return await conn.run(command, timeout=5)
-
-
-def can_bind(kind: int, address: tuple[str, int]) -> bool:
-    """Whether a server could take the address now (TIME_WAIT leftovers do not count)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        if kind == socket.SOCK_STREAM:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(address)
-        except OSError:
-            return False
-        return True
 
 
 PORTS = [
