@@ -59,6 +59,7 @@ from data.sql_dialect import DialectError, to_postgres
 from data.store import (
     CorruptDatabaseError,
     DatabaseFault,
+    MetaRows,
     MigrationError,
     NotDutyDeskError,
     Params,
@@ -159,7 +160,7 @@ class PgConnection:
         await self._store._run_many(sql, rows)
 
 
-class PgStore:
+class PgStore(MetaRows):
     """One open PostgreSQL database. ``await PgStore.open(dsn)``; ``await close()`` it."""
 
     dialect = "postgresql"
@@ -460,17 +461,6 @@ class PgStore:
         if pid != self._conn.get_server_pid():
             self._version += 1
             self._changed.set()
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
-
-    async def set_meta(self, key: str, value: str) -> None:
-        await self.write(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     async def ensure_function(self, name: str, nargs: int, func: Callable[..., Any]) -> None:
         """SQL functions written in Python exist only on SQLite: compute in Python instead."""

@@ -26,6 +26,7 @@ damaged-database message reads to name the newest backup.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import errno
@@ -175,7 +176,29 @@ class BackupRecord:
     user_version: int | None = None
 
 
-class Store:
+class MetaRows(abc.ABC):
+    """The ``meta`` table's key/value rows, the same SQL on both stores (``Store`` here,
+    ``data.pg_store.PgStore``), over each store's own ``fetchone`` and ``write``."""
+
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Any: ...
+
+    @abc.abstractmethod
+    async def write(self, sql: str, params: Params = ()) -> Any: ...
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.write(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+class Store(MetaRows):
     """One open database. Make it with ``await Store.open(path)``; ``await close()`` it."""
 
     def __init__(self, path: Path, db: aiosqlite.Connection, schema_version: int) -> None:
@@ -295,17 +318,6 @@ class Store:
         writes do not change it. Attached consoles poll it to learn the watch wrote."""
         row = await self.fetchone("PRAGMA data_version")
         return int(row[0]) if row is not None else 0
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
-
-    async def set_meta(self, key: str, value: str) -> None:
-        await self.write(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     async def ensure_function(self, name: str, nargs: int, func: Callable[..., Any]) -> None:
         """Register a deterministic SQL function on this connection once."""
