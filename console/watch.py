@@ -236,13 +236,15 @@ class Watch:
             self.on_active(False)
 
     async def _duty_clock(self) -> None:
-        """Acknowledgements that ran out make their alarms loud again; response deadlines
-        and due inspections are logged as they change (a console shows them itself)."""
+        """Acknowledgements that ran out make their alarms loud again (in ``serve``); response
+        deadlines and due inspections are logged as they change (a console shows them)."""
         desk = self.desk
         now = desk.clock()
-        expired = await desk.alarms.expire_acks(now)
-        for alarm in expired:
-            log.warning("acknowledgement expired: %s/%s", alarm.device_id, alarm.check_id)
+        # A console that is the watch has its bell expire them (console/bell.py): it rings
+        # for what it expired, and would not hear what its own watch wrote.
+        if self.holder.kind == "serve":
+            for alarm in await desk.alarms.expire_acks(now):
+                log.warning("acknowledgement expired: %s/%s", alarm.device_id, alarm.check_id)
         breached = sum(
             1
             for _, clock in await desk.incidents.response_alerts(now)
