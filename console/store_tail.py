@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from checks.feed import CheckSnapshot, Event
 from checks.feed_codec import decode, decode_snapshot
 from checks.result import DeviceState
-from data.clock import from_db
 from data.desk import Desk
 from data.records.alarms.model import Alarm
 from data.records.watch.feed import LiveFeed
@@ -34,7 +33,6 @@ class Attached:
 
     checks: dict[Key, CheckSnapshot]
     devices: dict[str, DeviceState]
-    since: dict[str, object]
 
 
 @dataclass
@@ -83,8 +81,7 @@ class StoreTail:
         self.last_feed = snapshot.head
         checks = {key: decode_snapshot(body) for key, body in snapshot.checks.items()}
         devices = {dev: DeviceState(state) for dev, (state, _) in snapshot.devices.items()}
-        since = {dev: from_db(at) for dev, (_, at) in snapshot.devices.items()}
-        return Attached(checks, devices, dict(since))
+        return Attached(checks, devices)
 
     async def poll(self, *, events: bool) -> TailNews | None:
         """News since the last poll, or None when no other connection wrote. ``events``:
