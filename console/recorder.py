@@ -8,8 +8,11 @@ When the database cannot be written (a ``DatabaseFault``: read-only, disk full, 
 I/O error) nothing taken is dropped: the batch that failed stays in memory and is written
 first once the store accepts writes again, new results keep merging into the next batch,
 and alarm and trap writes queue in order behind each other. Retries back off from
-``flush_every`` to ``retry_max`` seconds. ``saving`` is False (and ``on_saving`` is told)
-from the first failed write until everything waiting has been written.
+``flush_every`` to ``retry_max`` seconds. A write whose COMMIT lost its answer (a server
+store: ``DatabaseFault.in_doubt``) is settled before it is retried: one that committed is
+not written twice (a transition recorded twice would count twice in every report).
+``saving`` is False (and ``on_saving`` is told) from the first failed write until
+everything waiting has been written.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from data.records.checks.book import CheckRecords
 from data.records.checks.model import TransitionRow
 from data.records.events.book import EventLog
 from data.records.watch.feed import LiveBatch
-from data.store import DatabaseFault
+from data.store import DatabaseFault, InDoubtCommit
 
 log = logging.getLogger(__name__)
 Write = Callable[[], Awaitable[object]]
@@ -82,11 +85,14 @@ class CheckRecorder:
         self.live_writer = live_writer  # None: nobody attaches (tests, ``check --watch``)
         self._batch = CheckBatch()
         self._live = LiveBatch()
-        # a batch whose write failed, with its live rows: written first
+        # a batch whose write failed, with its live rows: written first (unless the failed
+        # write is in doubt and turns out to have committed)
         self._unsaved: tuple[CheckBatch, LiveBatch] | None = None
+        self._unsaved_doubt: InDoubtCommit | None = None
         self._urgent = asyncio.Event()
         self._snapshots: dict[tuple[str, str], CheckSnapshot] = {}
-        self._queued: deque[Write] = deque()  # alarm and trap writes that failed, in order
+        # alarm and trap writes that failed, in order, each with its doubt (if in doubt)
+        self._queued: deque[tuple[Write, InDoubtCommit | None]] = deque()
         self._writing = asyncio.Lock()  # one flush at a time (close waits for a running one)
         self._flusher: asyncio.Task[None] | None = None
         # Each check's latest attempt count: the scheduler sends a result before the alarm
@@ -201,16 +207,18 @@ class CheckRecorder:
     async def _write_now(self, write: Callable[[], Awaitable[T]]) -> T | None:
         """An alarm or trap write at once; when the store fails, or earlier ones still
         wait, it queues behind them (in order: a clear never overtakes its raise)."""
+        doubt = None
         if not self._queued:
             try:
                 result = await write()
             except DatabaseFault as fault:
                 self._failed(fault)
+                doubt = fault.in_doubt
             else:
                 if self._unsaved is None:
                     self._set_saving(True)
                 return result
-        self._queued.append(write)
+        self._queued.append((write, doubt))
         self._ensure_flusher()
         return None
 
@@ -242,15 +250,20 @@ class CheckRecorder:
             try:
                 await self._write_queued()
                 if self._unsaved is not None:
-                    await self._persist(*self._unsaved)
-                    self._unsaved = None
+                    if not await _committed(self._unsaved_doubt):
+                        try:
+                            await self._persist(*self._unsaved)
+                        except DatabaseFault as fault:
+                            self._unsaved_doubt = fault.in_doubt
+                            raise
+                    self._unsaved, self._unsaved_doubt = None, None
                 batch, self._batch = self._batch, CheckBatch()
                 live, self._live = self._live, LiveBatch()
                 if len(batch) or len(live):
                     try:
                         await self._persist(batch, live)
-                    except DatabaseFault:
-                        self._unsaved = (batch, live)
+                    except DatabaseFault as fault:
+                        self._unsaved, self._unsaved_doubt = (batch, live), fault.in_doubt
                         raise
             except DatabaseFault as fault:
                 self._failed(fault)
@@ -260,9 +273,12 @@ class CheckRecorder:
 
     async def _write_queued(self) -> None:
         while self._queued:
+            write, doubt = self._queued[0]
             try:
-                await self._queued[0]()
-            except DatabaseFault:
+                if not await _committed(doubt):
+                    await write()
+            except DatabaseFault as fault:
+                self._queued[0] = (write, fault.in_doubt)
                 raise
             except Exception:  # not the store's fault: it would fail forever; logged
                 log.exception("dropped a queued alarm or trap write that cannot succeed")
@@ -304,3 +320,9 @@ class CheckRecorder:
                 unsaved,
                 len(self._queued),
             )
+
+
+async def _committed(doubt: InDoubtCommit | None) -> bool:
+    """Whether a write that failed in doubt committed after all (asking the server; a
+    ``DatabaseFault`` while it does not answer); False for a write that plainly failed."""
+    return doubt is not None and await doubt.committed()

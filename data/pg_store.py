@@ -44,6 +44,7 @@ import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -59,6 +60,7 @@ from data.sql_dialect import DialectError, to_postgres
 from data.store import (
     CorruptDatabaseError,
     DatabaseFault,
+    InDoubtCommit,
     MetaRows,
     MigrationError,
     NotDutyDeskError,
@@ -86,6 +88,8 @@ COMMAND_TIMEOUT_S = STATEMENT_TIMEOUT_S + 5.0
 # first at once, then after 0.25 s, doubling up to 5 s while the server stays away.
 RECONNECT_FIRST_S = 0.25
 RECONNECT_MAX_S = 5.0
+# The transaction's id, asked just before COMMIT: what settles a COMMIT whose answer is lost.
+_XACT_ID = "SELECT pg_current_xact_id()::text"
 _PASSWORD_IN_URL = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
 _PASSWORD_PARAM = re.compile(r"((?:^|[?&\s])password=)([^&\s]*)", re.IGNORECASE)
 
@@ -272,10 +276,7 @@ class PgStore(MetaRows):
                         )
                     try:
                         yield self._db
-                        with self._answered():
-                            await self._conn.execute(
-                                f"NOTIFY {CHANGE_CHANNEL}; COMMIT", timeout=COMMAND_TIMEOUT_S
-                            )
+                        await self._commit()
                     except BaseException:
                         if not self._conn.is_closed() and self._conn.is_in_transaction():
                             with self._answered():
@@ -283,6 +284,55 @@ class PgStore(MetaRows):
                         raise
             finally:
                 self._owner = None
+
+    async def _commit(self) -> None:
+        """COMMIT, noting the transaction's id first: when the answer is lost the fault
+        says so (``in_doubt``) and the id settles it later."""
+        with self._answered():
+            xid = str(await self._conn.fetchval(_XACT_ID, timeout=COMMAND_TIMEOUT_S))
+        session = self._conn.get_server_pid()
+        try:
+            with self._faults(), self._answered():
+                await self._conn.execute(
+                    f"NOTIFY {CHANGE_CHANNEL}; COMMIT", timeout=COMMAND_TIMEOUT_S
+                )
+        except DatabaseFault as fault:
+            raise _in_doubt(fault, _PgCommitInDoubt(self, xid, session)) from fault
+
+    async def settle(self, xid: str, session: int) -> bool:
+        """Whether transaction ``xid`` (whose COMMIT lost its answer) committed. While the
+        server still has it open, its COMMIT never arrived: the orphaned session
+        ``session`` is ended (rolling it back, and freeing the writer lock it holds)."""
+        deadline = asyncio.get_running_loop().time() + COMMAND_TIMEOUT_S
+        async with self._lock:
+            with self._faults():
+                await self._ensure_connected()
+                while True:
+                    with self._answered():
+                        status = await self._conn.fetchval(
+                            "SELECT pg_xact_status($1::text::xid8)", xid, timeout=COMMAND_TIMEOUT_S
+                        )
+                    if status != "in progress":
+                        # NULL: older than the server keeps statuses for, so long settled
+                        # that nothing retrying could be waiting for it; counted as not.
+                        return bool(status == "committed")
+                    if asyncio.get_running_loop().time() > deadline:
+                        raise _fault(
+                            self.label,
+                            TimeoutError(),
+                            f"transaction {xid} is still open on the server after"
+                            f" {COMMAND_TIMEOUT_S:g} s",
+                        )
+                    # Still open means the same server run (a restart ends every open
+                    # transaction), so the session's process id is still that session's.
+                    with self._answered():
+                        await self._conn.execute(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            " WHERE pid = $1 AND backend_xid IS NOT NULL",
+                            session,
+                            timeout=COMMAND_TIMEOUT_S,
+                        )
+                    await asyncio.sleep(0.05)  # the ended session's rollback to be done
 
     @contextlib.asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[None]:
@@ -475,6 +525,31 @@ def _default_key_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("dutydesk")) / "postgresql"
+
+
+@dataclass(frozen=True)
+class _PgCommitInDoubt:
+    store: PgStore
+    xid: str
+    session: int
+
+    async def committed(self) -> bool:
+        return await self.store.settle(self.xid, self.session)
+
+
+def _in_doubt(fault: DatabaseFault, doubt: InDoubtCommit) -> DatabaseFault:
+    detail = str(fault.params.get("detail", ""))
+    text = (
+        f"The database {fault.params.get('path')} stopped answering while a change was being"
+        f" saved ({detail}): the change may have been saved"
+    )
+    in_doubt = DatabaseFault(
+        text, code="db_commit_unknown", path=fault.params.get("path"), detail=detail
+    )
+    in_doubt.sqlite_errorcode = -1
+    in_doubt.sqlite_errorname = ""
+    in_doubt.in_doubt = doubt
+    return in_doubt
 
 
 def _fault(label: str, exc: BaseException, detail: str | None = None) -> DatabaseFault:

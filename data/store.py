@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import aiosqlite
 
@@ -75,11 +75,25 @@ class MigrationError(StoreError):
     code = "migration_failed"
 
 
+class InDoubtCommit(Protocol):
+    """A transaction whose COMMIT was sent but whose answer never came (the connection to a
+    database server dropped at that moment): it may have committed or not."""
+
+    async def committed(self) -> bool:
+        """Whether it did, asked of the server once it answers again (a ``DatabaseFault``
+        while it does not). Whoever retries the write asks first, so that a write that
+        did commit is not made twice."""
+        ...
+
+
 class DatabaseFault(StoreError, sqlite3.OperationalError):
     """The file or the disk under it failed, not dutydesk: codes ``db_read_only``,
-    ``db_full``, ``db_locked``, ``db_io``, ``cannot_open``; params ``path`` and ``cause``."""
+    ``db_full``, ``db_locked``, ``db_io``, ``cannot_open``; params ``path`` and ``cause``.
+    ``in_doubt`` is set when the write may have been committed all the same (only a server
+    store: SQLite's COMMIT either returns or did not happen)."""
 
     code = "db_io"
+    in_doubt: InDoubtCommit | None = None
 
 
 # SQLite's primary result codes (extended codes start with these) that mean the file or the

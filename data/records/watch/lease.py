@@ -110,6 +110,12 @@ class WatchLease:
         async with self.store.transaction():
             row = await self.read()
             now = self.wall()
+            mine = row is not None and row.holder == self.me.id and row.released_at is None
+            if mine and row is not None and self.epoch is None:
+                # ours already: an earlier take whose COMMIT answer was lost (in doubt)
+                # committed after all; a second take would audit a takeover from ourselves
+                self.epoch = row.epoch
+                return True
             if row is not None and not self._free(row, now):
                 return False
             epoch = 1 if row is None else row.epoch + 1
