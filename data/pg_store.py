@@ -88,6 +88,13 @@ COMMAND_TIMEOUT_S = STATEMENT_TIMEOUT_S + 5.0
 # first at once, then after 0.25 s, doubling up to 5 s while the server stays away.
 RECONNECT_FIRST_S = 0.25
 RECONNECT_MAX_S = 5.0
+# The listening connection only receives: a network that drops silently (a firewall that
+# forgot the connection, a cable pulled two switches away) would leave it waiting forever
+# for notifications that cannot come, and a console showing a frozen room as a quiet one.
+# It is asked to answer every so often; one that does not is made again.
+LISTENER_PROBE_EVERY_S = 5.0
+LISTENER_PROBE_TIMEOUT_S = 5.0
+CLOSE_TIMEOUT_S = 2.0
 # The transaction's id, asked just before COMMIT: what settles a COMMIT whose answer is lost.
 _XACT_ID = "SELECT pg_current_xact_id()::text"
 _PASSWORD_IN_URL = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
@@ -196,6 +203,10 @@ class PgStore(MetaRows):
         self._retry_at = 0.0
         self._retry_delay = 0.0
         self.reachable = True
+        # the listening connection's probe: when next, and how patient
+        self._probe_at = 0.0
+        self.listener_probe_every = LISTENER_PROBE_EVERY_S
+        self.listener_probe_timeout = LISTENER_PROBE_TIMEOUT_S
 
     def __str__(self) -> str:
         return self.label
@@ -238,9 +249,10 @@ class PgStore(MetaRows):
             if self._closed:
                 return
             self._closed = True
-            with contextlib.suppress(Exception):
-                await self._listener.close()
-            await self._conn.close()
+            for conn in (self._listener, self._conn):
+                # a polite goodbye, but not forever: on a silent network it never completes
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=CLOSE_TIMEOUT_S)
 
     async def __aenter__(self) -> Self:
         return self
@@ -423,9 +435,17 @@ class PgStore(MetaRows):
         return conn
 
     async def _ensure_listening(self) -> None:
-        """Listen again after the listening connection was lost. Notifications sent
-        meanwhile are gone, so the change signal moves: a console reads everything again."""
-        if not self._listener.is_closed() or self._closed:
+        """Listen again after the listening connection was lost (or stopped answering).
+        Notifications sent meanwhile are gone, so the change signal moves: a console reads
+        everything again."""
+        if self._closed:
+            return
+        if not self._listener.is_closed():
+            if asyncio.get_running_loop().time() < self._probe_at:
+                return
+            async with self._listen_lock:
+                await self._probe_listener()
+        if not self._listener.is_closed():
             return
         async with self._listen_lock:
             if not self._listener.is_closed():
@@ -441,6 +461,18 @@ class PgStore(MetaRows):
             self._listener = listener
             self._version += 1
             self._changed.set()
+
+    async def _probe_listener(self) -> None:
+        """Ask the listening connection to answer (every ``listener_probe_every`` s); one
+        that does not within ``listener_probe_timeout`` s is dropped, to be made again."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._probe_at or self._listener.is_closed():
+            return
+        try:
+            await self._listener.fetchval("SELECT 1", timeout=self.listener_probe_timeout)
+        except (TimeoutError, OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+            self._listener.terminate()
+        self._probe_at = loop.time() + self.listener_probe_every
 
     async def _run(self, sql: str, params: Params) -> list[asyncpg.Record]:
         statement = to_postgres(sql)

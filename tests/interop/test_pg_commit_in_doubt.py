@@ -5,7 +5,7 @@ recorder, which retries what failed, settles it first so that a batch that did c
 not written a second time (every transition once, every rollup counted once), and the
 watch lease, whose take may be in doubt, is recognised as ours when tried again.
 
-The answer is lost by ``CommitCutter``, a loopback proxy in front of the private server."""
+The answer is lost by ``FaultyLink``, a loopback proxy in front of the private server."""
 
 from __future__ import annotations
 
@@ -29,23 +29,23 @@ from data.records.events.book import EventLog
 from data.records.watch.lease import WatchLease
 from data.records.watch.model import Holder
 from data.store import DatabaseFault
-from tests.support.commit_cutter import CommitCutter
 from tests.support.console import FIXED_NOW, result_event
+from tests.support.faulty_link import FaultyLink
 from tests.support.postgres import PgServer
 
 
 @pytest.fixture
-async def cutter(postgres_server: PgServer) -> AsyncIterator[CommitCutter]:
-    proxy = CommitCutter(postgres_server.host, postgres_server.port)
+async def link(postgres_server: PgServer) -> AsyncIterator[FaultyLink]:
+    proxy = FaultyLink(postgres_server.host, postgres_server.port)
     await proxy.start()
     yield proxy
     await proxy.close()
 
 
 @pytest.fixture
-async def store(cutter: CommitCutter, pg_dsn: str, tmp_path: Path) -> AsyncIterator[PgStore]:
+async def store(link: FaultyLink, pg_dsn: str, tmp_path: Path) -> AsyncIterator[PgStore]:
     dbname = pg_dsn.rsplit("/", 1)[1]
-    opened = await PgStore.open(cutter.dsn(dbname), key_dir=tmp_path / "keys")
+    opened = await PgStore.open(link.dsn(dbname), key_dir=tmp_path / "keys")
     yield opened
     await opened.close()
 
@@ -56,12 +56,12 @@ async def _keys(store: PgStore) -> list[str]:
 
 
 async def test_a_commit_whose_answer_is_lost_is_in_doubt_and_settles_as_committed(
-    store: PgStore, cutter: CommitCutter
+    store: PgStore, link: FaultyLink
 ) -> None:
-    cutter.arm()
+    link.arm()
     with pytest.raises(DatabaseFault) as caught:
         await store.write("INSERT INTO meta (key, value) VALUES (?, ?)", ("k1", "v"))
-    assert cutter.cut.is_set()
+    assert link.cut.is_set()
     assert not store.reachable
     fault = caught.value
     assert fault.in_doubt is not None
@@ -72,9 +72,9 @@ async def test_a_commit_whose_answer_is_lost_is_in_doubt_and_settles_as_committe
 
 
 async def test_a_commit_that_never_reached_the_server_settles_as_not_committed(
-    store: PgStore, cutter: CommitCutter
+    store: PgStore, link: FaultyLink
 ) -> None:
-    cutter.arm(deliver=False)  # the server's session waits in its open transaction
+    link.arm(deliver=False)  # the server's session waits in its open transaction
     with pytest.raises(DatabaseFault) as caught:
         await store.write("INSERT INTO meta (key, value) VALUES (?, ?)", ("k1", "v"))
     doubt = caught.value.in_doubt
@@ -103,7 +103,7 @@ def _recorder(store: PgStore) -> CheckRecorder:
 
 
 async def test_the_recorder_writes_a_batch_once_when_its_commit_answer_was_lost(
-    store: PgStore, cutter: CommitCutter
+    store: PgStore, link: FaultyLink
 ) -> None:
     recorder = _recorder(store)
     for event in result_event("core-sw", "ping", "CRITICAL", value=1.0):
@@ -121,7 +121,7 @@ async def test_the_recorder_writes_a_batch_once_when_its_commit_answer_was_lost(
             None,
         )
     )
-    cutter.arm()
+    link.arm()
     assert await recorder.flush() is False  # in doubt: kept, and the banner says not saved
     assert await recorder.flush() is True  # settled: it had committed, so not written again
     transitions = await store.fetchall("SELECT device_id FROM check_transitions")
@@ -132,7 +132,7 @@ async def test_the_recorder_writes_a_batch_once_when_its_commit_answer_was_lost(
 
 
 async def test_the_recorder_writes_a_queued_trap_once_when_its_commit_answer_was_lost(
-    store: PgStore, cutter: CommitCutter
+    store: PgStore, link: FaultyLink
 ) -> None:
     recorder = _recorder(store)
     trap = TrapEvent(
@@ -149,7 +149,7 @@ async def test_the_recorder_writes_a_queued_trap_once_when_its_commit_answer_was
         version="2c",
         credential="public-ro",
     )
-    cutter.arm()
+    link.arm()
     await recorder(trap)  # the write fails in doubt: queued
     assert recorder.saving is False
     await recorder(dataclasses.replace(trap, message="second"))  # queued behind it, in order
@@ -160,13 +160,13 @@ async def test_the_recorder_writes_a_queued_trap_once_when_its_commit_answer_was
 
 
 async def test_a_lease_take_whose_answer_was_lost_is_ours_when_tried_again(
-    store: PgStore, cutter: CommitCutter
+    store: PgStore, link: FaultyLink
 ) -> None:
     clock = ManualClock(FIXED_NOW)
     me = Holder("host1:101:abcd", "host1", 101, "serve")
     settings = WatchSettings(heartbeat_seconds=2, failover_seconds=10)
     lease = WatchLease(store, AuditTrail(store, "host1", clock), me, settings)
-    cutter.arm()
+    link.arm()
     with pytest.raises(DatabaseFault) as caught:
         await lease.try_acquire()
     assert caught.value.in_doubt is not None and not lease.held

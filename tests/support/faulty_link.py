@@ -1,10 +1,14 @@
-"""A loopback TCP proxy in front of the private PostgreSQL that loses a COMMIT's answer.
+"""A loopback TCP link to the private PostgreSQL that fails on demand, the way networks do.
 
-Armed, it forwards the next client message holding ``COMMIT`` to the server, waits for the
-server's answer (sent only once the commit is durable: ``synchronous_commit`` is on),
-throws that answer away and closes the client's connection. The client is left not knowing
-whether its transaction committed: it did. This is the network dropping at the worst
-moment, made exact, so the store's answer to it can be tested without sleeps.
+- ``arm()``: loses a COMMIT's answer. Armed, it forwards the next client message holding
+  ``COMMIT`` to the server, waits for the server's answer (sent only once the commit is
+  durable: ``synchronous_commit`` is on), throws that answer away and closes the client's
+  connection. The client is left not knowing whether its transaction committed: it did.
+  This is the network dropping at the worst moment, made exact, so the store's answer to
+  it can be tested without sleeps.
+- ``freeze()``: every connection open now goes silent in both directions, without a reset
+  (a firewall that forgot the connection, a cable pulled two switches away); connections
+  opened afterwards work.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import contextlib
 from collections.abc import Coroutine
 
 
-class CommitCutter:
+class FaultyLink:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = 0
@@ -23,6 +27,7 @@ class CommitCutter:
         self._deliver = True
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._links: list[asyncio.Event] = []  # per connection: set once it is frozen
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -38,6 +43,10 @@ class CommitCutter:
         self._armed = True
         self._deliver = deliver
 
+    def freeze(self) -> None:
+        for frozen in self._links:
+            frozen.set()
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -52,9 +61,13 @@ class CommitCutter:
     ) -> None:
         server_in, server_out = await asyncio.open_connection(*self.target)
         cutting = asyncio.Event()  # this connection sent the COMMIT to lose
+        frozen = asyncio.Event()
+        self._links.append(frozen)
 
         async def upstream() -> None:
             while data := await client_in.read(65536):
+                if frozen.is_set():
+                    continue  # lost on the way
                 if self._armed and b"COMMIT" in data:
                     self._armed = False
                     cutting.set()
@@ -68,6 +81,8 @@ class CommitCutter:
 
         async def downstream() -> None:
             while data := await server_in.read(65536):
+                if frozen.is_set():
+                    continue
                 if cutting.is_set():  # the commit's answer: lost, and the line with it
                     client_out.transport.abort()
                     server_out.close()
