@@ -222,11 +222,20 @@ def load_chain_key(db_path: Path, *, create: bool = False) -> bytes:
 class AuditTrail:
     """Appends to and reads the audit trail of one store, as seen from one terminal."""
 
-    def __init__(self, store: Store, terminal: str | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        terminal: str | None = None,
+        clock: Clock = utc_now,
+        *,
+        key: bytes | None = None,
+    ) -> None:
+        """``key``: the audit key to use instead of the one beside the store's file (a
+        restore proves a backup's trail, opened elsewhere, with the key of the site)."""
         self._store = store
         self.terminal = terminal or default_terminal()
         self._clock = clock
-        self._key: bytes | None = None
+        self._key = key
         self._chain_started = False
 
     async def record(

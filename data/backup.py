@@ -13,7 +13,8 @@ own row and the restorer's login when the live database still opens): ``restore`
 that unless asked (``discard_newer``), and its row in the restored trail names the live
 trail's last row and the range and count of the rows dropped (they stay in the replaced
 file). The keyed audit trail (data.audit) needs the audit key beside the database: a
-restore onto a new place needs that key copied there first.
+restore onto a new place needs that key copied there first, and a backup whose trail does
+not verify with the key of the site it replaces (another site's, or altered) is refused.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ async def restore(
                 count=dropped.count,
             )
         if restored.keyed:  # the restore row needs the key: check it before any swap
-            load_chain_key(target)
+            await _prove_trail(staged, load_chain_key(target))
         previous = await asyncio.to_thread(_swap_in, staged, target)
     except (OSError, sqlite3.Error) as exc:  # e.g. a full disk while staging the copy
         raise BackupError(f"The restore of {source} failed: {exc}", code="restore_failed") from exc
@@ -173,6 +174,22 @@ async def restore(
             },
         )
     return RestoreResult(target, previous, version, audit_id, dropped)
+
+
+async def _prove_trail(staged: Path, key: bytes) -> None:
+    """The backup's audit trail, checked row by row with the key of the site it replaces:
+    a backup of another site (another key) or one altered behind the triggers would put a
+    trail nobody can prove in place of this one. On a copy: ``staged`` is not touched."""
+    async with open_backup(staged) as copy:
+        verdict = await AuditTrail(copy, key=key).verify()
+    if not verdict.ok:
+        raise BackupError(
+            f"The backup's audit trail does not verify with this site's audit key"
+            f" ({verdict.reason}): it belongs to another site or was altered. Nothing was"
+            " touched. To move a site, copy its audit key beside the database first.",
+            code="restore_unverified_trail",
+            reason=verdict.reason,
+        )
 
 
 @contextlib.asynccontextmanager

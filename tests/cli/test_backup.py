@@ -12,7 +12,7 @@ import pytest
 from data.accounts import Accounts, User
 from data.audit import AuditTrail
 from data.backup import BackupError, DroppedRows, backup, open_backup, restore
-from data.crypto import KeyFileError, audit_key_path_for
+from data.crypto import KeyFileError, audit_key_path_for, ensure_audit_key
 from data.roles import PermissionDenied
 from data.store import CorruptDatabaseError, Store, StoreError, known_backups
 from tests.conftest import ADMIN_PASSWORD
@@ -256,3 +256,36 @@ async def test_restoring_a_backup_at_least_as_long_drops_nothing(
     async with await Store.open(db_path) as restored:
         row = (await AuditTrail(restored, "t").query(limit=1))[0]
         assert row.action == "restore" and row.detail["dropped_rows"] is None
+
+
+async def test_a_backup_whose_trail_does_not_verify_with_this_sites_key_is_refused(
+    store: Store, admin: User, tmp_path: Path, db_path: Path
+) -> None:
+    """Another site's backup (its trail keyed with another key), or one whose trail was
+    altered: restoring it would put a trail nobody can prove in place of this one."""
+    dest = tmp_path / "b.db"
+    await backup(store, dest, AuditTrail(store, "t"), admin)
+    target = tmp_path / "other-site" / "dutydesk.db"
+    target.parent.mkdir()
+    ensure_audit_key(target)  # this site's own key, not the backup's
+    with pytest.raises(BackupError) as refused:
+        await restore(dest, target)
+    assert refused.value.code == "restore_unverified_trail"
+    assert "audit key" in str(refused.value)
+    assert not target.exists() and not list(target.parent.glob("*restor*"))
+
+    tampered = tmp_path / "tampered.db"
+    shutil.copy2(dest, tampered)
+    with sqlite3.connect(tampered) as db:  # behind the triggers, as an attacker would
+        triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for (name,) in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("UPDATE audit SET user = 'nobody' WHERE id = 2")
+    shutil.copy2(audit_key_path_for(db_path), audit_key_path_for(target))
+    with pytest.raises(BackupError) as refused:
+        await restore(tampered, target)
+    assert refused.value.code == "restore_unverified_trail" and "row 2" in str(refused.value)
+    assert not target.exists()
+
+    result = await restore(dest, target)  # the right key and an intact trail: restored
+    assert result.previous is None
