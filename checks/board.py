@@ -65,7 +65,7 @@ class StateBoard:
                 c,
                 stale_after=stale_after(c, timeout_margin),
                 since=since,
-                state=restored.get((d.id, c.id), CheckState.OK),
+                state=restored.get((d.id, c.id)),
             )
             for d in site.devices
             for c in d.checks

@@ -64,7 +64,9 @@ AlarmChange = Literal["raise", "clear"]
 
 class CheckTracker:
     """The state of one check. ``state=`` restores a known hard state (e.g. at start-up
-    from the store); a restored non-OK state counts as an alarm already raised."""
+    from the store); a restored non-OK state counts as an alarm already raised. Without
+    one the check starts OK but not ``judged``: until its first hard state its device is
+    not shown up (a dead device's first failures are soft, and it must not sit green)."""
 
     def __init__(
         self,
@@ -72,10 +74,12 @@ class CheckTracker:
         *,
         stale_after: float,
         since: float,
-        state: CheckState = CheckState.OK,
+        state: CheckState | None = None,
     ) -> None:
         self.check = check
         self.stale_after = stale_after
+        self.judged = state is not None  # a hard state is known (restored or reached)
+        state = CheckState.OK if state is None else state
         self.state = state
         self.hard = True
         self.hard_state = state  # the last hard state: where a hard transition comes from
@@ -111,6 +115,7 @@ class CheckTracker:
             self.hard = self.attempt >= self.check.max_attempts
         self.state = new
 
+        self.judged = self.judged or self.hard
         transition: tuple[CheckState, CheckState, bool] | None = None
         if self.hard and new != self.hard_state:
             transition = (self.hard_state, new, True)

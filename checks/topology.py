@@ -121,6 +121,8 @@ class Topology:
             return DeviceState.UNKNOWN
         worst = CheckState.OK
         for t in seen:
-            state = max(t.hard_state, CheckState.UNKNOWN) if t.stale else t.hard_state
+            # a first failure not confirmed yet is unknown, not the assumed initial OK
+            state = t.hard_state if t.judged else CheckState.UNKNOWN
+            state = max(state, CheckState.UNKNOWN) if t.stale else state
             worst = max(worst, state)
         return _DEVICE_STATE[worst]

@@ -41,6 +41,23 @@ def test_a_stale_check_makes_its_device_unknown_not_up() -> None:
     assert board.snapshot(("d", "up"), None).stale
 
 
+def test_a_device_whose_first_results_fail_softly_is_not_shown_up() -> None:
+    """Just after start (nothing restored), a dead device's first failures are soft until
+    its attempts run out: it must not sit green meanwhile, but unknown until confirmed."""
+    site = make_site([device("d", ["up"], max_attempts=3)])
+    board = StateBoard(site, since=0.0, timeout_margin=1.0)
+    board.apply(("d", "up"), ProbeResult(CRIT, "refused"), T0, 0.0, lambda t: None)
+    assert board.device_state("d") == DeviceState.UNKNOWN
+    board.apply(("d", "up"), ProbeResult(CRIT, "refused"), T0, 1.0, lambda t: None)
+    assert board.device_state("d") == DeviceState.UNKNOWN
+    board.apply(("d", "up"), ProbeResult(CRIT, "refused"), T0, 2.0, lambda t: None)
+    assert board.device_state("d") == DeviceState.CRITICAL
+    # once judged, a later soft failure keeps the judged state, as before
+    board.apply(("d", "up"), ProbeResult(OK, "ok"), T0, 3.0, lambda t: None)
+    board.apply(("d", "up"), ProbeResult(CRIT, "refused"), T0, 4.0, lambda t: None)
+    assert board.device_state("d") == DeviceState.UP
+
+
 # -- dependencies ------------------------------------------------------------------------
 
 
