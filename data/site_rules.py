@@ -231,8 +231,9 @@ class _Rules:
         calendar = site.get("calendar")
         if not isinstance(calendar, dict):
             return
-        holidays = {str(d) for d in calendar.get("holidays") or [] if d is not None}
-        for j, day in enumerate(calendar.get("workdays") or []):
+        # wrong shapes (a number where a list belongs) are the model's errors, not ours
+        holidays = {str(d) for d in _list(calendar.get("holidays")) if d is not None}
+        for j, day in enumerate(_list(calendar.get("workdays"))):
             if str(day) in holidays:
                 self._error(
                     ("site", "calendar", "workdays", j), f"{day} is also listed as a holiday"
@@ -369,3 +370,7 @@ def _find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
                 trail.append(node)
                 stack.append(iter(graph[node]))
     return cycles
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

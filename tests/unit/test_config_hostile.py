@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from console.cli import main
@@ -221,6 +221,8 @@ DEMO_PATHS = [p for p in paths_of(DEMO_DATA) if p and p[0] != "inspections"]
 
 @FAST
 @given(changes=st.lists(st.tuples(st.sampled_from(DEMO_PATHS), VALUES), min_size=1, max_size=4))
+@example(changes=[(("site", "calendar", "workdays"), 1)])  # was a TypeError, not an issue
+@example(changes=[(("site", "calendar", "holidays"), "2026-10-01")])
 def test_random_structures_load_or_are_refused_with_lines(
     scratch: Path, changes: list[tuple[tuple[Any, ...], Any]]
 ) -> None:
