@@ -22,6 +22,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -108,6 +109,7 @@ def private_postgres() -> Iterator[PgServer]:
         os.chown(folder, entry.pw_uid, entry.pw_gid)
     port = _free_port()
     pg_ctl = str(PG_BIN / "pg_ctl")
+    reaper: subprocess.Popen[bytes] | None = None
     try:
         _run(
             user,
@@ -138,6 +140,7 @@ def private_postgres() -> Iterator[PgServer]:
             "pg_ctl start",
         )
         server = PgServer("127.0.0.1", port, folder)
+        reaper = _reaper(user, pg_ctl, data, folder)
         _wait_ready(server, log)
         yield server
     finally:
@@ -148,6 +151,9 @@ def private_postgres() -> Iterator[PgServer]:
                 check=False,
             )
         shutil.rmtree(folder, ignore_errors=True)
+        if reaper is not None:
+            reaper.stdin.close()  # type: ignore[union-attr]  # nothing left for it to do
+            reaper.wait()
 
 
 def _wait_ready(server: PgServer, log: Path) -> None:
@@ -209,3 +215,26 @@ async def any_store(store_target: str, tmp_path: Path) -> AsyncIterator[object]:
     opened = await open_store(store_target, key_dir=tmp_path / "keys")
     yield opened
     await opened.close()
+
+
+# Stops the server and removes its folder when the test process dies without its teardown
+# (killed, or a crash): it waits for the end of the pipe the test process holds open.
+_REAPER = """
+import os, shutil, subprocess, sys
+argv, data, folder = sys.argv[1:-2], sys.argv[-2], sys.argv[-1]
+sys.stdin.buffer.read()
+if os.path.exists(os.path.join(data, "postmaster.pid")):
+    subprocess.run(argv, capture_output=True, check=False)
+shutil.rmtree(folder, ignore_errors=True)
+"""
+
+
+def _reaper(user: str | None, pg_ctl: str, data: Path, folder: Path) -> subprocess.Popen[bytes]:
+    stop = _as(user, [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
+    return subprocess.Popen(
+        [sys.executable, "-c", _REAPER, *stop, str(data), str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C to the test run's process group is not its end
+    )
