@@ -174,11 +174,15 @@ class Accounts:
         return user
 
     async def login(
-        self, name: str, password: str, max_password_age: timedelta, action: str = "login"
+        self,
+        name: str,
+        password: str,
+        max_password_age: timedelta | None,
+        action: str = "login",
     ) -> Login:
         """``authenticate`` for starting (or resuming) a session: also says whether the
         password must be changed before going on: set by an admin, or older than
-        ``max_password_age``. Either is audited."""
+        ``max_password_age`` (None: its age is not checked). Either is audited."""
         user, row = await self._authenticate(name, password, action)
         if row["must_change_password"]:
             await self._audit.record(
@@ -190,7 +194,7 @@ class Accounts:
             )
             return Login(user, "set_by_admin")
         age = self._clock() - from_db(row["password_changed_at"])
-        if age <= max_password_age:
+        if max_password_age is None or age <= max_password_age:
             return Login(user)
         await self._audit.record(
             user.name,

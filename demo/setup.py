@@ -201,9 +201,7 @@ async def _accounts_and_history(site: Site, site_path: Path, db_path: Path | str
         for name, password, role in DEMO_ACCOUNTS:
             if name != admin_name:
                 # Documented passwords (README): the demo logs straight in.
-                await accounts.add(
-                    admin, name, password, role, FULL_NAMES[name], must_change=False
-                )
+                await accounts.add(admin, name, password, role, FULL_NAMES[name], must_change=False)
     from demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 
     await seed_history(site_path, db_path)
