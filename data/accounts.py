@@ -4,7 +4,8 @@ A login attempt is decided in one write transaction (``BEGIN IMMEDIATE``) that r
 account: the lock, the failure count and the audit row of concurrent attempts, from this
 process or another, are applied one at a time, so none gets past a lockout. An unknown name
 costs the same single scrypt run as a known one. ``login`` also says when the password is
-older than the site's maximum age; the console then requires a new one.
+older than the site's maximum age, or was set by an admin (adding the account or resetting
+its password: someone else knows it, MLPS level 3); the console then requires a new one.
 
 Every login (succeeded or failed, with the reason), lockout and account change, including
 refused and failed attempts, writes an audit row; passwords never appear in one. A login
@@ -21,7 +22,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from data.audit import AuditTrail
 from data.clock import Clock, from_db, to_db, utc_now
@@ -40,8 +41,10 @@ LOCKOUT = timedelta(minutes=30)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 _USER_COLUMNS = (
     "id, name, full_name, role, pw_hash, failed_count, locked_until, disabled,"
-    " created_at, password_changed_at"
+    " created_at, password_changed_at, must_change_password"
 )
+# Why a login must change its password before the session starts.
+ChangeReason = Literal["expired", "set_by_admin"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,16 @@ class User:
 
 @dataclass(frozen=True)
 class Login:
-    """A successful login; ``must_change_password`` when the password is older than the
-    site's ``password_max_age_days``: the session starts only after a change."""
+    """A successful login. ``change_reason`` when the session starts only after a change:
+    "set_by_admin" (an admin added the account or reset its password and has not seen the
+    owner change it since) or "expired" (older than the site's ``password_max_age_days``)."""
 
     user: User
-    must_change_password: bool
+    change_reason: ChangeReason | None = None
+
+    @property
+    def must_change_password(self) -> bool:
+        return self.change_reason is not None
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class Account:
     disabled: bool
     created_at: datetime
     password_changed_at: datetime
+    must_change_password: bool  # set by an admin, not yet changed by its owner
 
 
 class AccountError(DutyDeskError):
@@ -128,8 +137,18 @@ class Accounts:
         return user
 
     async def add(
-        self, actor: User, name: str, password: str, role: Role | str, full_name: str = ""
+        self,
+        actor: User,
+        name: str,
+        password: str,
+        role: Role | str,
+        full_name: str = "",
+        *,
+        must_change: bool = True,
     ) -> User:
+        """The admin chose the password, so its owner must change it at the first login;
+        ``must_change=False`` only for accounts whose password is meant to be known (the
+        demo's documented ones, test accounts that log in)."""
         obj = _obj(name)
         await self._require_manager(actor, "account.add", obj)
         async with self._failures_audited(actor, "account.add", obj):
@@ -138,8 +157,13 @@ class Accounts:
             check_policy(password, name)
             pw_hash = await hash_password_async(password)
             async with self._store.transaction():
-                user = await self._insert(name, full_name, new_role, pw_hash)
-                await self._audit.record(actor.name, "account.add", obj, detail={"role": new_role})
+                user = await self._insert(name, full_name, new_role, pw_hash, must_change)
+                await self._audit.record(
+                    actor.name,
+                    "account.add",
+                    obj,
+                    detail={"role": new_role, "must_change": must_change},
+                )
         return user
 
     async def authenticate(self, name: str, password: str, action: str = "login") -> User:
@@ -150,14 +174,28 @@ class Accounts:
         return user
 
     async def login(
-        self, name: str, password: str, max_password_age: timedelta, action: str = "login"
+        self,
+        name: str,
+        password: str,
+        max_password_age: timedelta | None,
+        action: str = "login",
     ) -> Login:
         """``authenticate`` for starting (or resuming) a session: also says whether the
-        password is older than ``max_password_age`` and must be changed before going on."""
-        user, changed_at = await self._authenticate(name, password, action)
-        age = self._clock() - changed_at
-        if age <= max_password_age:
-            return Login(user, must_change_password=False)
+        password must be changed before going on: set by an admin, or older than
+        ``max_password_age`` (None: its age is not checked). Either is audited."""
+        user, row = await self._authenticate(name, password, action)
+        if row["must_change_password"]:
+            await self._audit.record(
+                user.name,
+                "account.password_change_required",
+                _obj(user.name),
+                "required",
+                detail={"reason": "set_by_admin"},
+            )
+            return Login(user, "set_by_admin")
+        age = self._clock() - from_db(row["password_changed_at"])
+        if max_password_age is None or age <= max_password_age:
+            return Login(user)
         await self._audit.record(
             user.name,
             "account.password_expired",
@@ -165,10 +203,10 @@ class Accounts:
             "required",
             detail={"age_days": age.days, "max_days": max_password_age.days},
         )
-        return Login(user, must_change_password=True)
+        return Login(user, "expired")
 
-    async def _authenticate(self, name: str, password: str, action: str) -> tuple[User, datetime]:
-        """The user and when their password was last changed, or ``AuthError``."""
+    async def _authenticate(self, name: str, password: str, action: str) -> tuple[User, Any]:
+        """The user and their account's row as the login was decided, or ``AuthError``."""
         row = await self._row(name)
         if row is None:
             # One scrypt run against a hash nobody matches: the same work as a real check.
@@ -189,7 +227,7 @@ class Accounts:
             refusal = await self._decide(current, matches, action)
         if refusal is not None:
             raise refusal  # after the commit: the audit rows of a refusal must stay
-        return _user(current), from_db(current["password_changed_at"])
+        return _user(current), current
 
     async def _decide(self, row: Any, matches: bool, action: str) -> AuthError | None:
         """Within the caller's write transaction: audit the attempt, count a failure or
@@ -244,7 +282,8 @@ class Accounts:
     async def change_password(
         self, actor: User, name: str, new: str, old: str | None = None
     ) -> None:
-        """Your own password needs the old one; an admin may reset anyone else's."""
+        """Your own password needs the old one; an admin may reset anyone else's, which its
+        owner must then change at the next login (the admin knows it)."""
         obj = _obj(name)
         target = await self._row(name)
         own = target is not None and target["id"] == actor.id
@@ -269,8 +308,9 @@ class Accounts:
             pw_hash = await hash_password_async(new)
             async with self._store.transaction() as db:
                 await db.execute(
-                    "UPDATE users SET pw_hash = ?, password_changed_at = ? WHERE id = ?",
-                    (pw_hash, to_db(self._clock()), target["id"]),
+                    "UPDATE users SET pw_hash = ?, password_changed_at = ?,"
+                    " must_change_password = ? WHERE id = ?",
+                    (pw_hash, to_db(self._clock()), int(not own), target["id"]),
                 )
                 by = "self" if own else "admin"
                 await self._audit.record(actor.name, "account.password", obj, detail={"by": by})
@@ -310,6 +350,7 @@ class Accounts:
                 disabled=bool(row["disabled"]),
                 created_at=from_db(row["created_at"]),
                 password_changed_at=from_db(row["password_changed_at"]),
+                must_change_password=bool(row["must_change_password"]),
             )
             for row in rows
         ]
@@ -399,13 +440,16 @@ class Accounts:
                 code="last_admin",
             )
 
-    async def _insert(self, name: str, full_name: str, role: Role, pw_hash: str) -> User:
+    async def _insert(
+        self, name: str, full_name: str, role: Role, pw_hash: str, must_change: bool = False
+    ) -> User:
         now = to_db(self._clock())
         try:
             rows = await self._store.write(
                 "INSERT INTO users (name, full_name, role, pw_hash, created_at,"
-                " password_changed_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (name, full_name, role, pw_hash, now, now),
+                " password_changed_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
+                (name, full_name, role, pw_hash, now, now, int(must_change)),
             )
         except sqlite3.IntegrityError as exc:
             raise AccountError(f"The user {name} already exists.", code="user_exists") from exc

@@ -200,7 +200,8 @@ async def _accounts_and_history(site: Site, site_path: Path, db_path: Path | str
         admin = await accounts.bootstrap_admin(admin_name, admin_pw, FULL_NAMES[admin_name])
         for name, password, role in DEMO_ACCOUNTS:
             if name != admin_name:
-                await accounts.add(admin, name, password, role, FULL_NAMES[name])
+                # Documented passwords (README): the demo logs straight in.
+                await accounts.add(admin, name, password, role, FULL_NAMES[name], must_change=False)
     from demo.seed import seed_history  # here: the seed reads DEMO_ACCOUNTS from us
 
     await seed_history(site_path, db_path)

@@ -99,10 +99,12 @@ async def _list(desk: Desk, actor: User, a: argparse.Namespace, _: common.Passwo
     print(f"{'NAME':<16} {'ROLE':<11} {'STATE':<22} FULL NAME")
     for account in rows:
         if account.disabled:
-            state = "locked by admin"
+            state = t("user.state.disabled")
         elif account.locked_until is not None:
-            state = f"locked until {account.locked_until:%H:%M} UTC"
+            state = t("user.state.locked_until", time=f"{account.locked_until:%H:%M}")
+        elif account.must_change_password:
+            state = t("user.state.must_change_password")
         else:
-            state = "active"
+            state = t("user.state.active")
         user = account.user
         print(f"{user.name:<16} {user.role:<11} {state:<22} {user.full_name}")

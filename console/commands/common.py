@@ -105,20 +105,34 @@ async def open_or_fail(site: Site, path: Path | str) -> Desk:
 async def login(
     desk: Desk, args: argparse.Namespace, source: PasswordSource, permission: Permission
 ) -> User:
-    """Authenticate like the console does, then check the role; both outcomes are audited."""
+    """Authenticate like the console does, then check the role; both outcomes are audited.
+    A password an admin set lets its owner do one thing: change it (as the console
+    requires before the session starts)."""
     name = getattr(args, "user", None)
     if not name:
         raise CliError(t("cli.needs_user"))
     try:
         source.last_login = source.read(t("cli.password_for", name=name))
-        user = await desk.accounts.authenticate(name, source.last_login)
+        # No password age here (None): scheduled exports run under an account, and the
+        # CLI has never refused an old password; the console does.
+        login = await desk.accounts.login(name, source.last_login, None)
     except AuthError as error:
         raise CliError(t(f"auth.{error.code}")) from None
+    user = login.user
     try:
         require(user, permission)
     except PermissionDenied:
         await desk.audit.record(user.name, "cli.command", permission.value, outcome="denied")
         raise CliError(t("cli.denied", role=t(f"role.{user.role}"))) from None
+    if login.change_reason is not None and permission != Permission.CHANGE_OWN_PASSWORD:
+        await desk.audit.record(
+            user.name,
+            "cli.command",
+            permission.value,
+            outcome="denied",
+            detail={"reason": login.change_reason},
+        )
+        raise CliError(t("cli.password_set_by_admin", name=user.name))
     return user
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.support.cli import ADMIN_PW, Cli
+from tests.support.cli import ADMIN_PW, Cli, add_user
 from tests.support.console import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -180,17 +180,7 @@ def test_audit_verify_detects_an_offline_edit(initialised: Cli) -> None:
 
 
 def test_audit_show_is_for_the_auditor(initialised: Cli) -> None:
-    initialised(
-        "user",
-        "add",
-        "shenji",
-        "--role",
-        "auditor",
-        "--user",
-        "admin",
-        "--password-stdin",
-        stdin=f"{ADMIN_PW}\nAudit#2026\n",
-    )
+    add_user(initialised, "shenji", "auditor", "Audit#2026")
     code, _, err = initialised(
         "audit", "show", "--user", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
     )

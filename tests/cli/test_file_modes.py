@@ -19,7 +19,7 @@ from data.backup import backup, restore
 from data.exports.document import Document, Section, Table
 from data.paths import exposed_store_files, write_private
 from data.store import Store
-from tests.support.cli import ADMIN_PW, Cli
+from tests.support.cli import ADMIN_PW, Cli, add_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,18 +86,7 @@ def test_exports_are_0600(tmp_path: Path) -> None:
 
 def test_export_command_writes_0600(initialised: Cli) -> None:
     out = initialised.db.parent / "audit.csv"
-    code, _, err = initialised(
-        "user",
-        "add",
-        "shenji",
-        "--role",
-        "auditor",
-        "--user",
-        "admin",
-        "--password-stdin",
-        stdin=f"{ADMIN_PW}\nAudit#2026\n",
-    )
-    assert code == 0, err
+    add_user(initialised, "shenji", "auditor", "Audit#2026")
     code, _, err = initialised(
         "export",
         "audit",

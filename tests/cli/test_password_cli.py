@@ -3,6 +3,9 @@ the console (issue 10, items 8 and 10)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 
 from tests.support.cli import ADMIN_PW, Cli, add_user
@@ -75,3 +78,59 @@ def test_add_refuses_a_name_with_a_control_character(initialised: Cli) -> None:
         stdin=f"{ADMIN_PW}\nOper#2026x\n",
     )
     assert code == 2 and "User names are" in err
+
+
+def _audit_tail(cli: Cli, rows: int) -> list[tuple[str, str, str, dict[str, object]]]:
+    with sqlite3.connect(cli.db) as db:
+        found = db.execute(
+            "SELECT user, action, outcome, detail FROM audit ORDER BY id DESC LIMIT ?", (rows,)
+        ).fetchall()
+    return [(user, action, outcome, json.loads(detail)) for user, action, outcome, detail in found]
+
+
+def _list_as(cli: Cli, name: str, password: str) -> tuple[int, str, str]:
+    return cli("user", "list", "--user", name, "--password-stdin", stdin=password + "\n")
+
+
+def test_an_account_the_admin_adds_changes_its_password_before_any_other_command(
+    initialised: Cli,
+) -> None:
+    code, _, err = initialised(
+        *("user", "add", "admin2", "--role", "admin", "--user", "admin", "--password-stdin"),
+        stdin=f"{ADMIN_PW}\nTemp#2026set\n",
+    )
+    assert code == 0, err
+    code, out, _ = _list_as(initialised, "admin", ADMIN_PW)
+    [listed] = [line for line in out.splitlines() if line.startswith("admin2 ")]
+    assert "must change password" in listed
+
+    code, _, err = _list_as(initialised, "admin2", "Temp#2026set")
+    assert code == 2
+    assert "an administrator set the password of admin2" in err
+    assert "dutydesk user passwd admin2 --user admin2" in err
+    assert _audit_tail(initialised, 3) == [
+        ("admin2", "cli.command", "denied", {"reason": "set_by_admin"}),
+        ("admin2", "account.password_change_required", "required", {"reason": "set_by_admin"}),
+        ("admin2", "login", "ok", {}),
+    ]
+
+    code, _, err = _passwd_own(initialised, "admin2", "Temp#2026set", "Own#2026pick")
+    assert code == 0, err
+    code, out, err = _list_as(initialised, "admin2", "Own#2026pick")
+    assert code == 0, err
+    [listed] = [line for line in out.splitlines() if line.startswith("admin2 ")]
+    assert "must change password" not in listed and "active" in listed
+
+
+def test_a_password_the_admin_resets_is_changed_by_its_owner_first(initialised: Cli) -> None:
+    add_user(initialised, "admin2", "admin", "Own#2026pick")
+    assert _list_as(initialised, "admin2", "Own#2026pick")[0] == 0  # the helper's user is ready
+    code, _, err = initialised(
+        *("user", "passwd", "admin2", "--user", "admin", "--password-stdin"),
+        stdin=f"{ADMIN_PW}\nReset#2026x\n",
+    )
+    assert code == 0, err
+    code, _, err = _list_as(initialised, "admin2", "Reset#2026x")
+    assert code == 2 and "an administrator set the password of admin2" in err
+    assert _passwd_own(initialised, "admin2", "Reset#2026x", "Mine#2026again")[0] == 0
+    assert _list_as(initialised, "admin2", "Mine#2026again")[0] == 0

@@ -72,7 +72,9 @@ async def fresh_demo_db(tmp_path: Path, name: str = "demo.db") -> tuple[Path, Pa
         admin = await accounts.bootstrap_admin("admin", admin_pw, FULL_NAMES["admin"])
         for account, password, role in DEMO_ACCOUNTS:
             if role != "admin":
-                await accounts.add(admin, account, password, role, FULL_NAMES[account])
+                await accounts.add(
+                    admin, account, password, role, FULL_NAMES[account], must_change=False
+                )
     finally:
         await store.close()
     ensure_key(db_path)
@@ -187,6 +189,20 @@ async def test_prepare_gives_the_demo_database_its_history(
         row = await store.fetchone("SELECT operator FROM handovers WHERE status = 'open'")
         assert row is not None and row[0] == ON_DUTY_NOW
         assert (await AuditTrail(store).verify()).ok
+
+
+async def test_the_demo_accounts_log_straight_in_with_their_documented_passwords(
+    tmp_path: Path, fast_scrypt: None
+) -> None:
+    """The admin made them, but their passwords are published: no forced change."""
+    paths = await prepare(tmp_path / "site" / "site.yaml", tmp_path / "demo.db")
+    max_age = timedelta(days=paths.site.site.password_max_age_days)
+
+    async with opened(paths.db_path) as store:
+        accounts = Accounts(store, AuditTrail(store, terminal="test"))
+        for name, password, _ in DEMO_ACCOUNTS:
+            login = await accounts.login(name, password, max_age)
+            assert not login.must_change_password, name
 
 
 def test_visitors_carry_valid_resident_id_numbers() -> None:

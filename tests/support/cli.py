@@ -11,6 +11,7 @@ import pytest
 from console.cli import main
 
 ADMIN_PW = "Adm1n#pass"
+FIRST_PW = "First#2026set"  # what the admin gives a new account in ``add_user``
 
 
 class Cli:
@@ -47,7 +48,9 @@ def initialise(cli: Cli) -> Cli:
 
 
 def add_user(cli: Cli, name: str, role: str, password: str) -> None:
-    """``dutydesk user add`` by the admin ``initialise`` made; the account must be created."""
+    """``dutydesk user add`` by the admin ``initialise`` made, with a first password the
+    owner then replaces by ``password`` (``user passwd``), as a real owner must before any
+    other command; both must succeed."""
     code, _, err = cli(
         "user",
         "add",
@@ -57,6 +60,16 @@ def add_user(cli: Cli, name: str, role: str, password: str) -> None:
         "--user",
         "admin",
         "--password-stdin",
-        stdin=f"{ADMIN_PW}\n{password}\n",
+        stdin=f"{ADMIN_PW}\n{FIRST_PW}\n",
+    )
+    assert code == 0, err
+    code, _, err = cli(
+        "user",
+        "passwd",
+        name,
+        "--user",
+        name,
+        "--password-stdin",
+        stdin=f"{FIRST_PW}\n{password}\n",
     )
     assert code == 0, err

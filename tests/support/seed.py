@@ -38,7 +38,7 @@ async def seed_accounts(db_path: Path) -> None:
         admin = await accounts.bootstrap_admin("admin", admin_pw, admin_name)
         for name, (password, role, full_name) in ACCOUNTS.items():
             if name != "admin":
-                await accounts.add(admin, name, password, role, full_name)
+                await accounts.add(admin, name, password, role, full_name, must_change=False)
     finally:
         await store.close()
 

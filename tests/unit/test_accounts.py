@@ -433,3 +433,71 @@ async def test_auditor_changes_their_own_password(accounts: Accounts, admin: Use
     assert (await accounts.authenticate("aud", "Read-0nly-pw2")).role == Role.AUDITOR
     with pytest.raises(PermissionDenied):  # but nobody else's
         await accounts.change_password(auditor, "admin", "Taken-over-1")
+
+
+# -- a password someone else set must be changed by its owner (MLPS level 3)
+
+MAX_AGE = timedelta(days=90)
+
+
+async def test_an_account_an_admin_adds_must_change_its_password_at_first_login(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    await _operator(accounts, admin)
+    login = await accounts.login("op1", OP_PASSWORD, MAX_AGE)
+    assert login.must_change_password and login.change_reason == "set_by_admin"
+    required = await audit.query(action="account.password_change_required")
+    assert [(e.user, e.object, e.outcome, e.detail) for e in required] == [
+        ("op1", "user:op1", "required", {"reason": "set_by_admin"})
+    ]
+    assert not await audit.query(action="account.password_expired")  # not the same thing
+    (added,) = await audit.query(action="account.add")
+    assert added.detail == {"role": "operator", "must_change": True}
+    listed = {a.user.name: a for a in await accounts.list_users(admin)}
+    assert listed["op1"].must_change_password and not listed["admin"].must_change_password
+
+
+async def test_an_admin_reset_must_be_changed_and_an_own_change_clears_it(
+    accounts: Accounts, admin: User
+) -> None:
+    operator = await accounts.add(admin, "op1", OP_PASSWORD, Role.OPERATOR, must_change=False)
+    assert not (await accounts.login("op1", OP_PASSWORD, MAX_AGE)).must_change_password
+
+    await accounts.change_password(admin, "op1", "Reset-by-admin-1")
+    login = await accounts.login("op1", "Reset-by-admin-1", MAX_AGE)
+    assert login.must_change_password and login.change_reason == "set_by_admin"
+    assert (await accounts.login("op1", "Reset-by-admin-1", MAX_AGE)).must_change_password
+
+    await accounts.change_password(operator, "op1", "Own-choice-26", old="Reset-by-admin-1")
+    assert not (await accounts.login("op1", "Own-choice-26", MAX_AGE)).must_change_password
+    listed = {a.user.name: a for a in await accounts.list_users(admin)}
+    assert not listed["op1"].must_change_password
+
+
+async def test_a_refused_own_change_keeps_the_admin_set_password_to_be_changed(
+    accounts: Accounts, admin: User
+) -> None:
+    operator = await _operator(accounts, admin)
+    with pytest.raises(AccountError):
+        await accounts.change_password(operator, "op1", OP_PASSWORD, old=OP_PASSWORD)
+    assert (await accounts.login("op1", OP_PASSWORD, MAX_AGE)).must_change_password
+
+
+async def test_the_first_admin_and_accounts_added_without_the_change_log_straight_in(
+    accounts: Accounts, admin: User, audit: AuditTrail
+) -> None:
+    """bootstrap_admin: the admin chose their own password; must_change=False: accounts
+    with a documented password (the demo's) or made by a test that then logs in."""
+    await accounts.add(admin, "demo1", OP_PASSWORD, Role.OPERATOR, must_change=False)
+    for name, password in (("admin", ADMIN_PASSWORD), ("demo1", OP_PASSWORD)):
+        login = await accounts.login(name, password, MAX_AGE)
+        assert not login.must_change_password and login.change_reason is None
+    assert not await audit.query(action="account.password_change_required")
+
+
+async def test_an_expired_password_says_why_it_must_change(
+    accounts: Accounts, admin: User, clock: ManualClock
+) -> None:
+    clock.advance(MAX_AGE + timedelta(seconds=1))
+    login = await accounts.login("admin", ADMIN_PASSWORD, MAX_AGE)
+    assert login.must_change_password and login.change_reason == "expired"

@@ -2,8 +2,8 @@
 
 Failures are explained (wrong password, locked until when, disabled) without saying
 whether the user name exists; the accounts service audits every attempt. A password older
-than ``site.password_max_age_days`` must be changed (console/screens/session/password_change.py)
-before the session starts.
+than ``site.password_max_age_days``, or one an admin set, must be changed
+(console/screens/session/password_change.py) before the session starts.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from console.context import DeskContext, LiveView
 from console.screens.session.lock_status import lock_status
 from console.screens.session.password_change import PasswordChangeScreen
-from data.accounts import AuthError, User
+from data.accounts import AuthError, ChangeReason, User
 from data.i18n import t
 from data.models import Site
 from widgets.ordered_form import OrderedForm
@@ -95,13 +95,14 @@ class LoginScreen(Screen[None], LiveView):
             message.update(login_failure_text(error, desk.site))
             password_input.focus()
             return
-        if login.must_change_password:
-            self._require_new_password(login.user, password_input.value)
+        if login.change_reason is not None:
+            self._require_new_password(login.user, password_input.value, login.change_reason)
             return
         self.logged_in(login.user, self)
 
-    def _require_new_password(self, user: User, current: str) -> None:
-        """An expired password: the session starts only after the change dialog succeeds."""
+    def _require_new_password(self, user: User, current: str, reason: ChangeReason) -> None:
+        """An expired or admin-set password: the session starts only after the change
+        dialog succeeds."""
         desk = self.ctx.desk
         self.query_one("#login-password", Input).value = ""
 
@@ -113,7 +114,9 @@ class LoginScreen(Screen[None], LiveView):
                 self.query_one("#login-password", Input).focus()
 
         days = desk.site.site.password_max_age_days
-        self.app.push_screen(PasswordChangeScreen(desk.accounts, user, current, days), changed)
+        self.app.push_screen(
+            PasswordChangeScreen(desk.accounts, user, current, reason, days), changed
+        )
 
 
 def login_failure_text(error: AuthError, site: Site) -> str:

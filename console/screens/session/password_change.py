@@ -1,6 +1,7 @@
 """The forced password change: shown by the login screen when the password is older than
-``site.password_max_age_days``. The session starts only once a new password (typed twice)
-has passed the policy and been saved; data.accounts checks and audits the change.
+``site.password_max_age_days`` or was set by an admin (who therefore knows it). The session
+starts only once a new password (typed twice) has passed the policy and been saved;
+data.accounts checks and audits the change.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.bindings import translate_bindings
-from data.accounts import Accounts, User
+from data.accounts import Accounts, ChangeReason, User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
 
@@ -26,21 +27,28 @@ class PasswordChangeScreen(ModalScreen[bool]):
     CSS_PATH = Path(__file__).with_name("password_change.tcss")
     BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
 
-    def __init__(self, accounts: Accounts, user: User, current: str, max_age_days: int) -> None:
-        """``current``: the password just used to log in, which the change must name."""
+    def __init__(
+        self,
+        accounts: Accounts,
+        user: User,
+        current: str,
+        reason: ChangeReason,
+        max_age_days: int,
+    ) -> None:
+        """``current``: the password just used to log in, which the change must name;
+        ``reason``: why it must change (the dialog says so)."""
         super().__init__(id="password-change")
         translate_bindings(self)
         self._accounts = accounts
         self._user = user
         self._current = current
+        self._reason = reason
         self._max_age_days = max_age_days
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(t("password_change.title"), classes="dialog-title")
-            yield Static(
-                t("password_change.reason", days=self._max_age_days), id="password-change-reason"
-            )
+            yield Static(self._reason_text(), id="password-change-reason")
             yield Label(t("password_change.new"))
             yield Input(password=True, id="password-change-new")
             yield Label(t("password_change.again"))
@@ -49,6 +57,11 @@ class PasswordChangeScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("password_change.submit"), id="password-change-submit")
                 yield Button(t("dialog.cancel"), id="password-change-cancel")
+
+    def _reason_text(self) -> str:
+        if self._reason == "set_by_admin":
+            return t("password_change.reason_set_by_admin")
+        return t("password_change.reason", days=self._max_age_days)
 
     def on_mount(self) -> None:
         self.query_one("#password-change-new", Input).focus()
