@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import json
 import re
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -95,8 +96,14 @@ RECONNECT_MAX_S = 5.0
 LISTENER_PROBE_EVERY_S = 5.0
 LISTENER_PROBE_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
-# The transaction's id, asked just before COMMIT: what settles a COMMIT whose answer is lost.
-_XACT_ID = "SELECT pg_current_xact_id()::text"
+# Written by each write transaction just before its COMMIT: what settles a COMMIT whose
+# answer is lost (migration 0014). Tokens older than a day are pruned now and then.
+_WRITE_TOKEN = "INSERT INTO commit_tokens (token) VALUES ($1)"
+_WRITE_TOKEN_AND_PRUNE = (
+    "WITH pruned AS (DELETE FROM commit_tokens WHERE at < now() - interval '1 day')"
+    " INSERT INTO commit_tokens (token) VALUES ($1)"
+)
+_PRUNE_TOKENS_EVERY = 1000
 _PASSWORD_IN_URL = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
 _PASSWORD_PARAM = re.compile(r"((?:^|[?&\s])password=)([^&\s]*)", re.IGNORECASE)
 
@@ -204,6 +211,7 @@ class PgStore(MetaRows):
         self._retry_delay = 0.0
         self.reachable = True
         # the listening connection's probe: when next, and how patient
+        self._commits = 0  # write transactions committed: the token table is pruned by it
         self._probe_at = 0.0
         self.listener_probe_every = LISTENER_PROBE_EVERY_S
         self.listener_probe_timeout = LISTENER_PROBE_TIMEOUT_S
@@ -298,53 +306,53 @@ class PgStore(MetaRows):
                 self._owner = None
 
     async def _commit(self) -> None:
-        """COMMIT, noting the transaction's id first: when the answer is lost the fault
-        says so (``in_doubt``) and the id settles it later."""
+        """COMMIT, with the transaction's token written first: when the answer is lost
+        the fault says so (``in_doubt``) and the token settles it later."""
+        token = secrets.token_hex(16)
+        self._commits += 1
+        prune = self._commits % _PRUNE_TOKENS_EVERY == 1  # the first, then every so often
         with self._answered():
-            xid = str(await self._conn.fetchval(_XACT_ID, timeout=COMMAND_TIMEOUT_S))
-        session = self._conn.get_server_pid()
+            await self._conn.execute(
+                _WRITE_TOKEN_AND_PRUNE if prune else _WRITE_TOKEN, token, timeout=COMMAND_TIMEOUT_S
+            )
+        session = self._conn.get_settings().application_name
         try:
             with self._faults(), self._answered():
                 await self._conn.execute(
                     f"NOTIFY {CHANGE_CHANNEL}; COMMIT", timeout=COMMAND_TIMEOUT_S
                 )
         except DatabaseFault as fault:
-            raise _in_doubt(fault, _PgCommitInDoubt(self, xid, session)) from fault
+            raise _in_doubt(fault, _PgCommitInDoubt(self, token, session)) from fault
 
-    async def settle(self, xid: str, session: int) -> bool:
-        """Whether transaction ``xid`` (whose COMMIT lost its answer) committed. While the
-        server still has it open, its COMMIT never arrived: the orphaned session
-        ``session`` is ended (rolling it back, and freeing the writer lock it holds)."""
-        deadline = asyncio.get_running_loop().time() + COMMAND_TIMEOUT_S
+    async def settle(self, token: str, session: str) -> bool:
+        """Whether the transaction that wrote ``token`` (its COMMIT's answer was lost)
+        committed. Its session, when the server still has it (the COMMIT may never have
+        arrived: the session then waits in its transaction, holding the writer lock), is
+        ended first, so what the token says is final."""
         async with self._lock:
             with self._faults():
                 await self._ensure_connected()
-                while True:
-                    with self._answered():
-                        status = await self._conn.fetchval(
-                            "SELECT pg_xact_status($1::text::xid8)", xid, timeout=COMMAND_TIMEOUT_S
-                        )
-                    if status != "in progress":
-                        # NULL: older than the server keeps statuses for, so long settled
-                        # that nothing retrying could be waiting for it; counted as not.
-                        return bool(status == "committed")
-                    if asyncio.get_running_loop().time() > deadline:
-                        raise _fault(
-                            self.label,
-                            TimeoutError(),
-                            f"transaction {xid} is still open on the server after"
-                            f" {COMMAND_TIMEOUT_S:g} s",
-                        )
-                    # Still open means the same server run (a restart ends every open
-                    # transaction), so the session's process id is still that session's.
-                    with self._answered():
-                        await self._conn.execute(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                            " WHERE pid = $1 AND backend_xid IS NOT NULL",
-                            session,
-                            timeout=COMMAND_TIMEOUT_S,
-                        )
-                    await asyncio.sleep(0.05)  # the ended session's rollback to be done
+                with self._answered():
+                    orphans = await self._conn.fetch(
+                        "SELECT pg_terminate_backend(pid, $2) AS ended FROM pg_stat_activity"
+                        " WHERE application_name = $1",
+                        session,
+                        int(COMMAND_TIMEOUT_S * 1000 / 2),
+                        timeout=COMMAND_TIMEOUT_S,
+                    )
+                if not all(row["ended"] for row in orphans):
+                    raise _fault(
+                        self.label,
+                        TimeoutError(),
+                        f"the session of the write in doubt ({session}) did not end",
+                    )
+                with self._answered():
+                    found = await self._conn.fetchval(
+                        "SELECT 1 FROM commit_tokens WHERE token = $1",
+                        token,
+                        timeout=COMMAND_TIMEOUT_S,
+                    )
+                return found is not None
 
     @contextlib.asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[None]:
@@ -562,11 +570,11 @@ def _default_key_dir() -> Path:
 @dataclass(frozen=True)
 class _PgCommitInDoubt:
     store: PgStore
-    xid: str
-    session: int
+    token: str
+    session: str  # the lost connection's application_name, unique to it
 
     async def committed(self) -> bool:
-        return await self.store.settle(self.xid, self.session)
+        return await self.store.settle(self.token, self.session)
 
 
 def _in_doubt(fault: DatabaseFault, doubt: InDoubtCommit) -> DatabaseFault:
@@ -599,7 +607,8 @@ async def _connect(dsn: str, label: str) -> asyncpg.Connection:
     settings = {
         "synchronous_commit": "on",
         "statement_timeout": f"{int(STATEMENT_TIMEOUT_S * 1000)}",
-        "application_name": "dutydesk",
+        # unique per connection: a write in doubt finds its session by it (``settle``)
+        "application_name": f"dutydesk/{secrets.token_hex(6)}",
     }
     try:
         conn: asyncpg.Connection = await asyncpg.connect(

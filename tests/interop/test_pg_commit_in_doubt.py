@@ -1,6 +1,6 @@
 """A COMMIT whose answer never comes back: the server may have committed or not, and the
 client cannot tell from the lost connection. The store says so (``fault.in_doubt``) and can
-settle it once the server is reachable (``pg_xact_status`` of the transaction); the
+settle it once the server is reachable (the commit token it wrote); the
 recorder, which retries what failed, settles it first so that a batch that did commit is
 not written a second time (every transition once, every rollup counted once), and the
 watch lease, whose take may be in doubt, is recognised as ours when tried again.
