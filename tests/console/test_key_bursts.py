@@ -109,3 +109,32 @@ async def test_the_incoming_operator_signs_in_a_burst(seeded_db: Path) -> None:
         sha, notes = sealed.seal.sha256, app._notifications
         await wait_until(pilot, lambda: any(sha in n.message for n in notes))  # the last step
         assert app.user is not None and app.user.name == "wangwu"
+
+
+async def test_a_new_password_typed_twice_in_a_burst_lands_in_both_fields(
+    seeded_db: Path,
+) -> None:
+    """The forced change after an admin reset (or an expired password): the new password,
+    Enter, the same again, Enter, all at once."""
+    from data.accounts import Accounts
+    from data.audit import AuditTrail
+    from data.store import Store
+
+    store = await Store.open(seeded_db)
+    try:
+        accounts = Accounts(store, AuditTrail(store, terminal="test"))
+        admin = await accounts.authenticate("admin", ACCOUNTS["admin"][0])
+        await accounts.change_password(admin, "zhangsan", "Reset#2026k")
+    finally:
+        await store.close()
+    app = make_app(seeded_db, language="en", run_checks=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: app.screen.id == "login")
+        burst(app, "zhangsan\tReset#2026k\r")
+        await wait_until(pilot, lambda: app.screen.id == "password-change")
+        burst(app, "Fresh#2026q\rFresh#2026q\r")
+        try:
+            await wait_until(pilot, lambda: app.screen.id == "section-wall", timeout=5)
+        except AssertionError:
+            typed = fields(app, "#password-change-new", "#password-change-again")
+            raise AssertionError(f"not changed; the fields hold {typed}") from None

@@ -19,6 +19,7 @@ from console.bindings import translate_bindings
 from data.accounts import Accounts, ChangeReason, User
 from data.errors import DutyDeskError
 from data.i18n import explain, t
+from widgets.ordered_form import OrderedForm
 
 
 class PasswordChangeScreen(ModalScreen[bool]):
@@ -49,10 +50,12 @@ class PasswordChangeScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(t("password_change.title"), classes="dialog-title")
             yield Static(self._reason_text(), id="password-change-reason")
-            yield Label(t("password_change.new"))
-            yield Input(password=True, id="password-change-new")
-            yield Label(t("password_change.again"))
-            yield Input(password=True, id="password-change-again")
+            # Enter and Tab move on at once, so both fields typed in one burst land right
+            with OrderedForm(enter={"password-change-again": "submit"}, id="password-change-form"):
+                yield Label(t("password_change.new"))
+                yield Input(password=True, id="password-change-new")
+                yield Label(t("password_change.again"))
+                yield Input(password=True, id="password-change-again")
             yield Static("", id="password-change-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("password_change.submit"), id="password-change-submit")
@@ -64,13 +67,9 @@ class PasswordChangeScreen(ModalScreen[bool]):
         return t("password_change.reason", days=self._max_age_days)
 
     def on_mount(self) -> None:
-        self.query_one("#password-change-new", Input).focus()
+        self.set_focus(self.query_one("#password-change-new", Input))  # before queued keys
 
-    @on(Input.Submitted, "#password-change-new")
-    def _to_again(self) -> None:
-        self.query_one("#password-change-again", Input).focus()
-
-    @on(Input.Submitted, "#password-change-again")
+    @on(OrderedForm.Submitted, "#password-change-form")  # Enter in the second field
     @on(Button.Pressed, "#password-change-submit")
     async def _submit(self) -> None:
         new = self.query_one("#password-change-new", Input)
@@ -95,7 +94,7 @@ class PasswordChangeScreen(ModalScreen[bool]):
         self.query_one("#password-change-error", Static).update(text)
         for field in ("#password-change-new", "#password-change-again"):
             self.query_one(field, Input).value = ""
-        self.query_one("#password-change-new", Input).focus()
+        self.set_focus(self.query_one("#password-change-new", Input))
 
     @on(Button.Pressed, "#password-change-cancel")
     def action_cancel(self) -> None:
