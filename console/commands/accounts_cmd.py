@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rich.cells import cell_len
+
 from console.commands import common
 from data.accounts import AccountError, User
 from data.desk import Desk
@@ -107,4 +109,9 @@ async def _list(desk: Desk, actor: User, a: argparse.Namespace, _: common.Passwo
         else:
             state = t("user.state.active")
         user = account.user
-        print(f"{user.name:<16} {user.role:<11} {state:<22} {user.full_name}")
+        print(f"{user.name:<16} {user.role:<11} {_pad(state, 22)} {user.full_name}")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells (a Chinese character takes two)."""
+    return text + " " * max(0, width - cell_len(text))
