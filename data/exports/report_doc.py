@@ -312,7 +312,7 @@ def _roster(report: Report) -> list[Section]:
         [t("export.report.roster_swaps"), str(r.swaps)],
         [t("export.report.roster_off"), str(r.off_roster_handovers)],
         *(
-            [t("export.report.roster_person", name=name), str(n)]
+            [t("export.report.roster_person", name=r.names.of(name)), str(n)]
             for name, n in r.shifts_by_person.items()
         ),
     ]

@@ -46,7 +46,7 @@ def initialise(cli: Cli) -> Cli:
     return cli
 
 
-def add_user(cli: Cli, name: str, role: str, password: str) -> None:
+def add_user(cli: Cli, name: str, role: str, password: str, full_name: str = "") -> None:
     """``dutydesk user add`` by the admin ``initialise`` made; the account must be created."""
     code, _, err = cli(
         "user",
@@ -54,6 +54,7 @@ def add_user(cli: Cli, name: str, role: str, password: str) -> None:
         name,
         "--role",
         role,
+        *(("--full-name", full_name) if full_name else ()),
         "--user",
         "admin",
         "--password-stdin",
