@@ -4,8 +4,8 @@ watches the room when it is another process (``监视 serve@host 1秒``).
 
 The widget only draws what it is given; the app feeds it the time and the session. When
 the line is wider than the terminal (80 columns, a long site name) it gives way in this
-order: the date and seconds, the labels (值班员, 班次), the watch's holder (to its host),
-the site name, and last the end of the status, so the counts, the shift and the watch's
+order: the date and seconds, the labels (值班员, 班次), the site name, the watch's holder
+(to its host), and last the end of the status, so the counts, the shift and the watch's
 heartbeat always show. An alert (nobody watches, records not saved) comes first and is
 never cut.
 """
@@ -70,23 +70,13 @@ class DutyHeader(Widget):
 
     def render(self) -> Text:
         width = self.size.width or 10_000  # not laid out yet: the full line
-
-        def fits(line: Text) -> bool:
-            return cell_len(line.plain) <= width
-
-        steps = ((False, True, False), (True, True, False), (True, False, False))
-        for short_clock, labels, brief in (*steps, (True, False, True)):
-            line = self._line(self.site_name, self.status, short_clock, labels, brief)
-            if fits(line):
+        for short_clock, labels in ((False, True), (True, True), (True, False)):
+            line = self._line(self.site_name, self.status, short_clock, labels, brief_watch=False)
+            if cell_len(line.plain) <= width:
                 return line
-        bare = self._line("", self.status)
-        room = width - cell_len(bare.plain) - cell_len(SEPARATOR) - 1  # the site's spaces
-        if room >= 4:  # what fits of the site name, else none of it
-            site = Text(self.site_name)
-            site.truncate(room, overflow="ellipsis")
-            line = self._line(site.plain, self.status)
-            if fits(line):
-                return line
+        for brief_watch in (False, True):
+            if (cut := self._without_site(width, brief_watch)) is not None:
+                return cut
         # The end of the status goes last: what fits of it, the watch after it.
         fixed = self._line("", "")
         room = width - cell_len(fixed.plain) - cell_len(SEPARATOR)
@@ -94,10 +84,25 @@ class DutyHeader(Widget):
             status = Text(self.status)
             status.truncate(room, overflow="ellipsis")
             line = self._line("", status.plain)
-            if fits(line):
+            if cell_len(line.plain) <= width:
                 return line
-        bare.truncate(width, overflow="ellipsis")  # too narrow for all that: the alert first
-        return bare
+        line = self._line("", self.status)
+        line.truncate(width, overflow="ellipsis")  # too narrow for all that: the alert first
+        return line
+
+    def _without_site(self, width: int, brief_watch: bool) -> Text | None:
+        """What fits of the site name, or none of it; None when even that is too wide."""
+        bare = self._line("", self.status, brief_watch=brief_watch)
+        room = width - cell_len(bare.plain) - cell_len(SEPARATOR) - 1  # the site's spaces
+        if room < 0:
+            return None
+        if room >= 4:
+            site = Text(self.site_name)
+            site.truncate(room, overflow="ellipsis")
+            line = self._line(site.plain, self.status, brief_watch=brief_watch)
+            if cell_len(line.plain) <= width:
+                return line
+        return bare if cell_len(bare.plain) <= width else None
 
     def _line(
         self,

@@ -82,9 +82,9 @@ class ReportsScreen(SectionScreen):
             with Horizontal(classes="reports-row"):
                 for name in ("inspections", "actions"):
                     yield Static("", id=f"reports-{name}")
-            with Horizontal(classes="reports-row"):
-                for name in ("roster", "assurance"):
-                    yield Static("", id=f"reports-{name}")
+            # the assurance periods' table is wide (five columns): each on its own line
+            yield Static("", id="reports-roster")
+            yield Static("", id="reports-assurance")
             yield Static("", id="reports-incidents")
 
     def on_mount(self) -> None:

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 
 from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
 from data.exports.formatting import NONE, duration, hours, percent
@@ -163,7 +164,12 @@ def assurance(report: Report) -> Table | str:
     if report.roster is None or not report.roster.assurance:
         return ""
     grid = table(*assurance_columns(), title=t("export.report.assurance"), words=(0, 1, 2))
-    for row in assurance_rows(report.roster):
+    rows = assurance_rows(report.roster)
+    # At 80 columns the long headings of the counts wrap, so the period's name keeps its room.
+    grid.columns[0].min_width = max(cell_len(row[0]) for row in rows)
+    for column in grid.columns[3:]:
+        column.no_wrap, column.overflow = False, "fold"
+    for row in rows:
         grid.add_row(*row)
     return grid
 
