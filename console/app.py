@@ -565,6 +565,7 @@ class DutyDeskApp(App[int]):
         return WatchFigure(lease.kind, lease.host, round(age))
 
     def watch_text(self) -> str:
+        """The watch figure in full, as text (empty when this console is the watch)."""
         figure = self.watch_figure()
         return "" if figure is None else figure.text()
 
