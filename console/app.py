@@ -57,7 +57,7 @@ from data.records.watch.book import CONSOLE_BEAT_SECONDS
 from data.records.watch.model import LeaseRow
 from data.shifts import shift_at
 from data.store import DatabaseFault
-from widgets.duty_header import DutyHeader
+from widgets.duty_header import DutyHeader, WatchFigure
 
 log = logging.getLogger(__name__)
 STORE_POLL_SECONDS = 0.2  # attached consoles: what others wrote shows within this (+ read)
@@ -516,6 +516,7 @@ class DutyDeskApp(App[int]):
             header.operator = self.duty_operator or user  # the duty operator, once on duty
             header.shift = span.name if span else t("header.no_shift")
             header.status = self.status_text()
+            header.watched_by = self.watch_figure()  # its own part: never cut at 80 columns
             header.alert = (
                 t("store.unreachable")
                 if self.store_unreachable
@@ -548,22 +549,25 @@ class DutyDeskApp(App[int]):
                 parts.append(warranties)  # support ending within 60 days (asset register)
         if self.live is not None and (dropped := self.live.dropped_datagrams()):
             parts.append(t("header.dropped", n=dropped))  # spoofed or garbage SNMP (checks.drops)
-        if watch := self.watch_text():
-            parts.append(watch)
         return " ".join(parts)
 
     def _lease_age(self) -> float | None:
         lease = self.lease
         return None if lease is None else max(0.0, time.time() - lease.beat)
 
-    def watch_text(self) -> str:
-        """Who watches the room, when it is another process: ``监视 serve@host 1s``."""
+    def watch_figure(self) -> WatchFigure | None:
+        """Who watches the room, when it is another process (``监视 serve@host 1秒``)."""
         live, lease, age = self.live, self.lease, self._lease_age()
         if live is None or live.active or lease is None or age is None:
-            return ""
+            return None
         if lease.released_at is not None or age >= self.site.watch.failover_seconds:
-            return ""  # the alert says it
-        return t("header.watch", kind=lease.kind, host=lease.host, age=f"{age:.0f}")
+            return None  # the alert says it
+        return WatchFigure(lease.kind, lease.host, round(age))
+
+    def watch_text(self) -> str:
+        """The watch figure in full, as text (empty when this console is the watch)."""
+        figure = self.watch_figure()
+        return "" if figure is None else figure.text()
 
     def watch_alert(self) -> str:
         """Nobody watches the room (the watch's heartbeat stopped): red in the header."""

@@ -22,6 +22,7 @@ from data.errors import DutyDeskError
 from data.i18n import t
 from data.records.inspections.model import DueStatus
 from data.records.roster.model import OnRoster
+from data.records.roster.names import PeopleNames
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,9 @@ def header_figures(
         return warranties_text(len(await desk.assets.expiring()))
 
     async def roster() -> str:
-        return roster_text(await desk.roster.on_shift())
+        on_roster = await desk.roster.on_shift()
+        names = await desk.roster.people_names() if on_roster is not None else PeopleNames()
+        return roster_text(on_roster, names)
 
     return HeaderFigures(
         incidents=figure("incidents", incidents, INCIDENTS_MAX_AGE),
@@ -189,12 +192,12 @@ def warranties_text(ending: int) -> str:
     return t("header.warranty", n=ending) if ending else ""
 
 
-def roster_text(on_roster: OnRoster | None) -> str:
-    """``排班 alice、bob 带班 韦主任 [国庆节保障]``: who the roster names for the shift now;
-    nothing when the roster names nobody."""
+def roster_text(on_roster: OnRoster | None, names: PeopleNames) -> str:
+    """``排班 张三、李四 带班 韦主任 [国庆节保障]``: who the roster names for the shift now,
+    by full name; nothing when the roster names nobody."""
     if on_roster is None or not (on_roster.operators or on_roster.leader):
         return ""
-    parts = [t("header.roster", people="、".join(on_roster.operators) or "—")]
+    parts = [t("header.roster", people="、".join(names.each(on_roster.operators)) or "—")]
     if on_roster.leader:
         parts.append(t("header.roster_leader", name=on_roster.leader))
     if on_roster.period is not None:

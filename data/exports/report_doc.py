@@ -6,6 +6,7 @@ from data.exports.document import Document, Section, Table
 from data.exports.formatting import NONE, duration, hours, percent, when
 from data.i18n import t
 from data.records.reports.model import Report
+from data.records.roster.stats import RosterStats
 
 _STATES = ("CRITICAL", "WARNING", "UNKNOWN")
 
@@ -301,42 +302,54 @@ def _hotline(report: Report) -> list[Section]:
     return [Section(t("export.report.hotline"), table=Table(columns, rows))]
 
 
+def roster_figures(r: RosterStats) -> list[list[str]]:
+    """The roster's rows (figure, value), people by full name; the reports section shows
+    the same rows."""
+    return [
+        [t("export.report.roster_days"), f"{r.days_rostered}/{r.days}"],
+        [t("export.report.roster_swaps"), str(r.swaps)],
+        [t("export.report.roster_off"), str(r.off_roster_handovers)],
+        *(
+            [t("export.report.roster_person", name=r.names.of(name)), str(n)]
+            for name, n in r.shifts_by_person.items()
+        ),
+    ]
+
+
+def assurance_columns() -> list[str]:
+    return [
+        t("roster.col.period"),
+        t("export.report.roster_span"),
+        t("roster.col.leader"),
+        t("export.report.roster_period_days"),
+        t("export.report.roster_short"),
+    ]
+
+
+def assurance_rows(r: RosterStats) -> list[list[str]]:
+    """Each assurance period of the month: its days in the report and the shifts of those
+    days short of its two-person duty."""
+    return [
+        [
+            a.period.name,
+            f"{a.period.start} – {a.period.end}",
+            a.period.leader,
+            str(a.days),
+            str(a.short_shifts),
+        ]
+        for a in r.assurance
+    ]
+
+
 def _roster(report: Report) -> list[Section]:
     """Days rostered, swaps, handovers off the roster, shifts per person, and each
     assurance period of the month (short shifts: fewer than its two-person duty)."""
     r = report.roster
     if r is None:
         return []
-    rows = [
-        [t("export.report.roster_days"), f"{r.days_rostered}/{r.days}"],
-        [t("export.report.roster_swaps"), str(r.swaps)],
-        [t("export.report.roster_off"), str(r.off_roster_handovers)],
-        *(
-            [t("export.report.roster_person", name=name), str(n)]
-            for name, n in r.shifts_by_person.items()
-        ),
-    ]
     columns = [t("export.report.figure"), t("export.report.value")]
-    sections = [Section(t("export.report.roster"), table=Table(columns, rows))]
+    sections = [Section(t("export.report.roster"), table=Table(columns, roster_figures(r)))]
     if r.assurance:
-        periods = Table(
-            [
-                t("roster.col.period"),
-                t("export.report.roster_span"),
-                t("roster.col.leader"),
-                t("export.report.roster_period_days"),
-                t("export.report.roster_short"),
-            ],
-            [
-                [
-                    a.period.name,
-                    f"{a.period.start} – {a.period.end}",
-                    a.period.leader,
-                    str(a.days),
-                    str(a.short_shifts),
-                ]
-                for a in r.assurance
-            ],
-        )
+        periods = Table(assurance_columns(), assurance_rows(r))
         sections.append(Section(t("export.report.assurance"), table=periods))
     return sections

@@ -3,7 +3,9 @@
 and the daily assurance report (保障日报) of each day under an assurance period.
 
 ``roster_of`` and ``assurance_of`` read what they need from the roster book (the CLI's
-``dutydesk export roster|assurance`` and the roster section both call them)."""
+``dutydesk export roster|assurance`` and the roster section both call them). People are
+named by their full names (张三), as on every duty sheet; an account without one by its
+account name."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from data.i18n import t
 from data.records.incidents.model import Incident
 from data.records.roster.book import RosterBook
 from data.records.roster.model import Deviation, RosterDay, Swap
+from data.records.roster.names import PeopleNames
+
+NO_NAMES = PeopleNames()  # account names as stored
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -25,8 +30,9 @@ def weekday(day: RosterDay) -> str:
     return t(f"roster.weekday.{WEEKDAYS[day.day.weekday()]}")
 
 
-def people(names: Sequence[str]) -> str:
-    return "、".join(names) if names else NONE
+def people(accounts: Sequence[str], names: PeopleNames = NO_NAMES) -> str:
+    """``张三、李四``; a dash when nobody is named."""
+    return "、".join(names.each(accounts)) if accounts else NONE
 
 
 def leader_text(day: RosterDay) -> str:
@@ -34,7 +40,9 @@ def leader_text(day: RosterDay) -> str:
     return " ".join(x for x in (day.leader, day.leader_phone) if x) or NONE
 
 
-def roster_table(days: Sequence[RosterDay], shift_names: Sequence[str]) -> Table:
+def roster_table(
+    days: Sequence[RosterDay], shift_names: Sequence[str], names: PeopleNames = NO_NAMES
+) -> Table:
     columns = [
         t("roster.col.day"),
         t("roster.col.weekday"),
@@ -49,7 +57,7 @@ def roster_table(days: Sequence[RosterDay], shift_names: Sequence[str]) -> Table
             day.day.isoformat(),
             weekday(day),
             day.period.name if day.period else "",
-            *(people(day.on(shift)) for shift in shift_names),
+            *(people(day.on(shift), names) for shift in shift_names),
             leader_text(day),
             day.vendors,
             day.note,
@@ -59,7 +67,7 @@ def roster_table(days: Sequence[RosterDay], shift_names: Sequence[str]) -> Table
     return Table(columns, rows)
 
 
-def swap_table(swaps: Sequence[Swap], tz: tzinfo) -> Table:
+def swap_table(swaps: Sequence[Swap], tz: tzinfo, names: PeopleNames = NO_NAMES) -> Table:
     columns = [
         t("roster.col.day"),
         t("roster.col.shift"),
@@ -72,17 +80,19 @@ def swap_table(swaps: Sequence[Swap], tz: tzinfo) -> Table:
         [
             s.day.isoformat(),
             s.shift,
-            s.from_name,
-            s.to_name,
+            names.of(s.from_name),
+            names.of(s.to_name),
             s.reason,
-            f"{when(s.recorded_at, tz)} {s.recorded_by}",
+            f"{when(s.recorded_at, tz)} {names.of(s.recorded_by)}",
         ]
         for s in swaps
     ]
     return Table(columns, rows)
 
 
-def deviation_table(deviations: Sequence[Deviation], tz: tzinfo) -> Table:
+def deviation_table(
+    deviations: Sequence[Deviation], tz: tzinfo, names: PeopleNames = NO_NAMES
+) -> Table:
     columns = [
         t("roster.col.day"),
         t("roster.col.shift"),
@@ -95,8 +105,8 @@ def deviation_table(deviations: Sequence[Deviation], tz: tzinfo) -> Table:
         [
             d.day.isoformat(),
             d.shift,
-            people(d.rostered),
-            d.incoming,
+            people(d.rostered, names),
+            names.of(d.incoming),
             d.reason,
             when(d.recorded_at, tz),
         ]
@@ -114,14 +124,16 @@ def roster_document(
     site_name: str,
     tz: tzinfo,
     period: str,
+    names: PeopleNames = NO_NAMES,
 ) -> Document:
     """The roster of ``days``; the swaps and off-roster handovers follow when there are
     any (a CSV of the roster alone is one plain sheet)."""
-    sections = [Section(t("roster.doc.grid"), [], roster_table(days, shift_names))]
+    sections = [Section(t("roster.doc.grid"), [], roster_table(days, shift_names, names))]
     if swaps:
-        sections.append(Section(t("roster.doc.swaps"), [], swap_table(swaps, tz)))
+        sections.append(Section(t("roster.doc.swaps"), [], swap_table(swaps, tz, names)))
     if deviations:
-        sections.append(Section(t("roster.doc.deviations"), [], deviation_table(deviations, tz)))
+        deviation_rows = deviation_table(deviations, tz, names)
+        sections.append(Section(t("roster.doc.deviations"), [], deviation_rows))
     return Document(
         t("export.title.roster"),
         site_name,
@@ -149,6 +161,7 @@ def assurance_report(
     site_name: str,
     tz: tzinfo,
     period: str,
+    names: PeopleNames = NO_NAMES,
 ) -> Document:
     """One section per day under an assurance period (保障日报): the period, the leader
     on call, who was on each shift, vendors' contacts, and the day's incidents."""
@@ -166,7 +179,7 @@ def assurance_report(
             ),
             t("roster.doc.leader_line", leader=leader_text(day)),
             *(
-                t("roster.doc.shift_line", shift=shift, people=people(day.on(shift)))
+                t("roster.doc.shift_line", shift=shift, people=people(day.on(shift), names))
                 for shift in shift_names
             ),
         ]
@@ -177,8 +190,8 @@ def assurance_report(
                 "roster.doc.swap_line",
                 day=s.day,
                 shift=s.shift,
-                **{"from": s.from_name},
-                to=s.to_name,
+                **{"from": names.of(s.from_name)},
+                to=names.of(s.to_name),
                 reason=s.reason,
             )
             for s in item.swaps
@@ -187,8 +200,8 @@ def assurance_report(
             t(
                 "roster.doc.deviation_line",
                 shift=d.shift,
-                incoming=d.incoming,
-                rostered=people(d.rostered),
+                incoming=names.of(d.incoming),
+                rostered=people(d.rostered, names),
                 reason=d.reason,
             )
             for d in item.deviations
@@ -242,6 +255,7 @@ async def roster_of(
         site_name=site_name,
         tz=tz,
         period=period,
+        names=await book.people_names(),
     )
 
 
@@ -269,4 +283,11 @@ async def assurance_of(
         for day in await book.days(first, last)
         if day.period is not None
     ]
-    return assurance_report(days, book.shift_names, site_name=site_name, tz=tz, period=period)
+    return assurance_report(
+        days,
+        book.shift_names,
+        site_name=site_name,
+        tz=tz,
+        period=period,
+        names=await book.people_names(),
+    )

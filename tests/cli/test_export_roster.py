@@ -31,12 +31,13 @@ ASSURANCE = """    assurance:
 @pytest.fixture
 def with_roster(initialised: Cli) -> Cli:
     """30 Sep to 2 Oct rostered by wangwu (1-2 Oct under 国庆节 assurance), a swap on
-    1 Oct, and an incident reported on 1 Oct."""
+    1 Oct, and an incident reported on 1 Oct. wangwu is 王五 and zhangsan 张三; lisi has no
+    full name."""
     text = initialised.site.read_text("utf-8")
     assert text.count("    assurance: []\n") == 1  # the template's empty list
     initialised.site.write_text(text.replace("    assurance: []\n", ASSURANCE), "utf-8")
-    add_user(initialised, "wangwu", "supervisor", SUPER_PW)
-    add_user(initialised, "zhangsan", "operator", OPER_PW)
+    add_user(initialised, "wangwu", "supervisor", SUPER_PW, "王五")
+    add_user(initialised, "zhangsan", "operator", OPER_PW, "张三")
     add_user(initialised, "lisi", "operator", OPER_PW)
 
     async def go() -> None:
@@ -87,7 +88,8 @@ def export(cli: Cli, kind: str, *options: str, user: str = "wangwu") -> str:
 def assert_roster_in(text: str) -> None:
     for expected in ("2026-09-30", "2026-10-02", "国庆节", "韦主任", "华为 400-822-9999", "病假"):
         assert expected in text, expected
-    assert "wangwu" in text and "lisi" in text  # the swap's two names
+    assert "王五" in text and "lisi" in text  # the swap's two names, by full name if any
+    assert "zhangsan" not in text  # people are named, not accounts
 
 
 def test_roster_export_in_three_formats(with_roster: Cli, tmp_path: Path) -> None:
@@ -95,7 +97,7 @@ def test_roster_export_in_three_formats(with_roster: Cli, tmp_path: Path) -> Non
     assert_roster_in(csv_text)
     assert "Leader on call" in csv_text and "Replaced by" in csv_text  # both tables
     rows = [line for line in csv_text.splitlines() if line.startswith("2026-")]
-    assert rows[0].startswith("2026-09-30,Wed,,zhangsan,lisi,")  # a day per row
+    assert rows[0].startswith("2026-09-30,Wed,,张三,lisi,")  # a day per row
     markdown = export(with_roster, "roster", "--format", "md")
     assert markdown.startswith("# Duty roster")
     assert_roster_in(markdown)
@@ -112,8 +114,8 @@ def test_the_daily_assurance_report(with_roster: Cli, tmp_path: Path) -> None:
     assert "2026-09-30" not in markdown.split("##", 1)[1]  # not under assurance
     first_day = markdown.split("## 2026-10-01")[1].split("## 2026-10-02")[0]
     assert "Leader on call: 韦主任 13800001111" in first_day
-    assert "夜班: wangwu、zhangsan" in first_day  # after the swap
-    assert "Swap: 夜班 lisi → wangwu (病假)" in first_day
+    assert "夜班: 王五、张三" in first_day  # after the swap, by full name
+    assert "Swap: 夜班 lisi → 王五 (病假)" in first_day
     assert "外网出口丢包" in first_day
     assert "No incidents reported" in markdown.split("## 2026-10-02")[1]
     pdf = tmp_path / "assurance.pdf"

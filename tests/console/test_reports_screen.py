@@ -4,14 +4,27 @@ CSV, Markdown and PDF; the bar chart's drawing on its own."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from textual.widgets import Select
 
+from console.app import DutyDeskApp
 from console.screens.reports.screen import ReportsScreen, shift_month
-from tests.support.console import wait_until
-from tests.support.incidents import audited, go_to, quiet_app, seed_month, start, text
+from data.models import AssurancePeriod, Calendar
+from data.records.roster.model import plan
+from tests.support.console import make_app, wait_until
+from tests.support.incidents import (
+    audited,
+    go_to,
+    quiet_app,
+    seed_month,
+    site_with_asset,
+    start,
+    text,
+)
 from tests.support.seed import seeded_with
 from widgets.bar_chart import GAP, Bar, BarChart, bar_cells, chart_lines
 
@@ -105,3 +118,59 @@ async def test_export_writes_csv_markdown_and_pdf_for_a_supervisor(seeded_db: Pa
     assert "外网核心交换机1" in csv_bytes.decode("utf-8-sig")
     assert "服务统计" in screen.exported[1].read_text("utf-8")
     assert screen.exported[2].read_bytes().startswith(b"%PDF")
+
+
+def holiday_app(db: Path, language: str) -> DutyDeskApp:
+    """The reports' site with an assurance period on 20-22 November."""
+    site = site_with_asset(language)
+    calendar = Calendar(assurance=[AssurancePeriod.model_validate(HOLIDAY)])
+    info = site.site.model_copy(update={"calendar": calendar})
+    return make_app(
+        db, language=language, start_checks=False, site=site.model_copy(update={"site": info})
+    )
+
+
+HOLIDAY = {"name": "测试保障", "start": "2026-11-20", "end": "2026-11-22", "leader": "韦主任"}
+
+
+@pytest.mark.parametrize(
+    ("language", "roster_words", "assurance_words"),
+    [
+        ("zh_CN", ("值班排班", "已排班天数 / 天数", "1/30", "张三 值班班次"), ("重大节假日保障",)),
+        ("en", ("Duty roster", "Days rostered / days", "1/30", "Shifts of 张三"), ("assurance",)),
+    ],
+)
+async def test_the_month_shows_the_roster_and_its_assurance_periods_as_exported(
+    seeded_db: Path, language: str, roster_words: tuple[str, ...], assurance_words: tuple[str, ...]
+) -> None:
+    """The on-screen report has the roster part of the exported one: days rostered, swaps,
+    handovers off the roster, shifts per person (by full name), and each assurance period
+    with its shifts short of two-person duty. A report of some devices has none."""
+    app = holiday_app(seeded_db, language)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await start(pilot, "wangwu")
+        boss = await app.desk.accounts.find("wangwu")
+        assert boss is not None
+        both = ["zhangsan", "wangwu"]
+        day = plan(day=dt.date(2026, 11, 20), shifts={"白班": both, "夜班": both})
+        await app.desk.roster.save_day(boss, day)
+        await go_to(pilot, "7", "reports")
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await wait_until(pilot, lambda: screen.report is not None)
+        roster = text(app, "#reports-roster")
+        for word in roster_words:
+            assert word in roster, word
+        assert "zhangsan" not in roster
+        assurance = text(app, "#reports-assurance")
+        for word in (*assurance_words, "测试保障", "2026-11-20 – 2026-11-22", "韦主任"):
+            assert word in assurance, word
+        # three days in the report, two of them with nobody: four shifts short
+        assert re.search(r"韦主任\s+3\s+4", assurance), assurance
+
+        screen.query_one("#reports-zone", Select).value = "govnet"
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.report.scope == {"zone": "govnet"}
+        )
+        assert text(app, "#reports-roster").strip() == ""  # the roster concerns no device
+        assert text(app, "#reports-assurance").strip() == ""

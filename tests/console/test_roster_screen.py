@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from console.app import DutyDeskApp
 from console.screens.handover.screen import HandoverScreen
@@ -65,7 +65,7 @@ async def test_a_supervisor_rosters_a_day_and_records_a_swap_at_80x24(seeded_db:
         day = await app.desk.roster.day(TODAY)
         assert day.shifts == {"白班": ("zhangsan",), "夜班": ("wangwu",)}
         assert await audited(pilot, app, "roster.save") == ["ok"]
-        await wait_until(pilot, lambda: "zhangsan" in text(app, "#roster-day"))
+        await wait_until(pilot, lambda: "张三" in text(app, "#roster-day"))
 
         # The next day is in the assurance period: one person a shift is refused.
         await pilot.press("down", "e")
@@ -94,7 +94,8 @@ async def test_a_supervisor_rosters_a_day_and_records_a_swap_at_80x24(seeded_db:
         assert [(s.from_name, s.to_name, s.reason) for s in swaps] == [
             ("zhangsan", "wangwu", "家中有事")
         ]
-        await wait_until(pilot, lambda: "换班：白班 zhangsan → wangwu" in text(app, "#roster-day"))
+        await wait_until(pilot, lambda: "换班：白班 张三 → 王五" in text(app, "#roster-day"))
+        assert "张三 → 王五" in str(list(app._notifications)[-1].message)
 
         # The month's roster and the next day's assurance report, as files.
         await pilot.press("x")
@@ -121,7 +122,7 @@ async def test_an_operator_reads_the_roster_and_the_header_names_who_is_on(
             boss, plan(day=TODAY, shifts={"白班": ["zhangsan"]}, leader="Wei")
         )
         app.figures.roster.invalidate()
-        await wait_until(pilot, lambda: "Rostered zhangsan Leader Wei" in app.status_text())
+        await wait_until(pilot, lambda: "Rostered 张三 Leader Wei" in app.status_text())
         await go_to(pilot, "8", "roster")
         grid = app.screen.query_one("#roster-grid", DataTable)
         await wait_until(pilot, lambda: grid.row_count == 30)
@@ -156,3 +157,35 @@ async def test_the_handover_asks_why_when_the_incoming_operator_is_not_rostered(
         await wait_until(pilot, lambda: isinstance(app.screen, HandoverScreen))
         [kept] = await app.desk.roster.deviations(TODAY, TODAY)
         assert (kept.incoming, kept.rostered, kept.reason) == ("wangwu", ("lisi",), "lisi is ill")
+
+
+async def test_the_grid_the_day_and_the_header_name_people_by_full_name(seeded_db: Path) -> None:
+    """Duty sheets name people (张三), not accounts (zhangsan); an account with no full
+    name reads as itself; the swap form says which account is whom."""
+    app = roster_app(seeded_db, "zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, "wangwu")
+        admin = await app.desk.accounts.authenticate("admin", ACCOUNTS["admin"][0])
+        await app.desk.accounts.add(admin, "lisi", "Duty#2026b", "operator")  # no full name
+        boss = await app.desk.accounts.find("wangwu")
+        assert boss is not None
+        await app.desk.roster.save_day(
+            boss, plan(day=TODAY, shifts={"白班": ["zhangsan", "lisi"], "夜班": ["wangwu"]})
+        )
+        app.figures.roster.invalidate()
+        await wait_until(pilot, lambda: "排班 张三、lisi" in app.status_text())
+        await go_to(pilot, "8", "roster")
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        grid = screen.query_one("#roster-grid", DataTable)
+        await wait_until(pilot, lambda: grid.row_count == 30)
+        row = [cell.plain for cell in grid.get_row(TODAY.isoformat())]
+        assert "张三、lisi" in row and "王五" in row
+        assert not any("zhangsan" in cell or "wangwu" in cell for cell in row)
+        details = text(app, "#roster-day")
+        assert "白班：张三、lisi" in details and "夜班：王五" in details
+
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, SwapDialog))
+        intro = str(app.screen.query_one(".dialog-intro", Static).content)
+        assert "张三 (zhangsan)" in intro and "王五 (wangwu)" in intro

@@ -190,7 +190,7 @@ async def test_two_serves_and_a_console_record_every_transition_once(
                     15,
                     "the console shows the device up",
                 )
-            assert "serve" in app.status_text()  # the header names the watch
+            assert "serve" in app.watch_text()  # the header names the watch
             await pilot.press("ctrl+q")
         assert held_by(seeded_db, holder) and holder.process.poll() is None
         assert standby.process.poll() is None

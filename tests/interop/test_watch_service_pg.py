@@ -151,7 +151,7 @@ async def test_two_serves_and_two_consoles_on_postgresql_record_every_transition
                     await acknowledged_at_one_shows_on_the_other(one, other)
                 port.open()
                 await until(everywhere(DeviceState.UP), 15, "both show the device up")
-            assert "serve" in one.status_text() and "serve" in other.status_text()
+            assert "serve" in one.watch_text() and "serve" in other.watch_text()
         assert await holder_pid(pg_dsn) == holder.pid and holder.process.poll() is None
         assert standby.process.poll() is None
     recorded_rows = await transitions(pg_dsn)

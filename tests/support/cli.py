@@ -47,7 +47,7 @@ def initialise(cli: Cli) -> Cli:
     return cli
 
 
-def add_user(cli: Cli, name: str, role: str, password: str) -> None:
+def add_user(cli: Cli, name: str, role: str, password: str, full_name: str = "") -> None:
     """``dutydesk user add`` by the admin ``initialise`` made, with a first password the
     owner then replaces by ``password`` (``user passwd``), as a real owner must before any
     other command; both must succeed."""
@@ -57,6 +57,7 @@ def add_user(cli: Cli, name: str, role: str, password: str) -> None:
         name,
         "--role",
         role,
+        *(("--full-name", full_name) if full_name else ()),
         "--user",
         "admin",
         "--password-stdin",

@@ -311,8 +311,15 @@ async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
     words = words_of(report_document(report))
     assert "Duty roster" in words and "Holiday assurance" in words and "国庆节" in words
     assert "Shifts of bob" in words and "3/31" in words
+    assert "Shifts of 值班长" in words and "Shifts of boss" not in words  # by full name
     filtered = await monthly(store, site, "2026-10", zone="z", clock=staff.clock)
     assert filtered.roster is None  # the roster concerns no device
+
+
+async def test_people_are_named_by_full_name_else_by_account(staff: Staff) -> None:
+    names = await staff.book.people_names()
+    assert names.each(["boss", "BOSS", "bob", "gone"]) == ("值班长", "值班长", "bob", "gone")
+    assert (names.labelled("boss"), names.labelled("bob")) == ("值班长 (boss)", "bob")
 
 
 async def test_the_pre_holiday_inspection_is_due_the_day_before_the_period(

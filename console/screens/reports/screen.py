@@ -1,4 +1,5 @@
-"""The reports section (服务统计): one month's service statistics, by zone, kind or device.
+"""The reports section (服务统计): one month's service statistics, by zone, kind or device,
+and (for the whole site) the duty roster's figures and assurance periods, as exported.
 
 The month opens on the current one; ``[`` and ``]`` step back and forward (not past this
 month). The figures come from data.records.reports.monthly; ``x`` writes the report as
@@ -81,6 +82,9 @@ class ReportsScreen(SectionScreen):
             with Horizontal(classes="reports-row"):
                 for name in ("inspections", "actions"):
                     yield Static("", id=f"reports-{name}")
+            # the assurance periods' table is wide (five columns): each on its own line
+            yield Static("", id="reports-roster")
+            yield Static("", id="reports-assurance")
             yield Static("", id="reports-incidents")
 
     def on_mount(self) -> None:
@@ -146,6 +150,8 @@ class ReportsScreen(SectionScreen):
                 ("categories", view.categories),
                 ("inspections", view.inspections),
                 ("actions", view.actions),
+                ("roster", view.roster),
+                ("assurance", view.assurance),
             ):
                 self.query_one(f"#reports-{name}", Static).update(render(report))
             self.query_one("#reports-incidents", Static).update(view.incident_list(report, tz))

@@ -9,9 +9,11 @@ import datetime as dt
 import math
 
 from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
 from data.exports.formatting import NONE, duration, hours, percent
+from data.exports.report_doc import assurance_columns, assurance_rows, roster_figures
 from data.i18n import t
 from data.records.reports.model import DeviceAvailability, Report
 from widgets.bar_chart import Bar
@@ -141,6 +143,34 @@ def actions(report: Report) -> Table:
     for name, (ok, failed) in stats.by_action.items():
         grid.add_row(name, str(ok), str(failed))
     grid.add_row(t("export.report.total"), str(stats.ok), str(stats.failed))
+    return grid
+
+
+def roster(report: Report) -> Table | str:
+    """The roster's figures as in the exported report; nothing for a report of some
+    devices (the roster concerns the whole room)."""
+    if report.roster is None:
+        return ""
+    grid = table(
+        t("export.report.figure"), t("export.report.value"), title=t("export.report.roster")
+    )
+    for row in roster_figures(report.roster):
+        grid.add_row(*row)
+    return grid
+
+
+def assurance(report: Report) -> Table | str:
+    """The month's assurance periods (重大节假日保障), as in the exported report."""
+    if report.roster is None or not report.roster.assurance:
+        return ""
+    grid = table(*assurance_columns(), title=t("export.report.assurance"), words=(0, 1, 2))
+    rows = assurance_rows(report.roster)
+    # At 80 columns the long headings of the counts wrap, so the period's name keeps its room.
+    grid.columns[0].min_width = max(cell_len(row[0]) for row in rows)
+    for column in grid.columns[3:]:
+        column.no_wrap, column.overflow = False, "fold"
+    for row in rows:
+        grid.add_row(*row)
     return grid
 
 

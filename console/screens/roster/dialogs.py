@@ -9,10 +9,12 @@ import re
 from collections.abc import Sequence
 
 from console.dialogs.form import Choice, FormDialog
+from console.screens.roster.view import who_is_who
 from data.errors import DutyDeskError
 from data.i18n import t
 from data.records.roster.book import RosterBook
 from data.records.roster.model import RosterDay, Swap, plan
+from data.records.roster.names import PeopleNames
 from data.roles import Actor
 from widgets.record_form import FormField, RecordForm
 
@@ -31,7 +33,7 @@ def shift_field(index: int) -> str:
 class DayDialog(FormDialog[RosterDay]):
     """Edit one day; dismissed with the day as saved."""
 
-    def __init__(self, book: RosterBook, actor: Actor, day: RosterDay) -> None:
+    def __init__(self, book: RosterBook, actor: Actor, day: RosterDay, names: PeopleNames) -> None:
         self.book, self.actor, self.day = book, actor, day
         self.shift_names = book.shift_names
         fields = [
@@ -62,6 +64,8 @@ class DayDialog(FormDialog[RosterDay]):
                 need=day.period.min_on_duty,
                 leader=day.period.leader,
             )
+        if rostered := who_is_who(day, self.shift_names, names):
+            intro += "\n" + rostered
         super().__init__(
             "roster-day",
             t("roster.form.day_title"),
@@ -123,7 +127,12 @@ class SwapDialog(FormDialog[Swap]):
     """Record a swap on one day; dismissed with the swap."""
 
     def __init__(
-        self, book: RosterBook, actor: Actor, day: RosterDay, shift_names: Sequence[str]
+        self,
+        book: RosterBook,
+        actor: Actor,
+        day: RosterDay,
+        shift_names: Sequence[str],
+        names: PeopleNames,
     ) -> None:
         self.book, self.actor, self.day = book, actor, day
         on_duty = [shift for shift in shift_names if day.on(shift)] or list(shift_names)
@@ -145,7 +154,14 @@ class SwapDialog(FormDialog[Swap]):
             t("roster.form.swap_title"),
             fields,
             Choice(t("roster.form.record_swap"), self._swap),
-            intro=t("roster.form.swap_intro", day=day.day.isoformat()),
+            intro="\n".join(
+                part
+                for part in (
+                    t("roster.form.swap_intro", day=day.day.isoformat()),
+                    who_is_who(day, shift_names, names),
+                )
+                if part
+            ),
             field_of=lambda refused: _SWAP_FIELDS.get(refused.code, ""),
         )
 

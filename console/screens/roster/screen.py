@@ -27,6 +27,7 @@ from data.exports.document import Document
 from data.exports.roster_doc import assurance_of, roster_of
 from data.i18n import explain, t
 from data.records.roster.model import RosterDay, Swap
+from data.records.roster.names import PeopleNames
 from data.roles import Permission, allows
 
 
@@ -58,6 +59,7 @@ class RosterScreen(SectionScreen):
         self.first = month_start(ctx.desk.roster.today())
         self.days: list[RosterDay] = []
         self.swaps: list[Swap] = []
+        self.names = PeopleNames()  # the accounts' full names, read at each reload
         self.exported: list[Path] = []  # the files of the last export (tests read them)
 
     def compose_body(self) -> ComposeResult:
@@ -86,13 +88,15 @@ class RosterScreen(SectionScreen):
         last = shift_month(self.first, 1) - dt.timedelta(days=1)
         self.days = await book.days(self.first, last)
         self.swaps = await book.swaps(self.first, last)
+        self.names = await book.people_names()
         today = book.today()
         wanted = cursor or self.selected_day() or today
         self.query_one("#roster-title", Static).update(month_title(self.first, self.days))
         grid = self.grid
         grid.clear()
         for day in self.days:
-            grid.add_row(*grid_cells(day, book.shift_names, today), key=day.day.isoformat())
+            cells = grid_cells(day, book.shift_names, today, self.names)
+            grid.add_row(*cells, key=day.day.isoformat())
         if self.first <= wanted <= last:
             grid.move_cursor(row=(wanted - self.first).days, animate=False)
         self.show_day()
@@ -113,7 +117,7 @@ class RosterScreen(SectionScreen):
         text = ""
         if day is not None:
             swaps = [swap for swap in self.swaps if swap.day == day.day]
-            text = day_details(day, swaps, self.ctx.desk.roster.shift_names)
+            text = day_details(day, swaps, self.ctx.desk.roster.shift_names, self.names)
         self.query_one("#roster-day", Static).update(text)
 
     async def action_month(self, months: int) -> None:
@@ -142,7 +146,7 @@ class RosterScreen(SectionScreen):
                 self.notify(t("roster.saved", day=result.day.isoformat()))
                 self.ctx.figures.roster.invalidate()
 
-        self.app.push_screen(DayDialog(self.ctx.desk.roster, user, day), saved)
+        self.app.push_screen(DayDialog(self.ctx.desk.roster, user, day, self.names), saved)
 
     def action_swap(self) -> None:
         day, user = self.selected(), self.ctx.user
@@ -154,15 +158,16 @@ class RosterScreen(SectionScreen):
                 self.notify(
                     t(
                         "roster.swapped",
-                        to=result.to_name,
+                        to=self.names.of(result.to_name),
                         shift=result.shift,
-                        **{"from": result.from_name},
+                        **{"from": self.names.of(result.from_name)},
                     )
                 )
                 self.ctx.figures.roster.invalidate()
 
         book = self.ctx.desk.roster
-        self.app.push_screen(SwapDialog(book, user, day, book.shift_names), recorded)
+        dialog = SwapDialog(book, user, day, book.shift_names, self.names)
+        self.app.push_screen(dialog, recorded)
 
     async def action_export_month(self) -> None:
         """The month's roster as CSV, Markdown and PDF in the exports folder (supervisor)."""

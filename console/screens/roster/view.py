@@ -1,5 +1,6 @@
 """How the roster reads on screen: a month's grid row per day, and the selected day's
-leader, vendors' contacts, note and swaps."""
+leader, vendors' contacts, note and swaps. People show by full name (``names``, read once
+per reload by the screen), as on the printed roster."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.text import Text
 from data.exports.roster_doc import leader_text, people, weekday
 from data.i18n import t
 from data.records.roster.model import RosterDay, Swap
+from data.records.roster.names import PeopleNames
 
 GRID_COLUMNS = ("day", "weekday", "period")  # then a column per shift, then the leader
 
@@ -24,18 +26,22 @@ def month_title(first: dt.date, days: Sequence[RosterDay]) -> str:
     return title
 
 
-def grid_cells(day: RosterDay, shift_names: Sequence[str], today: dt.date) -> list[Text]:
+def grid_cells(
+    day: RosterDay, shift_names: Sequence[str], today: dt.date, names: PeopleNames
+) -> list[Text]:
     """The day's row: today's date in bold, an assurance period's name in reverse."""
     return [
         Text(day.day.strftime("%m-%d"), style="bold" if day.day == today else ""),
         Text(weekday(day)),
         Text(day.period.name if day.period else "", style="reverse"),
-        *(Text(people(day.on(shift))) for shift in shift_names),
+        *(Text(people(day.on(shift), names)) for shift in shift_names),
         Text(day.leader or ""),
     ]
 
 
-def day_details(day: RosterDay, swaps: Sequence[Swap], shift_names: Sequence[str]) -> str:
+def day_details(
+    day: RosterDay, swaps: Sequence[Swap], shift_names: Sequence[str], names: PeopleNames
+) -> str:
     """Every line of the selected day, for the pane under the grid."""
     lines = [t("roster.details.day", day=day.day.isoformat(), weekday=weekday(day))]
     if day.period is not None:
@@ -49,7 +55,7 @@ def day_details(day: RosterDay, swaps: Sequence[Swap], shift_names: Sequence[str
         )
     lines.append(t("roster.details.leader", leader=leader_text(day)))
     lines += [
-        t("roster.details.shift", shift=shift, people=people(day.on(shift)))
+        t("roster.details.shift", shift=shift, people=people(day.on(shift), names))
         for shift in shift_names
     ]
     vendors = "；".join(day.vendors.splitlines()) if day.vendors else "—"
@@ -60,10 +66,24 @@ def day_details(day: RosterDay, swaps: Sequence[Swap], shift_names: Sequence[str
         t(
             "roster.details.swap",
             shift=swap.shift,
-            to=swap.to_name,
+            to=names.of(swap.to_name),
             reason=swap.reason,
-            **{"from": swap.from_name},
+            **{"from": names.of(swap.from_name)},
         )
         for swap in swaps
     ]
     return "\n".join(lines)
+
+
+def who_is_who(day: RosterDay, shift_names: Sequence[str], names: PeopleNames) -> str:
+    """``白班：张三 (zhangsan)、李四 (lisi)`` per shift with people: a form asks for account
+    names, the roster shows full names, so the form says which is which."""
+    return "\n".join(
+        t(
+            "roster.details.shift",
+            shift=shift,
+            people="、".join(names.labelled(name) for name in day.on(shift)),
+        )
+        for shift in shift_names
+        if day.on(shift)
+    )

@@ -38,6 +38,7 @@ from data.records.roster.model import (
     Swap,
     swap_from_row,
 )
+from data.records.roster.names import PeopleNames, read_people_names
 from data.roles import Actor, Permission
 from data.shifts import ShiftSpan, shift_at
 from data.store import Store
@@ -103,6 +104,10 @@ class RosterBook:
 
     async def day(self, day: dt.date) -> RosterDay:
         return (await self.days(day, day))[0]
+
+    async def people_names(self) -> PeopleNames:
+        """The full name of each account, to show the roster's people by name (张三)."""
+        return await read_people_names(self._store)
 
     async def swaps(self, first: dt.date, last: dt.date) -> list[Swap]:
         rows = await self._store.fetchall(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from data.models import AssurancePeriod, SiteInfo
+from data.records.roster.names import PeopleNames, read_people_names
 from data.store import Store
 
 
@@ -23,10 +24,11 @@ class AssuranceStats:
 class RosterStats:
     days: int  # calendar days of the report's range
     days_rostered: int  # of those, days with someone on a shift
-    shifts_by_person: dict[str, int]  # person -> shifts rostered, most first
+    shifts_by_person: dict[str, int]  # account name -> shifts rostered, most first
     swaps: int
     off_roster_handovers: int
     assurance: tuple[AssuranceStats, ...]
+    names: PeopleNames = field(default_factory=PeopleNames)  # names shifts_by_person (张三)
 
 
 async def roster_stats(
@@ -70,4 +72,5 @@ async def roster_stats(
         swaps=int(swaps[0]) if swaps else 0,
         off_roster_handovers=int(off[0]) if off else 0,
         assurance=tuple(assurance),
+        names=await read_people_names(store),
     )
