@@ -59,6 +59,7 @@ class HeaderFigure:
         self._text = ""
         self._fetched: float | None = None  # monotonic() of the last reading
         self._busy = False
+        self._again = False  # changed while a reading ran: that reading may be too old
 
     def text(self) -> str:
         """The last text; starts a new reading in a worker when it is too old."""
@@ -72,6 +73,7 @@ class HeaderFigure:
     def invalidate(self) -> None:
         """Something changed at this console: read again now, not in up to max_age."""
         self._fetched = None
+        self._again = self._busy
         self._changed()
 
     def put(self, text: str) -> None:
@@ -90,8 +92,11 @@ class HeaderFigure:
             return
         finally:
             self._busy = False
-            self._fetched = self._monotonic()
-        if text != self._text:
+            # a change during the reading: it may not have seen it, so the next redraw
+            # reads again instead of trusting this for max_age
+            self._fetched = None if self._again else self._monotonic()
+            self._again = False
+        if text != self._text or self._fetched is None:
             self._text = text
             self._changed()
 
