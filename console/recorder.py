@@ -325,4 +325,11 @@ class CheckRecorder:
 async def _committed(doubt: InDoubtCommit | None) -> bool:
     """Whether a write that failed in doubt committed after all (asking the server; a
     ``DatabaseFault`` while it does not answer); False for a write that plainly failed."""
-    return doubt is not None and await doubt.committed()
+    if doubt is None:
+        return False
+    committed = await doubt.committed()
+    log.warning(
+        "a write whose commit answer was lost %s",
+        "had committed: not written again" if committed else "had not committed: written again",
+    )
+    return committed
