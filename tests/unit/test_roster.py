@@ -316,6 +316,21 @@ async def test_the_monthly_report_counts_the_roster_and_the_assurance_period(
     assert filtered.roster is None  # the roster concerns no device
 
 
+async def test_the_off_roster_refusal_names_the_rostered_people_by_full_name(
+    staff: Staff, store: Store, accounts: Accounts
+) -> None:
+    handovers = HandoverBook(store, staff.audit, accounts, SITE, staff.clock, roster=staff.book)
+    await staff.book.save_day(
+        staff.boss, plan(day=MONDAY, shifts={"白班": ["alice"], "夜班": ["boss"]})
+    )
+    watch = await handovers.open_shift(staff.alice)
+    staff.clock.advance(dt.timedelta(hours=8, minutes=50))
+    await handovers.sign_outgoing(staff.alice, watch.id, PASSWORD)
+    with pytest.raises(HandoverError) as asked:
+        await handovers.sign_incoming("Carol", PASSWORD, watch.id)
+    assert (asked.value.params["name"], asked.value.params["rostered"]) == ("Carol", "值班长")
+
+
 async def test_people_are_named_by_full_name_else_by_account(staff: Staff) -> None:
     names = await staff.book.people_names()
     assert names.each(["boss", "BOSS", "bob", "gone"]) == ("值班长", "值班长", "bob", "gone")

@@ -255,14 +255,15 @@ class HandoverBook:
         now, obj = self._clock(), handover_obj(watch.id)
         rostered = await self._roster.off_roster(user.name, now) if self._roster else None
         why = " ".join(off_roster_reason.split())
-        if rostered is not None and not why:
+        if rostered is not None and not why and self._roster is not None:
+            names = await self._roster.people_names()  # the operator reads 张三, not zhangsan
             raise HandoverError(
                 f"{user.name} is not on the roster of {rostered.shift} ({rostered.day}):"
                 f" rostered {', '.join(rostered.operators)}; say why you take over",
                 code="handover_off_roster",
-                name=user.name,
+                name=names.of(user.name),
                 shift=rostered.shift,
-                rostered="、".join(rostered.operators),
+                rostered="、".join(names.each(rostered.operators)),
             )
         async with self._store.transaction():
             updated = await self._store.write(
