@@ -24,6 +24,8 @@ from pyasn1.codec.ber import encoder
 from pysnmp.proto.api import v2c
 
 from checks.probe import ProbeContext
+from tests.support.faulty_link import FaultyLink
+from tests.support.postgres import PgServer
 
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 START_DEADLINE = 15.0  # seconds for a peer to come up on a busy 2-core machine
@@ -267,3 +269,12 @@ async def ctx() -> AsyncIterator[ProbeContext]:
     context = ProbeContext()
     yield context
     await context.close()
+
+
+@pytest.fixture
+async def link(postgres_server: PgServer) -> AsyncIterator[FaultyLink]:
+    """A loopback link to the private PostgreSQL that fails on demand (``FaultyLink``)."""
+    proxy = FaultyLink(postgres_server.host, postgres_server.port)
+    await proxy.start()
+    yield proxy
+    await proxy.close()

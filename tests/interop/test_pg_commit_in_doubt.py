@@ -31,15 +31,6 @@ from data.records.watch.model import Holder
 from data.store import DatabaseFault
 from tests.support.console import FIXED_NOW, result_event
 from tests.support.faulty_link import FaultyLink
-from tests.support.postgres import PgServer
-
-
-@pytest.fixture
-async def link(postgres_server: PgServer) -> AsyncIterator[FaultyLink]:
-    proxy = FaultyLink(postgres_server.host, postgres_server.port)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
 
 
 @pytest.fixture

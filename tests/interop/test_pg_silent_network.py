@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from data.pg_store import PgStore
 from data.store import DatabaseFault
 from tests.support.faulty_link import FaultyLink
-from tests.support.postgres import PgServer
 
 DEADLINE = 15.0
-
-
-@pytest.fixture
-async def link(postgres_server: PgServer) -> AsyncIterator[FaultyLink]:
-    proxy = FaultyLink(postgres_server.host, postgres_server.port)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
 
 
 async def test_a_listener_on_a_silent_network_is_replaced_and_the_change_seen(
