@@ -150,7 +150,7 @@ async def test_the_handover_asks_why_when_the_incoming_operator_is_not_rostered(
         clock.advance(dt.timedelta(hours=7, minutes=20))  # 17:20: the night shift is next
         await sign_out(pilot)
         await pilot.press(*"wangwu", "enter", *WANG, "enter")
-        await wait_until(pilot, lambda: "rostered: lisi" in text(app, "#error-off_roster"))
+        await wait_until(pilot, lambda: "rostered: 李四" in text(app, "#error-off_roster"))
         focused = app.screen.focused
         assert focused is not None and focused.id == "field-off_roster"
         await pilot.press(*"lisi is ill", "enter")
