@@ -8,7 +8,9 @@ work through data/ and returns what the dialog is dismissed with. A refusal
 (a ``DutyDeskError``, or one naming several ``problems``) is shown translated under the
 fields ``field_of`` says it concerns (the rest under the form), every problem at once,
 the first bad field focused, and nothing typed is lost. Escape on a form with something
-typed or chosen in it asks before discarding it.
+typed or chosen in it asks before discarding it. A save whose COMMIT answer was lost (a
+server store) is settled with the store first: saved after all closes the dialog as saved;
+not saved says so and keeps the form.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from console.dialogs.base import Dialog
 from console.dialogs.confirm import ConfirmDialog
 from data.errors import DutyDeskError
 from data.i18n import explain, t
+from data.store import DatabaseFault
 from widgets.key_footer import KeyFooter
 from widgets.record_form import FormButton, FormField, RecordForm
 
@@ -141,7 +144,13 @@ class FormDialog(Dialog[Result | None], Generic[Result]):
         try:
             result = await choice.run(self.form)
         except DutyDeskError as refused:  # say why under each field; keep what was typed
-            self.show_refusal(refused)
+            settled = await _settle(refused)
+            if settled is True:  # the save whose answer was lost had happened
+                self.done = True
+                self.app.notify(t("form.saved_after_all"))
+                self.dismiss(None)  # the section reloads its records as the dialog closes
+                return
+            self.show_refusal(settled or refused)
             return
         finally:
             self.busy = False
@@ -172,3 +181,23 @@ class FormDialog(Dialog[Result | None], Generic[Result]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmDialog(t("form.discard_question"), t("form.discard")), answered)
+
+
+async def _settle(refused: DutyDeskError) -> bool | DutyDeskError | None:
+    """A save whose COMMIT answer was lost (a server store's ``in_doubt``), asked of the
+    store: True when it was saved after all; the refusal to show when it was not (saving
+    again is safe); None to show ``refused`` as it is (not in doubt, or the server still
+    away: then it says the change may have been saved)."""
+    doubt = refused.in_doubt if isinstance(refused, DatabaseFault) else None
+    if doubt is None:
+        return None
+    try:
+        committed = await doubt.committed()
+    except DatabaseFault:
+        return None
+    if committed:
+        return True
+    return DutyDeskError(
+        "The connection to the database dropped while saving: nothing was saved. Save again.",
+        code="db_commit_lost",
+    )
