@@ -201,6 +201,7 @@ class PgStore(MetaRows):
         self._owner: asyncio.Task[Any] | None = None
         self._depth = 0
         self._version = 0
+        self._seen_version = 0  # what the last data_version()/wait_changed() reported
         self._changed = asyncio.Event()
         self._db = PgConnection(self)
         self._closed = False
@@ -526,16 +527,21 @@ class PgStore(MetaRows):
         listening connection was lost it listens again (a ``DatabaseFault`` while the server
         is away) and the number moves, since what was sent meanwhile is lost."""
         await self._ensure_listening()
+        self._seen_version = self._version
         return self._version
 
     async def wait_changed(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s for another session's commit; True when one came."""
+        """Wait up to ``timeout`` s for another session's commit; True when one came since
+        the last ``data_version()`` or ``wait_changed()`` (at once when it came before this
+        call: a notification that arrived between a read and the wait is not lost)."""
         await self._ensure_listening()
-        self._changed.clear()
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            return False
+        if self._version == self._seen_version:
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                return False
+        self._seen_version = self._version
         return True
 
     async def listen(self, channel: str, callback: Callable[[str], None]) -> None:

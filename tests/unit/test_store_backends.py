@@ -163,6 +163,27 @@ async def test_postgres_wait_changed_wakes_on_another_sessions_commit(
         await second.close()
 
 
+async def test_postgres_a_commit_announced_before_the_wait_is_not_lost(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    """A console reads (``data_version``), another session commits and its NOTIFY arrives,
+    then the console waits: the wait must end at once, not after its timeout."""
+    console = await PgStore.open(pg_dsn, key_dir=tmp_path)
+    watch = await PgStore.open(pg_dsn, key_dir=tmp_path)
+    try:
+        seen = await console.data_version()
+        await watch.set_meta("x", "1")
+        deadline = asyncio.get_running_loop().time() + 5
+        while console._version == seen:  # the NOTIFY has reached the console
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.01)
+        assert await console.wait_changed(2) is True
+        assert await console.wait_changed(0.1) is False  # and only once
+    finally:
+        await console.close()
+        await watch.close()
+
+
 async def test_postgres_reopen_keeps_the_schema_and_refuses_newer_or_foreign(
     pg_dsn: str, tmp_path: Path, postgres_server: Any
 ) -> None:
