@@ -155,7 +155,9 @@ async def test_snmp_v2c_and_v3_authpriv_get(lab: Lab, snmp: SnmpClient) -> None:
     assert got == {SYS_NAME: "rt-ext-1"}
     wrong = v3.model_copy(update={"auth_key": SecretStr("not-the-lab-key")})
     with pytest.raises(ProbeFailure, match="authentication failed"):
-        await snmp.get("127.0.10.2", SNMP, wrong, [SYS_NAME], timeout=1, retries=0)
+        # the agent's report comes at once; the room to wait is for a loaded machine (1 s
+        # was not: two suites and a demo beside it made it "no response")
+        await snmp.get("127.0.10.2", SNMP, wrong, [SYS_NAME], timeout=5, retries=0)
 
 
 async def test_getbulk_walk_of_the_interface_table(lab: Lab, snmp: SnmpClient) -> None:
