@@ -564,11 +564,6 @@ class DutyDeskApp(App[int]):
             return None  # the alert says it
         return WatchFigure(lease.kind, lease.host, round(age))
 
-    def watch_text(self) -> str:
-        """The watch figure in full, as text (empty when this console is the watch)."""
-        figure = self.watch_figure()
-        return "" if figure is None else figure.text()
-
     def watch_alert(self) -> str:
         """Nobody watches the room (the watch's heartbeat stopped): red in the header."""
         live, lease, age = self.live, self.lease, self._lease_age()

@@ -18,7 +18,7 @@ from data.records.roster.model import plan
 from data.records.watch.lease import WatchLease
 from data.records.watch.model import Holder
 from data.store import Store
-from tests.support.console import make_app, minimal_site, wait_until
+from tests.support.console import make_app, minimal_site, wait_until, watch_text
 from tests.support.incidents import start
 from widgets.duty_header import DutyHeader
 
@@ -89,7 +89,7 @@ async def test_a_full_header_at_80_columns_shows_the_watch_and_its_heartbeat(
         line = header_line(app)
         assert cell_len(line) <= 80, line
         assert line.rstrip().endswith(brief), line  # the watch, never cut
-        assert app.watch_text() == full
+        assert watch_text(app) == full
 
         await pilot.resize_terminal(160, 45)
         await wait_until(pilot, lambda: full in header_line(app))

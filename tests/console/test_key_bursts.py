@@ -18,6 +18,9 @@ from textual.widgets import Input, Static
 from console.app import DutyDeskApp
 from console.screens.handover.screen import HandoverScreen
 from console.screens.session.login import LoginScreen
+from data.accounts import Accounts
+from data.audit import AuditTrail
+from data.store import Store
 from tests.support.console import ACCOUNTS, log_in, make_app, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_scrypt")
@@ -116,10 +119,6 @@ async def test_a_new_password_typed_twice_in_a_burst_lands_in_both_fields(
 ) -> None:
     """The forced change after an admin reset (or an expired password): the new password,
     Enter, the same again, Enter, all at once."""
-    from data.accounts import Accounts
-    from data.audit import AuditTrail
-    from data.store import Store
-
     store = await Store.open(seeded_db)
     try:
         accounts = Accounts(store, AuditTrail(store, terminal="test"))

@@ -26,7 +26,7 @@ from console.app import AppConfig, DutyDeskApp, create_app
 from data.config import load_site
 from data.desk import open_desk
 from data.models import Site
-from tests.support.console import wait_until
+from tests.support.console import wait_until, watch_text
 from tests.support.loopback_port import LoopbackPort
 
 HEARTBEAT = 0.5
@@ -190,7 +190,7 @@ async def test_two_serves_and_a_console_record_every_transition_once(
                     15,
                     "the console shows the device up",
                 )
-            assert "serve" in app.watch_text()  # the header names the watch
+            assert "serve" in watch_text(app)  # the header names the watch
             await pilot.press("ctrl+q")
         assert held_by(seeded_db, holder) and holder.process.poll() is None
         assert standby.process.poll() is None

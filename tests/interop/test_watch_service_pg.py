@@ -26,6 +26,7 @@ from data.pg_store import PgStore
 from tests.interop import test_watch_service as on_sqlite
 from tests.interop.test_pg_reconnect import crash, start
 from tests.interop.test_watch_service import Serve, running
+from tests.support.console import watch_text
 from tests.support.loopback_port import LoopbackPort
 from tests.support.postgres import PgServer, private_postgres
 from tests.support.seed import ACCOUNTS
@@ -151,7 +152,7 @@ async def test_two_serves_and_two_consoles_on_postgresql_record_every_transition
                     await acknowledged_at_one_shows_on_the_other(one, other)
                 port.open()
                 await until(everywhere(DeviceState.UP), 15, "both show the device up")
-            assert "serve" in one.watch_text() and "serve" in other.watch_text()
+            assert "serve" in watch_text(one) and "serve" in watch_text(other)
         assert await holder_pid(pg_dsn) == holder.pid and holder.process.poll() is None
         assert standby.process.poll() is None
     recorded_rows = await transitions(pg_dsn)

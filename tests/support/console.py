@@ -131,3 +131,10 @@ async def audit_actions(db: Path, *, watch: bool = False) -> list[tuple[str | No
         for r in reversed(rows)
         if watch or not r.action.startswith("watch.")
     ]
+
+
+def watch_text(app: DutyDeskApp) -> str:
+    """The header's watch figure in full (``监视 serve@host 1秒``); empty when the console
+    is the watch itself."""
+    figure = app.watch_figure()
+    return "" if figure is None else figure.text()
