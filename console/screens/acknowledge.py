@@ -47,7 +47,11 @@ def duration_label(minutes: int) -> str:
 class AckDialog(Dialog[list[Alarm] | None]):
     """Comment, expiry and sticky for one or many alarms; one acknowledge() call for all."""
 
-    BINDINGS = [Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "dialog.cancel", id="dialog.cancel"),
+        # as in every record form: at 80x24 the buttons are below the fold
+        Binding("ctrl+s", "submit", "form.submit", id="form.submit"),
+    ]
 
     def __init__(self, ctx: DeskContext, alarms: list[Alarm]) -> None:
         super().__init__(id="ack-dialog")
@@ -91,6 +95,9 @@ class AckDialog(Dialog[list[Alarm] | None]):
         pressed = self.query_one("#ack-expiry", RadioSet).pressed_button
         minutes = int(pressed.id[4:-1]) if pressed is not None and pressed.id else None
         return dt.timedelta(minutes=minutes) if minutes else DEFAULT_ACK
+
+    async def action_submit(self) -> None:
+        await self.submit()
 
     @on(Input.Submitted, "#ack-comment")
     @on(Button.Pressed, "#ack-submit")

@@ -118,6 +118,20 @@ async def test_a_supervisor_may_acknowledge_until_recovery(seeded_db: Path) -> N
         assert row.sticky and row.ack_until == "recovery"
 
 
+async def test_ctrl_s_acknowledges_from_anywhere_in_the_dialog(seeded_db: Path) -> None:
+    """As in every record form: at 80x24 the dialog's buttons are below the fold, and an
+    operator who moved on to the duration saves with ctrl+s."""
+    app = quiet_app(seeded_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_alarms(pilot, "zhangsan")
+        alarm = await raise_alarm(app, "core-sw-1", "ping")
+        await wait_until(pilot, lambda: alarm.id in table.rows_by_id)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AckDialog))
+        await pilot.press(*"on it", "tab", "ctrl+s")
+        await wait_until(pilot, lambda: table.rows_by_id[alarm.id].ack_by == "zhangsan")
+
+
 async def test_mass_acknowledge_of_three_marked_alarms(seeded_db: Path) -> None:
     app = quiet_app(seeded_db)
     async with app.run_test(size=(140, 30)) as pilot:
